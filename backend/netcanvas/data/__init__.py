@@ -1,0 +1,1 @@
+"""Data sets: the registry (built-in, synthetic, file formats, uploads) and preprocessing."""

@@ -1,0 +1,54 @@
+"""A data set as training sees it: arrays in netcanvas layout plus what the UI shows of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+
+class TargetInfo(BaseModel):
+    kind: Literal["classes", "values"]
+    num_classes: int | None = None
+    class_names: list[str] | None = None
+
+
+class Sizes(BaseModel):
+    train: int
+    validation: int = 0
+    test: int = 0
+
+
+class DatasetInfo(BaseModel):
+    """What GET /api/datasets lists (design.md)."""
+
+    id: str
+    name: str
+    kind: Literal["image", "table", "sequence", "text"]
+    input_shape: list[int | None]
+    input_dtype: Literal["float32", "int64"] = "float32"
+    target: TargetInfo
+    sizes: Sizes
+    suggested_loss: str
+    description: str = ""
+    source: Literal["builtin", "synthetic", "file", "upload"] = "builtin"
+    extra: dict = Field(default_factory=dict)
+
+
+@dataclass
+class Split:
+    x: np.ndarray  # float32 (or int64 token ids), batch first, graph layout
+    y: np.ndarray  # int64 class ids, or float32 values / one-hot rows
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+@dataclass
+class Dataset:
+    info: DatasetInfo
+    train: Split
+    test: Split
+    validation: Split | None = None

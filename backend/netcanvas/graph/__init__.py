@@ -1,0 +1,1 @@
+"""Graph JSON (schema), its checks and shape inference (analyze), and compilation to torch.fx."""

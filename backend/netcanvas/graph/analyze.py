@@ -1,0 +1,210 @@
+"""Checks a graph and infers every shape and parameter count, without allocating weights.
+
+`analyze` never raises for a bad graph: every problem comes back with the node and field it is
+about, in a sentence a learner understands. `compile` uses the same analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+
+import torch
+from pydantic import ValidationError
+
+from ..layers import REGISTRY, Layer, Shape, ShapeError
+from .schema import Edge, Graph, Problem
+
+
+@dataclass
+class NodeInfo:
+    layer: Layer | None = None
+    inputs: list[Edge] = field(default_factory=list)  # incoming edges, ordered by target_port
+    input_shapes: list[Shape] | None = None
+    output_shapes: list[Shape] | None = None
+    params: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    graph: Graph
+    nodes: dict[str, NodeInfo]
+    order: list[str]  # topological; empty when the graph has a cycle
+    inputs: list[str]
+    outputs: list[str]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total_params(self) -> int:
+        return sum(n.params or 0 for n in self.nodes.values())
+
+    def report(self) -> dict:
+        """The /api/graphs/validate answer (docs/api.md)."""
+        return {
+            "ok": self.ok,
+            "total_params": self.total_params,
+            "nodes": {
+                nid: {
+                    "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
+                    "params": info.params,
+                    "problems": [p.model_dump() for p in info.problems],
+                }
+                for nid, info in self.nodes.items()
+            },
+            "problems": [p.model_dump() for p in self.problems],
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+        }
+
+
+def _param_problems(node_id: str, kind: str, err: ValidationError) -> list[Problem]:
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or None
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = f"{kind} has no parameter '{loc}'"
+        elif e["type"] == "missing":
+            msg = f"{kind} needs '{loc}'"
+        out.append(Problem(node=node_id, field=loc, message=f"{msg}." if not msg.endswith(".") else msg))
+    return out
+
+
+def count_params(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def analyze(graph: Graph) -> Analysis:
+    nodes: dict[str, NodeInfo] = {}
+    problems: list[Problem] = []
+
+    def problem(node: str | None, message: str, field_: str | None = None) -> None:
+        p = Problem(node=node, field=field_, message=message)
+        problems.append(p)
+        if node in nodes:
+            nodes[node].problems.append(p)
+
+    for n in graph.nodes:
+        if n.id in nodes:
+            problem(None, f"Two nodes share the id '{n.id}'; ids must be unique.")
+            continue
+        nodes[n.id] = info = NodeInfo()
+        cls = REGISTRY.get(n.type)
+        if cls is None:
+            problem(n.id, f"Unknown layer type '{n.type}'.", "type")
+            continue
+        try:
+            info.layer = cls.model_validate(n.params)
+        except ValidationError as err:
+            for p in _param_problems(n.id, n.type, err):
+                problems.append(p)
+                info.problems.append(p)
+
+    if not graph.nodes:
+        problem(None, "The graph is empty: add an Input layer and wire it to your first layer.")
+
+    # Edges: both ends must exist, ports must exist, each input port takes one wire.
+    taken: dict[tuple[str, int], Edge] = {}
+    for e in graph.edges:
+        if e.source not in nodes or e.target not in nodes:
+            missing = e.source if e.source not in nodes else e.target
+            problem(None, f"An edge {e.source} → {e.target} refers to a node '{missing}' that does not exist.")
+            continue
+        if e.source == e.target:
+            problem(e.target, "A layer cannot be wired to itself.")
+            continue
+        if (e.target, e.target_port) in taken:
+            problem(e.target, f"Input {e.target_port + 1} of this layer has two wires; remove one.")
+            continue
+        taken[(e.target, e.target_port)] = e
+        nodes[e.target].inputs.append(e)
+    for info in nodes.values():
+        info.inputs.sort(key=lambda e: e.target_port)
+
+    # Order: graphlib names the cycle when there is one.
+    sorter = TopologicalSorter({nid: [e.source for e in info.inputs] for nid, info in nodes.items()})
+    try:
+        order = list(sorter.static_order())
+    except CycleError as err:
+        cycle = " → ".join(err.args[1])
+        for nid in dict.fromkeys(err.args[1]):
+            problem(nid, f"This layer is part of a cycle ({cycle}); a network must flow one way.")
+        order = []
+
+    inputs = [n.id for n in graph.nodes if n.type == "Input" and n.id in nodes]
+    if graph.nodes and not inputs:
+        problem(None, "The graph has no Input layer: add one and set its shape.")
+
+    read_from = {e.source for e in graph.edges}
+    if graph.outputs is not None:
+        outputs = list(graph.outputs)
+        for o in outputs:
+            if o not in nodes:
+                problem(None, f"Output '{o}' is not a node of the graph.")
+        outputs = [o for o in outputs if o in nodes]
+    else:
+        outputs = [n.id for n in graph.nodes if n.id in nodes and n.id not in read_from and n.type != "Input"]
+    if graph.nodes and inputs and not outputs:
+        problem(None, "The graph has no output: every layer feeds another one.")
+
+    for nid in order:
+        info = nodes[nid]
+        layer = info.layer
+        if layer is None:
+            continue
+        cls = type(layer)
+        n_in = len(info.inputs)
+        if n_in < cls.min_inputs or (cls.max_inputs is not None and n_in > cls.max_inputs):
+            problem(nid, _arity_message(cls, n_in))
+            continue
+        ports = [e.target_port for e in info.inputs]
+        if ports != list(range(n_in)):
+            problem(nid, f"{cls.kind()} inputs must fill ports 1..{n_in} without gaps.")
+            continue
+        shapes: list[Shape] = []
+        for e in info.inputs:
+            src = nodes[e.source]
+            if src.output_shapes is None:
+                break  # the upstream problem is reported there
+            if e.source_port >= len(src.output_shapes):
+                problem(nid, f"'{e.source}' has no output {e.source_port + 1} (it has {len(src.output_shapes)}).")
+                break
+            shapes.append(src.output_shapes[e.source_port])
+        else:
+            info.input_shapes = shapes
+            try:
+                info.output_shapes = [tuple(s) for s in layer.output_shapes(shapes)]
+                with torch.device("meta"):  # counts parameters without allocating them
+                    info.params = count_params(layer.build(shapes))
+            except ShapeError as err:
+                problem(nid, err.message, err.field)
+
+    # Layers that no Input reaches cannot run.
+    if order and inputs:
+        reached = set(inputs)
+        for nid in order:
+            if any(e.source in reached for e in nodes[nid].inputs):
+                reached.add(nid)
+        for nid in nodes:
+            if nid not in reached and nodes[nid].layer is not None and not nodes[nid].problems:
+                problem(nid, "No path from an Input reaches this layer: wire it to the network.")
+
+    return Analysis(graph, nodes, order, inputs, outputs, problems)
+
+
+def _arity_message(cls: type[Layer], n: int) -> str:
+    kind = cls.kind()
+    if cls.max_inputs == 0:
+        return f"{kind} is where data enters; it takes no incoming wire."
+    if n == 0:
+        return f"{kind} has no input: wire a layer into it."
+    if cls.max_inputs is None:
+        return f"{kind} joins at least {cls.min_inputs} inputs, got {n}."
+    if cls.min_inputs == cls.max_inputs == 1:
+        return f"{kind} takes one input, got {n}: join branches with a merge layer (Concatenate, Add) first."
+    return f"{kind} takes {cls.min_inputs}–{cls.max_inputs} inputs, got {n}."

@@ -1,0 +1,134 @@
+"""What every layer kind declares: Keras-named params, a shape rule, a torch builder.
+
+A layer kind is a pydantic model (its fields are the layer's parameters, with Keras names and
+defaults) registered once with `@register`. Everything else — the palette, validation, compile,
+code generation, export — reads the registry.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch.nn as nn
+from pydantic import BaseModel, ConfigDict
+
+# A shape excludes the batch axis; None is a variable length (a sequence of any length).
+Shape = tuple[int | None, ...]
+
+FAMILIES = (
+    "input", "core", "reshaping", "convolution", "pooling", "recurrent", "normalization", "merge",
+    "activation",
+)
+
+
+class ShapeError(ValueError):
+    """An input shape this layer cannot take; the message says the fix in a learner's words."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Layer(BaseModel):
+    """Base of every layer kind. Subclasses set the ClassVars and the two methods."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    family: ClassVar[str] = "core"
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1  # None: any number
+
+    @classmethod
+    def kind(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def doc(cls) -> str:
+        return (cls.__doc__ or "").strip().split("\n")[0]
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        """Output shape of each output port, from the input shapes (batch axis excluded).
+
+        Raise ShapeError with a sentence a learner understands when the inputs do not fit.
+        """
+        raise NotImplementedError
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        """The torch module; its forward takes the inputs positionally, in port order."""
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, type[Layer]] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    assert cls.family in FAMILIES, f"{cls.__name__}: unknown family {cls.family}"
+    assert cls.kind() not in REGISTRY, f"{cls.kind()} registered twice"
+    REGISTRY[cls.kind()] = cls
+    return cls
+
+
+def fmt(shape: Shape) -> str:
+    """A shape as a learner reads it: (64, 4, 4), with None for variable lengths."""
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def feature_axis(rank: int) -> int:
+    """Feature axis of netcanvas's own layout, counting the batch axis as Keras does.
+
+    Images (C, H, W) keep features in channels (axis 1); vectors and sequences in the last axis.
+    """
+    return 1 if rank == 3 else rank
+
+
+def resolve_axis(axis: int | None, rank: int, field: str = "axis") -> int:
+    """A Keras axis (batch counted, negatives allowed, None = feature axis) → index into a shape
+    without the batch axis."""
+    if axis is None:
+        axis = feature_axis(rank)
+    full = rank + 1
+    if not -full <= axis < full or axis % full == 0:
+        raise ShapeError(
+            f"axis {axis} does not exist for inputs of rank {rank} (valid: 1..{rank} or -{rank}..-1; "
+            "axis 0 is the batch).",
+            field,
+        )
+    return (axis % full) - 1
+
+
+def expect_rank(layer: str, shape: Shape, ranks: tuple[int, ...], hint: str = "") -> None:
+    if len(shape) not in ranks:
+        want = " or ".join(str(r) for r in ranks)
+        raise ShapeError(
+            f"{layer} expects an input of rank {want} (batch axis excluded), got {fmt(shape)}."
+            + (f" {hint}" if hint else "")
+        )
+
+
+def schema_entry(cls: type[Layer]) -> dict[str, Any]:
+    """What /api/layers serves for one kind."""
+    schema = cls.model_json_schema()
+    defaults = {}
+    for name, field in cls.model_fields.items():
+        if not field.is_required():
+            defaults[name] = field.get_default(call_default_factory=True)
+        elif field.json_schema_extra and "palette_default" in field.json_schema_extra:
+            defaults[name] = field.json_schema_extra["palette_default"]
+    return {
+        "type": cls.kind(),
+        "family": cls.family,
+        "doc": cls.doc(),
+        "min_inputs": cls.min_inputs,
+        "max_inputs": cls.max_inputs,
+        "params_schema": schema,
+        "defaults": defaults,
+    }
+
+
+def required(example: Any, **kwargs: Any) -> Any:
+    """A parameter Keras requires (Dense units); `example` is what a palette drop starts with."""
+    from pydantic import Field
+
+    return Field(..., json_schema_extra={"palette_default": example}, **kwargs)

@@ -1,0 +1,104 @@
+"""Input, Dense, Activation, Dropout, Flatten — and the pattern every other family follows."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+import torch.nn as nn
+from pydantic import Field, PositiveInt
+
+from .activations import ActivationName, activation_module
+from .base import Layer, Shape, ShapeError, fmt, register, required
+
+
+@register
+class Input(Layer):
+    """Where data enters the network; `shape` excludes the batch axis (None: any length)."""
+
+    family = "input"
+    min_inputs = 0
+    max_inputs = 0
+
+    shape: list[PositiveInt | None] = required([784], min_length=1)
+    dtype: Literal["float32", "int64"] = "float32"
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        return [tuple(self.shape)]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return nn.Identity()
+
+
+class DenseModule(nn.Module):
+    def __init__(self, in_features: int, units: int, use_bias: bool, activation: str):
+        super().__init__()
+        self.linear = nn.Linear(in_features, units, bias=use_bias)
+        self.activation = activation_module(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(self.linear(x))
+
+
+@register
+class Dense(Layer):
+    """Fully connected layer: activation(input · kernel + bias) on the last axis."""
+
+    units: PositiveInt = required(32)
+    activation: ActivationName = "linear"
+    use_bias: bool = True
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        (x,) = inputs
+        if len(x) == 3:
+            raise ShapeError(f"Dense expects a flat vector, got {fmt(x)}: add a Flatten before it.")
+        if x[-1] is None:
+            raise ShapeError(f"Dense needs a known last dimension, got {fmt(x)}.")
+        return [x[:-1] + (self.units,)]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return DenseModule(inputs[0][-1], self.units, self.use_bias, self.activation)
+
+
+@register
+class Activation(Layer):
+    """Applies an activation function element-wise (softmax over the feature axis)."""
+
+    family = "activation"
+    activation: ActivationName = "relu"
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        return [inputs[0]]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return activation_module(self.activation)
+
+
+@register
+class Dropout(Layer):
+    """Randomly zeroes a fraction `rate` of the inputs while training; identity at inference."""
+
+    rate: float = Field(0.5, ge=0.0, lt=1.0)
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        return [inputs[0]]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return nn.Dropout(self.rate)
+
+
+@register
+class Flatten(Layer):
+    """Flattens everything but the batch axis into one vector (C·H·W order for images)."""
+
+    family = "reshaping"
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        (x,) = inputs
+        if any(d is None for d in x):
+            raise ShapeError(f"Flatten needs every dimension known, got {fmt(x)}.")
+        return [(math.prod(x),)]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return nn.Flatten()

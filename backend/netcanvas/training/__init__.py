@@ -1,0 +1,1 @@
+"""Keras-semantics compile/fit/evaluate/predict on PyTorch, the worker process and the job runner."""

@@ -1,0 +1,90 @@
+"""What a run asks for besides the graph: data, loss, optimizer, metrics, schedule (design.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..graph.schema import Graph
+
+LossName = Literal[
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "mean_squared_error", "mean_absolute_error", "huber",
+]
+OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamw", "adamax", "nadam"]
+MetricName = Literal[
+    "accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
+    "mae", "mse", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptimizerSettings(Strict):
+    type: OptimizerName = "adam"
+    # None: the Keras default for this optimizer (Adadelta 1.0 as in the Keras 2 MNIST example).
+    learning_rate: float | None = Field(None, gt=0)
+    momentum: float = Field(0.0, ge=0, lt=1)  # sgd, rmsprop
+    nesterov: bool = False  # sgd
+    beta_1: float = Field(0.9, gt=0, lt=1)
+    beta_2: float = Field(0.999, gt=0, lt=1)
+    rho: float = Field(0.9, gt=0, lt=1)  # rmsprop; adadelta uses 0.95 when left at 0.9
+    epsilon: float = Field(1e-7, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    clipnorm: float | None = Field(None, gt=0)
+    clipvalue: float | None = Field(None, gt=0)
+
+
+class ScheduleSettings(Strict):
+    type: Literal["none", "step", "cosine", "reduce_on_plateau"] = "none"
+    step_size: int = Field(10, ge=1)  # step: epochs between decays
+    gamma: float = Field(0.1, gt=0, le=1)  # step and plateau: the factor
+    patience: int = Field(3, ge=0)  # plateau
+    min_lr: float = Field(0.0, ge=0)
+    monitor: str = "val_loss"
+
+
+class EarlyStopping(Strict):
+    monitor: str = "val_loss"
+    patience: int = Field(3, ge=0)
+    min_delta: float = Field(0.0, ge=0)
+    restore_best_weights: bool = True
+
+
+class TrainSettings(Strict):
+    """Everything of a run request but the graph: used by the API, the CLI and the worker."""
+
+    dataset: str = Field("digits", min_length=1)
+    loss: LossName = "sparse_categorical_crossentropy"
+    from_logits: bool = False
+    optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    metrics: list[MetricName] = Field(default_factory=lambda: ["accuracy"])
+    top_k: int = Field(5, ge=1)
+    epochs: int = Field(5, ge=1, le=10000)
+    batch_size: int = Field(32, ge=1, le=65536)
+    validation_split: float = Field(0.2, ge=0, lt=1)
+    # Use the data set's own validation split instead of carving one from train.
+    use_validation_set: bool = False
+    shuffle: bool = True
+    early_stopping: EarlyStopping | None = None
+    keep_best: bool = True  # checkpoint the weights of the best epoch (by val_loss, else loss)
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    seed: int | None = 0
+
+
+class RunRequest(TrainSettings):
+    """POST /api/runs: a graph (or the id of a saved one) plus training settings."""
+
+    graph: Graph | None = None
+    graph_id: str | None = None
+    name: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_graph(self) -> RunRequest:
+        if (self.graph is None) == (self.graph_id is None):
+            raise ValueError("give either 'graph' or 'graph_id'")
+        return self

@@ -1,0 +1,64 @@
+from netcanvas.graph.analyze import analyze
+from netcanvas.graph.compile import compile_graph, example_inputs
+from netcanvas.graph.schema import Graph
+
+
+def graph(nodes, edges, **kw):
+    return Graph.model_validate({"nodes": nodes, "edges": edges, **kw})
+
+
+def test_branches_concatenate_and_match_real_shapes():
+    g = graph(
+        [
+            {"id": "in", "type": "Input", "params": {"shape": [64]}},
+            {"id": "a", "type": "Dense", "params": {"units": 8, "activation": "relu"}},
+            {"id": "b", "type": "Dense", "params": {"units": 4}},
+            {"id": "c", "type": "Concatenate", "params": {}},
+            {"id": "out", "type": "Dense", "params": {"units": 10, "activation": "softmax"}},
+        ],
+        [
+            {"source": "in", "target": "a"},
+            {"source": "in", "target": "b"},
+            {"source": "a", "target": "c"},
+            {"source": "b", "target": "c", "target_port": 1},
+            {"source": "c", "target": "out"},
+        ],
+    )
+    a = analyze(g)
+    assert a.ok, a.problems
+    assert a.nodes["c"].output_shapes == [(12,)]
+    assert a.total_params == 64 * 8 + 8 + 64 * 4 + 4 + 12 * 10 + 10
+    out = compile_graph(a)(*example_inputs(a))
+    assert tuple(out.shape[1:]) == a.nodes["out"].output_shapes[0]
+
+
+def test_dense_after_image_names_the_node_and_the_fix():
+    g = graph(
+        [
+            {"id": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
+            {"id": "d", "type": "Dense", "params": {"units": 3}},
+        ],
+        [{"source": "in", "target": "d"}],
+    )
+    a = analyze(g)
+    assert not a.ok
+    (p,) = a.nodes["d"].problems
+    assert "add a Flatten" in p.message and p.node == "d"
+
+
+def test_cycle_unknown_type_and_bad_param_are_reported_not_raised():
+    g = graph(
+        [
+            {"id": "in", "type": "Input", "params": {"shape": [4]}},
+            {"id": "x", "type": "Dense", "params": {"units": 2}},
+            {"id": "y", "type": "Dense", "params": {"units": 2}},
+            {"id": "z", "type": "Nope", "params": {}},
+            {"id": "w", "type": "Dense", "params": {"units": -1}},
+        ],
+        [{"source": "x", "target": "y"}, {"source": "y", "target": "x"}],
+    )
+    report = analyze(g).report()
+    assert not report["ok"]
+    by_node = {p["node"] for p in report["problems"]}
+    assert {"x", "y", "z", "w"} <= by_node
+    assert any(p["field"] == "units" for p in report["nodes"]["w"]["problems"])
