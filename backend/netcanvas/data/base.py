@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,3 +53,5 @@ class Dataset:
     train: Split
     test: Split
     validation: Split | None = None
+    # Training-time augmentation on a batch already on the device (x → x); None: none.
+    augment: Callable | None = None
