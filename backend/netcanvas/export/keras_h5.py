@@ -1,0 +1,119 @@
+"""netcanvas graph + PyTorch weights → a Keras functional model in the legacy HDF5 format.
+
+The file is written with h5py alone (no Keras import) in the layout Keras 3 itself writes: root
+attributes `keras_version`, `backend`, `model_config`; group `model_weights` with `layer_names`;
+one group per layer with `weight_names`. `keras.models.load_model("model.h5")` loads it.
+
+The Keras model is channels-last (what Keras users, TensorFlow's CPU kernels and converters
+expect): an image Input that is (C, H, W) in netcanvas takes (H, W, C) in Keras, and an image
+output comes out (H, W, C). Predictions equal the PyTorch model's when the input is transposed:
+`keras_model.predict(x.transpose(0, 2, 3, 1))` == `torch_model(x)` (transposed back for image
+outputs). Vectors and sequences need no change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+
+from ..graph.analyze import Analysis, analyze
+from ..graph.compile import GraphError, compile_graph, module_names
+from ..graph.schema import Graph
+from .keras_map import KERAS, ExportNode, unsupported_message
+from .keras_model import KerasExportError, KerasModelBuilder, KTensor
+
+KERAS_VERSION = "3.15.1"  # the Keras whose layout this writer follows (and the tests load with)
+
+
+def _node_state(state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, np.ndarray]:
+    p = prefix + "."
+    return {k[len(p):]: v.detach().cpu().float().numpy() for k, v in state.items() if k.startswith(p)}
+
+
+def unsupported_nodes(analysis: Analysis) -> list[str]:
+    return [
+        unsupported_message(nid, info.layer.kind(), (info.input_shapes or [None])[0])
+        for nid, info in analysis.nodes.items()
+        if info.layer is not None and info.layer.kind() not in KERAS
+    ]
+
+
+def build_keras_model(
+    graph: Graph | Analysis, state_dict: Mapping[str, torch.Tensor] | None = None
+) -> KerasModelBuilder:
+    """The Keras model for `graph` with `state_dict`'s weights (fresh ones when None).
+
+    Raises KerasExportError naming every node without a Keras counterpart, and GraphError when
+    the graph itself has problems.
+    """
+    analysis = graph if isinstance(graph, Analysis) else analyze(graph)
+    if not analysis.ok:
+        raise GraphError(analysis)
+    missing = unsupported_nodes(analysis)
+    if missing:
+        raise KerasExportError(" ".join(missing))
+    if state_dict is None:
+        state_dict = compile_graph(analysis).state_dict()
+    names = module_names(analysis.order)
+    consumers: dict[str, list[str]] = {nid: [] for nid in analysis.nodes}
+    for nid, info in analysis.nodes.items():
+        for e in info.inputs:
+            consumers[e.source].append(nid)
+
+    def perm_ok(nid: str) -> bool:
+        if nid in analysis.outputs or not consumers[nid]:
+            return False
+        for c in consumers[nid]:
+            kind = analysis.nodes[c].layer.kind()
+            if kind == "Dense":
+                continue
+            if not (KERAS[kind].elementwise and perm_ok(c)):
+                return False
+        return True
+
+    b = KerasModelBuilder(analysis.graph.name)
+    values: dict[str, list[KTensor]] = {}
+    for nid in analysis.order:
+        info = analysis.nodes[nid]
+        node = ExportNode(
+            b=b, id=nid, name=names[nid], layer=info.layer,
+            inputs=[values[e.source][e.source_port] for e in info.inputs],
+            input_shapes=list(info.input_shapes or []), output_shapes=list(info.output_shapes or []),
+            sd=_node_state(state_dict, names[nid]), perm_ok=perm_ok(nid),
+        )
+        values[nid] = KERAS[info.layer.kind()].to_keras(node)
+    for o in analysis.outputs:
+        t = values[o][0]
+        assert t.perm is None, o
+        b.outputs.append(t)
+    return b
+
+
+def write_h5(model: KerasModelBuilder, path: str | Path) -> None:
+    def strings(xs: list[str]) -> np.ndarray:
+        return np.array([x.encode("utf8") for x in xs], dtype=object if xs else "S1")
+
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = "torch"
+        f.attrs["model_config"] = json.dumps(model.model_config())
+        mw = f.create_group("model_weights")
+        mw.attrs["keras_version"] = KERAS_VERSION
+        mw.attrs["backend"] = "torch"
+        layers = model.keras_order()  # Keras loads weights by position in this order
+        mw.attrs["layer_names"] = strings([lay.name for lay in layers])
+        for lay in layers:
+            g = mw.create_group(lay.name)
+            g.attrs["weight_names"] = strings([w for w, _ in lay.weights])
+            for w, arr in lay.weights:
+                g.create_dataset(w, data=arr)
+        mw.create_group("top_level_model_weights").attrs["weight_names"] = strings([])
+
+
+def export_h5(graph: Graph | Analysis, state_dict: Mapping[str, torch.Tensor], path: str | Path) -> None:
+    write_h5(build_keras_model(graph, state_dict), path)

@@ -1,0 +1,178 @@
+"""A Keras functional model as data: the `model_config` JSON and the weights of each layer.
+
+`KerasModelBuilder` is what `keras_map` exporters write into; `keras_h5` turns it into a file
+and `codegen_keras` into Python source. No Keras import is needed for either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..layers import Shape
+from .layout import to_keras_shape
+
+
+class KerasExportError(ValueError):
+    """The graph cannot become a Keras model; the message names the node and says why."""
+
+
+@dataclass
+class KTensor:
+    """A tensor of the Keras model: output `index` of Keras layer `layer`.
+
+    `shape` is the netcanvas shape of the same tensor (batch excluded); the Keras tensor is its
+    channels-last version. `perm`, set only on a Flatten of an image, maps Keras's H·W·C vector
+    order to netcanvas's C·H·W: keras_vec[j] == netcanvas_vec[perm[j]].
+    """
+
+    layer: str
+    index: int
+    shape: Shape
+    dtype: str = "float32"
+    perm: np.ndarray | None = None
+
+    def ref(self) -> dict[str, Any]:
+        kshape = [None, *to_keras_shape(self.shape)]
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": kshape, "dtype": self.dtype, "keras_history": [self.layer, 0, self.index]},
+        }
+
+
+@dataclass
+class KerasLayer:
+    class_name: str
+    name: str
+    config: dict[str, Any]  # the layer's own arguments (what codegen writes)
+    inputs: list[KTensor]
+    merge: bool  # called on a list of tensors (merge layers) rather than one tensor
+    weights: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    call_kwargs: dict[str, Any] = field(default_factory=dict)
+    node_id: str | None = None
+
+
+def nested(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A layer config nested inside another (Bidirectional's `layer`)."""
+    return {"module": "keras.layers", "class_name": class_name, "config": config, "registered_name": None}
+
+
+class KerasModelBuilder:
+    def __init__(self, name: str):
+        self.name = re.sub(r"\W", "_", name) or "model"
+        self.layers: list[KerasLayer] = []
+        self.inputs: list[KTensor] = []
+        self.outputs: list[KTensor] = []
+        self._names: set[str] = set()
+
+    def unique(self, base: str) -> str:
+        base = re.sub(r"\W", "_", base) or "layer"
+        name, i = base, 1
+        while name in self._names:
+            i += 1
+            name = f"{base}_{i}"
+        self._names.add(name)
+        return name
+
+    def add(
+        self,
+        class_name: str,
+        name: str,
+        config: dict[str, Any],
+        inputs: list[KTensor],
+        out_shapes: list[Shape],
+        *,
+        weights: list[tuple[str, np.ndarray]] = (),  # type: ignore[assignment]
+        merge: bool = False,
+        call_kwargs: dict[str, Any] | None = None,
+        node_id: str | None = None,
+        dtype: str = "float32",
+    ) -> list[KTensor]:
+        name = self.unique(name)
+        self.layers.append(
+            KerasLayer(class_name, name, dict(config), list(inputs), merge,
+                       [(w, np.ascontiguousarray(a, dtype=np.float32)) for w, a in weights],
+                       dict(call_kwargs or {}), node_id)
+        )
+        return [KTensor(name, i, tuple(s), dtype) for i, s in enumerate(out_shapes)]
+
+    def add_input(self, name: str, shape: Shape, dtype: str, node_id: str) -> KTensor:
+        name = self.unique(name)
+        kdtype = "int32" if dtype.startswith("int") else "float32"
+        self.layers.append(
+            KerasLayer("InputLayer", name, {"batch_shape": [None, *to_keras_shape(shape)], "dtype": kdtype},
+                       [], False, node_id=node_id)
+        )
+        t = KTensor(name, 0, tuple(shape), kdtype)
+        self.inputs.append(t)
+        return t
+
+    # -- the model_config JSON -------------------------------------------------------------
+
+    def layer_entry(self, layer: KerasLayer) -> dict[str, Any]:
+        if layer.class_name == "InputLayer":
+            cfg = {**layer.config, "sparse": False, "name": layer.name}
+            return {"module": "keras.layers", "class_name": "InputLayer", "config": cfg,
+                    "registered_name": None, "name": layer.name, "inbound_nodes": []}
+        cfg = {"name": layer.name, "trainable": True, "dtype": "float32", **layer.config}
+        refs = [t.ref() for t in layer.inputs]
+        args = [refs] if layer.merge else refs
+        return {
+            "module": "keras.layers", "class_name": layer.class_name, "config": cfg,
+            "registered_name": None, "name": layer.name,
+            "inbound_nodes": [{"args": args, "kwargs": layer.call_kwargs}],
+        }
+
+    def model_config(self) -> dict[str, Any]:
+        def hist(ts: list[KTensor]) -> list:
+            refs = [[t.layer, 0, t.index] for t in ts]
+            return refs[0] if len(refs) == 1 else refs
+
+        return {
+            "module": "keras", "class_name": "Functional", "registered_name": "Functional",
+            "config": {
+                "name": self.name, "trainable": True,
+                "layers": [self.layer_entry(lay) for lay in self.keras_order()],
+                "input_layers": hist(self.inputs), "output_layers": hist(self.outputs),
+            },
+        }
+
+    def keras_order(self) -> list[KerasLayer]:
+        """The layers in the order Keras's Functional model lists them (`model.layers`).
+
+        Legacy .h5 weights load by position in that order, so the file must follow it. This
+        mirrors keras.src.ops.function.map_graph: a depth-first walk from the outputs numbers
+        the layers; depth = longest path to an output; deepest first, ties by walk number.
+        """
+        by_name = {lay.name: lay for lay in self.layers}
+        index: dict[str, int] = {}
+        post: list[str] = []
+        done: set[str] = set()
+
+        def walk(name: str) -> None:
+            if name in done:
+                return
+            index.setdefault(name, len(index))
+            for t in by_name[name].inputs:
+                walk(t.layer)
+            done.add(name)
+            post.append(name)
+
+        for t in self.outputs:
+            walk(t.layer)
+        depth: dict[str, int] = {}
+        for name in reversed(post):
+            d = depth.setdefault(name, 0)
+            for t in by_name[name].inputs:
+                depth[t.layer] = max(d + 1, depth.get(t.layer, 0))
+        for t in self.inputs:  # inputs no output depends on
+            if t.layer not in depth:
+                depth[t.layer], index[t.layer] = 0, -1
+        names = sorted(depth, key=lambda n: (-depth[n], index[n]))
+        return [by_name[n] for n in names]
+
+    def param_count(self) -> int:
+        return sum(int(a.size) for lay in self.layers for _, a in lay.weights)

@@ -1,0 +1,117 @@
+"""Graphs every export is tested over, and helpers shared by the export tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from netcanvas.graph.analyze import analyze
+from netcanvas.graph.compile import compile_graph, example_inputs
+from netcanvas.graph.schema import Graph
+from netcanvas.layers import REGISTRY
+
+
+def chain(name: str, input_shape: list, layers: list[tuple[str, dict]], dtype: str = "float32") -> Graph:
+    nodes = [{"id": "in", "type": "Input", "params": {"shape": input_shape, "dtype": dtype}}]
+    edges = []
+    prev = "in"
+    for i, (kind, params) in enumerate(layers):
+        nid = f"{kind.lower()}_{i}"
+        nodes.append({"id": nid, "type": kind, "params": params})
+        edges.append({"source": prev, "target": nid})
+        prev = nid
+    return Graph.model_validate({"name": name, "nodes": nodes, "edges": edges})
+
+
+def graph(name: str, nodes: list, edges: list, **kw) -> Graph:
+    return Graph.model_validate({"name": name, "nodes": nodes, "edges": edges, **kw})
+
+
+def _mlp() -> Graph:
+    return chain("mlp", [12], [("Dense", {"units": 16, "activation": "relu"}), ("Dropout", {"rate": 0.3}),
+                                ("Dense", {"units": 8, "activation": "tanh", "use_bias": False}),
+                                ("Activation", {"activation": "gelu"}),
+                                ("Dense", {"units": 5, "activation": "softmax"})])
+
+
+def _branches() -> Graph:
+    return graph("branches", [
+        {"id": "a_in", "type": "Input", "params": {"shape": [6]}},
+        {"id": "b_in", "type": "Input", "params": {"shape": [4]}},
+        {"id": "a", "type": "Dense", "params": {"units": 8, "activation": "elu"}},
+        {"id": "b", "type": "Dense", "params": {"units": 3, "activation": "sigmoid"}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+        {"id": "out", "type": "Dense", "params": {"units": 2}},
+        {"id": "aux", "type": "Activation", "params": {"activation": "leaky_relu"}},
+    ], [
+        {"source": "a_in", "target": "a"}, {"source": "b_in", "target": "b"},
+        {"source": "b", "target": "cat"}, {"source": "a", "target": "cat", "target_port": 1},
+        {"source": "cat", "target": "out"}, {"source": "cat", "target": "aux"},
+    ], outputs=["out", "aux"])
+
+
+def _activations() -> Graph:
+    acts = ["selu", "softplus", "softsign", "swish", "hard_sigmoid", "relu", "sigmoid", "linear"]
+    return chain("acts", [7], [("Dense", {"units": 7, "activation": a}) for a in acts])
+
+
+def _seq_dense() -> Graph:
+    return chain("seq-dense", [5, 3], [("Dense", {"units": 4, "activation": "softmax"}), ("Flatten", {}),
+                                       ("Dense", {"units": 2})])
+
+
+CASES: dict[str, object] = {
+    "mlp": _mlp, "branches": _branches, "activations": _activations, "seq_dense": _seq_dense,
+}
+
+
+def add_case(name: str, needs: tuple[str, ...]):
+    """Registers a graph factory used only once every kind it `needs` is registered."""
+    def deco(fn):
+        if all(k in REGISTRY for k in needs):
+            CASES[name] = fn
+        return fn
+    return deco
+
+
+def randomize(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Non-trivial weights and running statistics, so a wrong layout conversion shows."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if not t.is_floating_point():
+                continue
+            if name.endswith("running_var"):
+                t.copy_(torch.rand(t.shape, generator=g) + 0.5)
+            elif name.endswith("running_mean") or name.endswith("bias") or "bias_" in name.rsplit(".", 1)[-1]:
+                t.copy_(torch.randn(t.shape, generator=g) * 0.3)
+            else:
+                t.copy_(t + torch.randn(t.shape, generator=g) * 0.05)
+    return module.eval()
+
+
+def trained_like(g: Graph, seed: int = 0):
+    """(analysis, module in eval mode with random non-trivial weights, example inputs)."""
+    torch.manual_seed(seed)
+    a = analyze(g)
+    assert a.ok, a.problems
+    m = randomize(compile_graph(a), seed)
+    xs = example_inputs(a, batch=3)
+    for i, nid in enumerate(a.inputs):
+        if a.nodes[nid].layer.dtype == "int64":
+            xs[i] = torch.randint(0, 7, xs[i].shape, generator=torch.Generator().manual_seed(seed))
+    return a, m, xs
+
+
+def outputs_list(out) -> list[np.ndarray]:
+    if isinstance(out, (tuple, list)):
+        return [o.detach().numpy() if isinstance(o, torch.Tensor) else np.asarray(o) for o in out]
+    return [out.detach().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)]
+
+
+def to_channels_last(x: np.ndarray) -> np.ndarray:
+    return np.moveaxis(x, 1, -1) if x.ndim >= 4 else x
+
+
+def to_channels_first(x: np.ndarray) -> np.ndarray:
+    return np.moveaxis(x, -1, 1) if x.ndim >= 4 else x
