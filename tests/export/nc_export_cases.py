@@ -83,7 +83,7 @@ def randomize(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
                 continue
             if name.endswith("running_var"):
                 t.copy_(torch.rand(t.shape, generator=g) + 0.5)
-            elif name.endswith("running_mean") or name.endswith("bias") or "bias_" in name.rsplit(".", 1)[-1]:
+            elif name.endswith(("running_mean", "bias")) or "bias_" in name.rsplit(".", 1)[-1]:
                 t.copy_(torch.randn(t.shape, generator=g) * 0.3)
             else:
                 t.copy_(t + torch.randn(t.shape, generator=g) * 0.05)
@@ -115,3 +115,82 @@ def to_channels_last(x: np.ndarray) -> np.ndarray:
 
 def to_channels_first(x: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, -1, 1) if x.ndim >= 4 else x
+
+
+for _mod in ("conv", "pooling", "norm", "recurrent", "reshaping", "embedding"):
+    try:  # registers kinds that netcanvas.layers does not import yet
+        __import__(f"netcanvas.layers.{_mod}")
+    except ImportError:
+        pass
+
+
+@add_case("cnn", ("Conv2D", "MaxPooling2D", "BatchNormalization"))
+def _cnn() -> Graph:
+    return chain("cnn", [3, 11, 10], [
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "activation": "relu", "padding": "same"}),
+        ("BatchNormalization", {}),
+        ("Conv2D", {"filters": 5, "kernel_size": [3, 2], "strides": 2, "padding": "same"}),
+        ("MaxPooling2D", {"pool_size": 2, "padding": "same"}),
+        ("Activation", {"activation": "softmax"}),
+        ("Flatten", {}), ("Dropout", {"rate": 0.1}),
+        ("Dense", {"units": 6, "activation": "relu"}),
+    ])
+
+
+@add_case("cnn_flatten_out", ("Conv2D", "AveragePooling2D"))
+def _cnn_flatten_out() -> Graph:
+    # a Flatten read by a Concatenate and also a model output: exported with an explicit Permute
+    return graph("cnn-flatten-out", [
+        {"id": "img", "type": "Input", "params": {"shape": [2, 6, 5]}},
+        {"id": "c", "type": "Conv2D", "params": {"filters": 3, "kernel_size": 2, "dilation_rate": 2}},
+        {"id": "p", "type": "AveragePooling2D", "params": {"pool_size": 2, "strides": 1, "padding": "same"}},
+        {"id": "f", "type": "Flatten", "params": {}},
+        {"id": "v", "type": "Input", "params": {"shape": [4]}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+        {"id": "d", "type": "Dense", "params": {"units": 3}},
+    ], [
+        {"source": "img", "target": "c"}, {"source": "c", "target": "p"}, {"source": "p", "target": "f"},
+        {"source": "f", "target": "cat"}, {"source": "v", "target": "cat", "target_port": 1},
+        {"source": "cat", "target": "d"},
+    ], outputs=["d", "f", "p"])
+
+
+@add_case("inception", ("Conv2D", "GlobalAveragePooling2D", "MaxPooling2D", "LayerNormalization"))
+def _inception() -> Graph:
+    return graph("inception", [
+        {"id": "img", "type": "Input", "params": {"shape": [3, 8, 8]}},
+        {"id": "a", "type": "Conv2D", "params": {"filters": 2, "kernel_size": 1}},
+        {"id": "b", "type": "Conv2D", "params": {"filters": 3, "kernel_size": 3, "padding": "same"}},
+        {"id": "m", "type": "MaxPooling2D", "params": {"pool_size": 3, "strides": 1, "padding": "same"}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+        {"id": "ln", "type": "LayerNormalization", "params": {}},
+        {"id": "g", "type": "GlobalAveragePooling2D", "params": {"keepdims": True}},
+        {"id": "gm", "type": "GlobalMaxPooling2D", "params": {}},
+        {"id": "cat_h", "type": "Concatenate", "params": {"axis": 3}},
+    ], [
+        {"source": "img", "target": "a"}, {"source": "img", "target": "b"}, {"source": "img", "target": "m"},
+        {"source": "a", "target": "cat"}, {"source": "b", "target": "cat", "target_port": 1},
+        {"source": "m", "target": "cat", "target_port": 2},
+        {"source": "cat", "target": "ln"}, {"source": "ln", "target": "g"}, {"source": "ln", "target": "gm"},
+        {"source": "a", "target": "cat_h"}, {"source": "a", "target": "cat_h", "target_port": 1},
+    ], outputs=["g", "gm", "cat_h"])
+
+
+@add_case("conv1d", ("Conv1D", "MaxPooling1D", "GlobalMaxPooling1D", "AveragePooling1D"))
+def _conv1d() -> Graph:
+    return chain("conv1d", [12, 3], [
+        ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
+        ("BatchNormalization", {"axis": 1}),
+        ("Conv1D", {"filters": 5, "kernel_size": 2, "strides": 2, "padding": "same", "activation": "tanh"}),
+        ("AveragePooling1D", {"pool_size": 2, "padding": "same"}),
+        ("MaxPooling1D", {"pool_size": 2, "strides": 1}),
+        ("GlobalAveragePooling1D", {}),
+    ])
+
+
+@add_case("deconv", ("Conv2DTranspose",))
+def _deconv() -> Graph:
+    return chain("deconv", [2, 5, 4], [
+        ("Conv2DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": [2, 3], "strides": [1, 2], "activation": "sigmoid"}),
+    ])

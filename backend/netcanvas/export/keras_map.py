@@ -139,7 +139,7 @@ def _dropout(n: ExportNode) -> list[KTensor]:
 
 @mapping("Flatten", "Flatten")
 def _flatten(n: ExportNode) -> list[KTensor]:
-    (x,) = n.plain_inputs()
+    (_x,) = n.plain_inputs()
     shape = n.input_shapes[0]
     if not is_image(shape):
         return n.add("Flatten", {})
@@ -171,3 +171,103 @@ def unsupported_message(node_id: str, kind: str, shape: Shape | None = None) -> 
     where = f" (input {fmt(shape)})" if shape else ""
     return (f"Node '{node_id}' is a {kind}{where}, which has no Keras counterpart in netcanvas's Keras "
             "export; remove it or download model.onnx / model.pt instead.")
+
+
+# --------------------------------------------------------------------------------------------
+# convolution (torch weights: Conv1d (out, in, k), Conv2d (out, in, kh, kw), ConvTranspose2d
+# (in, out, kh, kw); Keras: (k, in, out), (kh, kw, in, out), transposed (kh, kw, out, in))
+
+
+def _size(v: int | list[int], n: int) -> list[int]:
+    return [v] * n if isinstance(v, int) else list(v)
+
+
+def _conv_config(layer: Layer, rank: int) -> dict[str, Any]:
+    return {
+        "filters": layer.filters, "kernel_size": _size(layer.kernel_size, rank),
+        "strides": _size(layer.strides, rank), "padding": layer.padding, "data_format": "channels_last",
+        "dilation_rate": _size(layer.dilation_rate, rank), "activation": layer.activation,
+        "use_bias": layer.use_bias,
+    }
+
+
+def _conv_weights(n: ExportNode, axes: tuple[int, ...]) -> list[tuple[str, np.ndarray]]:
+    weights = [("kernel", n.sd["conv.weight"].transpose(axes))]
+    if n.layer.use_bias:
+        weights.append(("bias", n.sd["conv.bias"]))
+    return weights
+
+
+@mapping("Conv1D", "Conv1D")
+def _conv1d(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    return n.add("Conv1D", _conv_config(n.layer, 1), weights=_conv_weights(n, (2, 1, 0)))
+
+
+@mapping("Conv2D", "Conv2D")
+def _conv2d(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    return n.add("Conv2D", _conv_config(n.layer, 2), weights=_conv_weights(n, (2, 3, 1, 0)))
+
+
+@mapping("Conv2DTranspose", "Conv2DTranspose")
+def _conv2d_transpose(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    return n.add("Conv2DTranspose", _conv_config(n.layer, 2), weights=_conv_weights(n, (2, 3, 1, 0)))
+
+
+# --------------------------------------------------------------------------------------------
+# pooling
+
+
+def _pool(class_name: str, rank: int) -> Callable[[ExportNode], list[KTensor]]:
+    def to_keras(n: ExportNode) -> list[KTensor]:
+        n.plain_inputs()
+        pool = _size(n.layer.pool_size, rank)
+        strides = pool if n.layer.strides is None else _size(n.layer.strides, rank)
+        cfg = {"pool_size": pool, "strides": strides, "padding": n.layer.padding, "data_format": "channels_last"}
+        return n.add(class_name, cfg)
+
+    return to_keras
+
+
+for _kind, _rank in (("MaxPooling1D", 1), ("AveragePooling1D", 1), ("MaxPooling2D", 2), ("AveragePooling2D", 2)):
+    mapping(_kind, _kind)(_pool(_kind, _rank))
+
+
+def _global_pool(class_name: str) -> Callable[[ExportNode], list[KTensor]]:
+    def to_keras(n: ExportNode) -> list[KTensor]:
+        n.plain_inputs()
+        return n.add(class_name, {"data_format": "channels_last", "keepdims": n.layer.keepdims})
+
+    return to_keras
+
+
+for _kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+    mapping(_kind, _kind)(_global_pool(_kind))
+
+
+# --------------------------------------------------------------------------------------------
+# normalization
+
+
+def _norm_axis(n: ExportNode) -> int:
+    rank = len(n.input_shapes[0])
+    return keras_axis(resolve_axis(n.layer.axis, rank), rank)
+
+
+@mapping("BatchNormalization", "BatchNormalization")
+def _batch_norm(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    cfg = {"axis": _norm_axis(n), "momentum": n.layer.momentum, "epsilon": n.layer.epsilon,
+           "center": True, "scale": True}
+    weights = [("gamma", n.sd["bn.weight"]), ("beta", n.sd["bn.bias"]),
+               ("moving_mean", n.sd["bn.running_mean"]), ("moving_variance", n.sd["bn.running_var"])]
+    return n.add("BatchNormalization", cfg, weights=weights)
+
+
+@mapping("LayerNormalization", "LayerNormalization")
+def _layer_norm(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    cfg = {"axis": _norm_axis(n), "epsilon": n.layer.epsilon, "center": True, "scale": True}
+    return n.add("LayerNormalization", cfg, weights=[("gamma", n.sd["norm.weight"]), ("beta", n.sd["norm.bias"])])
