@@ -46,6 +46,9 @@ class ResultEvent(BaseModel):
     type: Literal["result"] = "result"
     test_metrics: dict[str, float] = Field(default_factory=dict)
     artifacts: list[str] = Field(default_factory=list)
+    # Classifiers: rows are true classes, columns predicted ones, on the test split.
+    confusion_matrix: list[list[int]] | None = None
+    class_names: list[str] | None = None
 
 
 Event = Annotated[StatusEvent | BatchEvent | EpochEvent | LogEvent | ResultEvent, Field(discriminator="type")]

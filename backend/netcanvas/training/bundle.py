@@ -1,0 +1,186 @@
+"""model.pt: a trained model as plain data, and predict() on it.
+
+The file is a dict written with `torch.save` that `torch.load(path, weights_only=True)` reads
+(strings, numbers, lists, dicts, None and tensors only):
+
+    {"format": "netcanvas.model/1",
+     "graph": Graph JSON (str), "settings": TrainSettings JSON (str) or None,
+     "state_dict": {name: tensor} of the compiled module (CPU),
+     "linear_outputs": [node ids compiled without their final activation (fused into the loss)],
+     "outputs": [output node ids], "output_activations": [per output: "softmax" | "sigmoid" | None,
+                 the activation predict() applies to the compiled module's output],
+     "inputs": [{"id", "shape" (None = any length), "dtype"}],
+     "class_names": [str] or None, "dataset": data set id or None}
+
+`load_bundle` rebuilds the module with netcanvas's own compile_graph and loads the weights.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..graph.analyze import analyze
+from ..graph.compile import GraphError, compile_graph
+from ..graph.schema import Graph
+from ..layers import fmt
+from .metrics import activate_fn
+from .settings import TrainSettings
+
+BUNDLE_FORMAT = "netcanvas.model/1"
+PREDICT_BATCH = 1024
+
+
+@dataclass
+class InputSpec:
+    id: str
+    shape: list[int | None]  # batch axis excluded
+    dtype: str  # "float32" | "int64"
+
+
+@dataclass
+class Bundle:
+    module: torch.nn.Module  # eval mode; outputs of `linear_outputs` nodes are logits
+    graph: Graph
+    settings: TrainSettings | None
+    inputs: list[InputSpec]
+    outputs: list[str]
+    output_activations: list[str | None]
+    linear_outputs: list[str]
+    class_names: list[str] | None = None
+    dataset: str | None = None
+
+
+def bundle_dict(
+    graph: Graph,
+    module: torch.nn.Module,
+    *,
+    settings: TrainSettings | None,
+    linear_outputs: Sequence[str],
+    output_activations: Sequence[str | None],
+    class_names: Sequence[str] | None = None,
+    dataset: str | None = None,
+) -> dict[str, Any]:
+    analysis = analyze(graph)
+    return {
+        "format": BUNDLE_FORMAT,
+        "graph": graph.model_dump_json(),
+        "settings": settings.model_dump_json() if settings is not None else None,
+        "state_dict": {k: v.detach().to("cpu").clone() for k, v in module.state_dict().items()},
+        "linear_outputs": list(linear_outputs),
+        "outputs": list(analysis.outputs),
+        "output_activations": list(output_activations),
+        "inputs": [
+            {"id": nid, "shape": list(analysis.nodes[nid].layer.shape), "dtype": analysis.nodes[nid].layer.dtype}
+            for nid in analysis.inputs
+        ],
+        "class_names": list(class_names) if class_names is not None else None,
+        "dataset": dataset,
+    }
+
+
+def save_bundle(path: Path, data: dict[str, Any]) -> None:
+    """Atomic: a reader sees the old file or the whole new one, never half of it."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(data, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
+    """Read model.pt (weights_only) and rebuild its module; raises ValueError for a foreign file."""
+    data = torch.load(Path(path), map_location=device, weights_only=True)
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise ValueError(f"{Path(path).name} is not a netcanvas model (format {BUNDLE_FORMAT}).")
+    graph = Graph.model_validate_json(data["graph"])
+    try:
+        module = compile_graph(graph, linear_outputs=set(data["linear_outputs"]))
+    except GraphError as err:
+        raise ValueError(f"The model's graph no longer compiles: {err}") from err
+    module.load_state_dict(data["state_dict"])
+    module.to(device).eval()
+    settings = TrainSettings.model_validate_json(data["settings"]) if data.get("settings") else None
+    return Bundle(
+        module=module, graph=graph, settings=settings,
+        inputs=[InputSpec(i["id"], list(i["shape"]), i["dtype"]) for i in data["inputs"]],
+        outputs=list(data["outputs"]), output_activations=list(data["output_activations"]),
+        linear_outputs=list(data["linear_outputs"]), class_names=data.get("class_names"),
+        dataset=data.get("dataset"),
+    )
+
+
+def as_input_arrays(inputs: Any, specs: Sequence[InputSpec]) -> list[np.ndarray]:
+    """Nested lists / arrays → one checked array per Input node (a list of batches for several)."""
+    if len(specs) > 1:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != len(specs):
+            names = ", ".join(f"'{s.id}'" for s in specs)
+            raise ValueError(f"The model has {len(specs)} inputs ({names}): give a list of {len(specs)} batches, "
+                             "one per input, in that order.")
+        batches = list(inputs)
+    else:
+        batches = [inputs]
+    arrays = []
+    for value, spec in zip(batches, specs, strict=True):
+        want = "(N, " + ", ".join("None" if d is None else str(d) for d in spec.shape) + ")"
+        try:
+            a = np.asarray(value, dtype=np.int64 if spec.dtype == "int64" else np.float32)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"Input '{spec.id}' must be a rectangular batch of numbers of shape {want}.") from err
+        fits = a.ndim == len(spec.shape) + 1 and all(
+            w is None or h == w for h, w in zip(a.shape[1:], spec.shape, strict=True)
+        )
+        if not fits:
+            hint = " (one sample? wrap it in a list to make a batch of one)" if a.ndim == len(spec.shape) else ""
+            raise ValueError(f"Input '{spec.id}' expects a batch of shape {want}, got {fmt(a.shape)}{hint}.")
+        arrays.append(a)
+    if len({len(a) for a in arrays}) > 1:
+        raise ValueError("Every input needs the same number of samples; got "
+                         + ", ".join(f"'{s.id}': {len(a)}" for s, a in zip(specs, arrays, strict=True)) + ".")
+    return arrays
+
+
+@torch.no_grad()
+def predict(
+    model: Bundle | torch.nn.Module,
+    inputs: Any,
+    *,
+    output_activations: Sequence[str | None] | None = None,
+    batch_size: int = PREDICT_BATCH,
+) -> np.ndarray | list[np.ndarray]:
+    """Outputs for a batch in the graph's layout: one array, or a list of arrays for several outputs.
+
+    With a Bundle the inputs are checked against its Input nodes (ValueError naming the input) and
+    fused activations are applied, so classifiers return probabilities. A bare module takes arrays
+    as they are (a list for several inputs) and `output_activations` if given.
+    """
+    if isinstance(model, Bundle):
+        module = model.module
+        arrays = as_input_arrays(inputs, model.inputs)
+        activations = model.output_activations
+    else:
+        module = model
+        arrays = [np.asarray(a) for a in inputs] if isinstance(inputs, (list, tuple)) else [np.asarray(inputs)]
+        activations = output_activations or []
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
+    was_training = module.training
+    module.eval()
+    chunks: list[list[torch.Tensor]] = []
+    n = len(arrays[0])
+    for start in range(0, max(n, 1), batch_size):
+        xs = [torch.as_tensor(a[start:start + batch_size]).to(device) for a in arrays]
+        out = module(*xs)
+        outs = list(out) if isinstance(out, tuple) else [out]
+        acts = list(activations) + [None] * (len(outs) - len(activations))
+        chunks.append([activate_fn(act)(o).cpu() for act, o in zip(acts, outs, strict=True)])
+    module.train(was_training)
+    results = [torch.cat(parts).numpy() for parts in zip(*chunks, strict=True)]
+    return results[0] if len(results) == 1 else results

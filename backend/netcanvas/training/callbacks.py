@@ -1,0 +1,68 @@
+"""Early stopping and the best-epoch checkpoint (weights kept on the device, no file writes)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .schedules import monitor_mode
+
+
+def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def resolve_monitor(name: str, metrics: dict[str, float]) -> str:
+    """`val_x` falls back to `x` when the run has no validation data."""
+    if name not in metrics and name.startswith("val_") and name[4:] in metrics:
+        return name[4:]
+    if name not in metrics:
+        raise ValueError(f"Cannot monitor '{name}': this run reports {', '.join(sorted(metrics))}.")
+    return name
+
+
+class Best:
+    """Tracks the best value of a monitored metric and the weights of that epoch."""
+
+    def __init__(self, monitor: str, min_delta: float = 0.0):
+        self.monitor = monitor
+        self.sign = 1.0 if monitor_mode(monitor) == "min" else -1.0
+        self.min_delta = min_delta
+        self.value = math.inf
+        self.epoch = 0
+        self.weights: dict[str, torch.Tensor] | None = None
+
+    def update(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module) -> bool:
+        """True when this epoch improved on the best by more than min_delta."""
+        v = self.sign * metrics[resolve_monitor(self.monitor, metrics)]
+        if v < self.value - self.min_delta:
+            self.value, self.epoch = v, epoch
+            self.weights = snapshot(module)
+            return True
+        return False
+
+    def restore(self, module: torch.nn.Module) -> None:
+        if self.weights is not None:
+            module.load_state_dict(self.weights)
+
+
+class EarlyStopper:
+    """Keras EarlyStopping: stop after `patience` epochs without improvement."""
+
+    def __init__(self, monitor: str, patience: int, min_delta: float, restore_best_weights: bool):
+        self.best = Best(monitor, min_delta)
+        self.patience = patience
+        self.restore_best_weights = restore_best_weights
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def should_stop(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module) -> bool:
+        if self.best.update(epoch, metrics, module):
+            self.wait = 0
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False

@@ -1,0 +1,24 @@
+"""Which torch device a run uses: "auto" picks cuda, then mps, then cpu."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(name: str) -> torch.device:
+    """The device for a setting; raises ValueError when the named one is not available here."""
+    cuda = torch.cuda.is_available()
+    mps = hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if name == "cuda" and not cuda:
+        raise ValueError("device 'cuda' was asked for but this machine has no CUDA GPU: use 'auto' or 'cpu'.")
+    if name == "mps" and not mps:
+        raise ValueError("device 'mps' was asked for but this machine has no Apple GPU: use 'auto' or 'cpu'.")
+    return torch.device(name)
+
+
+def describe(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type

@@ -1,0 +1,136 @@
+"""run_training: one run from graph + settings to model.pt, reporting through events.
+
+This is what the worker process and the CLI call. It emits, in order: StatusEvent("running",
+device), LogEvent lines (data set, model, device), BatchEvent / EpochEvent while training, then a
+ResultEvent (test metrics, confusion matrix for classifiers, artifacts) after writing model.pt. It
+does not emit the final status: it returns "succeeded" or "cancelled" and raises on failure (a
+ValueError with a sentence naming the node and the fix when the graph and data set disagree).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from ..data.base import Dataset
+from ..data.registry import load_dataset
+from ..graph.analyze import analyze
+from ..graph.compile import GraphError, compile_graph
+from ..graph.schema import Graph
+from ..layers import fmt
+from .bundle import bundle_dict, save_bundle
+from .device import describe, resolve_device
+from .events import Event, LogEvent, ResultEvent, StatusEvent
+from .feeds import n_samples
+from .fit import Trainer, validation_rows
+from .optimizers import learning_rate
+from .plan import check_inputs, plan_outputs
+from .settings import TrainSettings
+
+MODEL_FILE = "model.pt"
+
+
+def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
+    """Seeds torch, numpy and Python; returns the shuffle generator (on the device)."""
+    generator = torch.Generator(device=device)
+    if seed is None:
+        generator.seed()
+        return generator
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    generator.manual_seed(seed)
+    return generator
+
+
+def run_training(
+    graph: Graph,
+    settings: TrainSettings,
+    emit: Callable[[Event], None],
+    should_stop: Callable[[], bool],
+    out_dir: Path,
+    *,
+    dataset: Dataset | None = None,
+) -> Literal["succeeded", "cancelled"]:
+    """Train `graph` as `settings` say; write out_dir/model.pt. `dataset` overrides settings.dataset
+    (tests, benchmarks)."""
+
+    def log(message: str, level: Literal["info", "warning", "error"] = "info") -> None:
+        emit(LogEvent(level=level, message=message))
+
+    device = resolve_device(settings.device)
+    emit(StatusEvent(status="running", device=device.type))
+    generator = seed_everything(settings.seed, device)
+
+    analysis = analyze(graph)
+    if not analysis.ok:
+        raise GraphError(analysis)
+    data = dataset if dataset is not None else load_dataset(settings.dataset)
+    info = data.info
+    check_inputs(analysis, info)
+    plans = plan_outputs(analysis, info, settings)
+    linear_outputs = [p.node for p in plans if p.fused]
+    module = compile_graph(analysis, linear_outputs=set(linear_outputs)).to(device)
+
+    n_train = n_samples(data.train)
+    target = f"{info.target.num_classes} classes" if info.target.kind == "classes" else "values"
+    log(f"Data set {info.id}: {n_train} training and {n_samples(data.test)} test samples, "
+        f"input {fmt(tuple(info.input_shape))}, {target}.")
+    validation = None
+    if settings.use_validation_set and data.validation is not None:
+        validation = data.validation
+        log(f"Validating on the data set's validation split ({n_samples(validation)} samples).")
+    else:
+        if settings.use_validation_set:
+            log(f"Data set {info.id} has no validation split; using validation_split "
+                f"{settings.validation_split} instead.", "warning")
+        if settings.validation_split > 0:
+            kept = validation_rows(n_train, settings.validation_split)
+            log(f"Validating on the last {n_train - kept} training samples (validation_split "
+                f"{settings.validation_split}).")
+    params = sum(p.numel() for p in module.parameters())
+    log(f"Model {graph.name}: {params:,} parameters, {len(analysis.order)} layers.")
+    log(f"Device: {describe(device)}.")
+    for p in plans:
+        if p.fused:
+            log(f"{settings.loss} reads the logits of '{p.node}' (its {p.activation} is fused into the loss "
+                "for numerical stability; predictions still apply it).")
+    opt = settings.optimizer
+    log(f"Optimizer {opt.type}, learning rate {learning_rate(opt):g}; batch size {settings.batch_size}, "
+        f"{settings.epochs} epochs.")
+
+    trainer = Trainer(module, plans, settings, device, emit=emit, should_stop=should_stop,
+                      augment=data.augment, generator=generator)
+    result = trainer.fit(data.train, validation)
+    if result.cancelled:
+        log("Cancelled: nothing was saved.", "warning")
+        return "cancelled"
+    if result.stopped_early_at is not None:
+        log(f"Early stopping after epoch {result.stopped_early_at}.")
+    if result.best_epoch is not None:
+        log(f"Keeping the weights of epoch {result.best_epoch}.")
+
+    test_metrics: dict[str, float] = {}
+    confusion = None
+    if n_samples(data.test) > 0:
+        test_metrics = trainer.evaluate(data.test)
+        if info.target.kind == "classes" and len(plans) == 1 and info.target.num_classes:
+            confusion = trainer.confusion_matrix(data.test, info.target.num_classes)
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in test_metrics.items())
+        log(f"Test: {shown}.")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_bundle(out_dir / MODEL_FILE, bundle_dict(
+        graph, module, settings=settings, linear_outputs=linear_outputs,
+        output_activations=[p.logits_activation for p in plans],
+        class_names=info.target.class_names, dataset=info.id,
+    ))
+    emit(ResultEvent(test_metrics=test_metrics, artifacts=[MODEL_FILE], confusion_matrix=confusion,
+                     class_names=info.target.class_names if confusion is not None else None))
+    return "succeeded"

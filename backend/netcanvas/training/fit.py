@@ -1,0 +1,266 @@
+"""Keras fit / evaluate / predict for a compiled graph: the training loop.
+
+The loop never reads a value back from the device per batch. Loss and metric sums accumulate in
+device tensors; they are read (one transfer) only when an event is due: a batch event at most every
+`BATCH_EVENT_INTERVAL_S` seconds plus the last batch of each epoch, and the epoch event.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from ..data.base import Split
+from .callbacks import Best, EarlyStopper
+from .events import BatchEvent, EpochEvent
+from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
+from .metrics import activate_fn
+from .optimizers import Stepper, make_optimizer
+from .plan import OutputPlan
+from .schedules import Schedule
+from .settings import TrainSettings
+
+BATCH_EVENT_INTERVAL_S = 0.25
+EVAL_BATCH = 1024  # evaluation batches: no gradients, so larger than training ones
+
+Emit = Callable[[object], None]
+
+
+@dataclass
+class FitResult:
+    history: list[dict[str, float]] = field(default_factory=list)  # one Keras-keyed dict per epoch
+    cancelled: bool = False
+    stopped_early_at: int | None = None  # epoch where early stopping ended training
+    best_epoch: int | None = None  # the epoch whose weights the model holds when keep_best
+
+
+def validation_rows(n: int, fraction: float) -> int:
+    """Keras: the last `fraction` of the (unshuffled) training data validates. Returns train rows."""
+    return math.ceil(n * (1.0 - fraction)) if fraction > 0 else n
+
+
+class Trainer:
+    def __init__(
+        self,
+        module: torch.nn.Module,
+        outputs: list[OutputPlan],
+        settings: TrainSettings,
+        device: torch.device,
+        *,
+        emit: Emit | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        augment: Callable | None = None,
+        generator: torch.Generator | None = None,
+        loader_threshold: int | None = None,
+    ):
+        self.module = module
+        self.outputs = outputs
+        self.settings = settings
+        self.device = device
+        self.emit = emit or (lambda e: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.augment = augment
+        self.generator = generator
+        self.loader_threshold = loader_threshold
+        self.optimizer = make_optimizer(module.parameters(), settings.optimizer)
+        self.stepper = Stepper(self.optimizer, settings.optimizer)
+        self.schedule = Schedule(self.optimizer, settings.schedule, settings.epochs)
+        self.sum_dtype = torch.float32 if device.type == "mps" else torch.float64
+        self.targets = [o.target for o in outputs]
+        self.activations = [activate_fn(o.logits_activation) for o in outputs]
+
+    # --- the pieces of one step ---------------------------------------------------------------
+
+    def _zeros(self) -> list[torch.Tensor]:
+        """Accumulators: per output its loss, then each of its metrics."""
+        n = sum(1 + len(o.metrics) for o in self.outputs)
+        return [torch.zeros((), dtype=self.sum_dtype, device=self.device) for _ in range(n)]
+
+    def _forward(self, xs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        out = self.module(*xs)
+        return out if isinstance(out, tuple) else (out,)
+
+    def _accumulate(self, sums: list[torch.Tensor], counts: list[int], outs, ys, losses, n: int) -> None:
+        i = 0
+        for plan, out, y, loss in zip(self.outputs, outs, ys, losses, strict=True):
+            sums[i].add_(loss.detach(), alpha=n)
+            counts[i] += n
+            i += 1
+            for m in plan.metrics:
+                sums[i].add_(m.total(out.detach(), y))
+                counts[i] += m.count(out, y)
+                i += 1
+
+    def _read(self, sums: list[torch.Tensor], counts: list[int], prefix: str = "") -> dict[str, float]:
+        """One device → host transfer for every running mean."""
+        values = torch.stack(sums).tolist()
+        metrics: dict[str, float] = {}
+        i = 0
+        total = 0.0
+        for plan in self.outputs:
+            loss = values[i] / max(counts[i], 1)
+            total += loss
+            if plan.prefix:
+                metrics[f"{prefix}{plan.prefix}loss"] = loss
+            i += 1
+            for m in plan.metrics:
+                metrics[f"{prefix}{plan.prefix}{m.name}"] = values[i] / max(counts[i], 1)
+                i += 1
+        return {f"{prefix}loss": total, **metrics}
+
+    # --- fit ----------------------------------------------------------------------------------
+
+    def fit(self, train: Split, validation: Split | None = None) -> FitResult:
+        """Train on `train`; validate on `validation`, or on the last `validation_split` of train."""
+        s = self.settings
+        n = n_samples(train)
+        stop = validation_rows(n, s.validation_split) if validation is None else n
+        if stop == 0:
+            raise ValueError(f"validation_split {s.validation_split} leaves no training data ({n} samples).")
+        feed = make_feed(train, self.targets, self.device, s.batch_size, 0, stop, self.loader_threshold)
+        val_feed = None
+        if validation is not None:
+            val_feed = make_feed(validation, self.targets, self.device, max(s.batch_size, EVAL_BATCH),
+                                 threshold=self.loader_threshold)
+        elif stop < n:
+            val_feed = make_feed(train, self.targets, self.device, max(s.batch_size, EVAL_BATCH), stop, n,
+                                 self.loader_threshold)
+
+        result = FitResult()
+        stopper = None
+        if s.early_stopping is not None:
+            e = s.early_stopping
+            stopper = EarlyStopper(e.monitor, e.patience, e.min_delta, e.restore_best_weights)
+        best = Best("val_loss" if val_feed is not None else "loss") if s.keep_best else None
+        epoch_seconds: list[float] = []
+        for epoch in range(1, s.epochs + 1):
+            t0 = time.perf_counter()
+            lr = self.schedule.lr
+            metrics, cancelled = self._train_epoch(feed, epoch)
+            train_s = time.perf_counter() - t0
+            if cancelled:
+                result.cancelled = True
+                return result
+            if val_feed is not None:
+                metrics.update(self._evaluate_feed(val_feed, prefix="val_"))
+            seconds = time.perf_counter() - t0
+            epoch_seconds.append(seconds)
+            metrics.update(lr=lr, samples_per_s=feed.n / train_s if train_s > 0 else 0.0, seconds=seconds)
+            result.history.append(metrics)
+            eta = (s.epochs - epoch) * sum(epoch_seconds) / len(epoch_seconds)
+            self.emit(_epoch_event(epoch, s.epochs, metrics, eta))
+            if best is not None:
+                best.update(epoch, metrics, self.module)
+            self.schedule.step(metrics)
+            if stopper is not None and stopper.should_stop(epoch, metrics, self.module):
+                result.stopped_early_at = epoch
+                break
+        if stopper is not None and stopper.restore_best_weights and stopper.best.weights is not None:
+            stopper.best.restore(self.module)
+            result.best_epoch = stopper.best.epoch
+        elif best is not None and best.weights is not None:
+            best.restore(self.module)
+            result.best_epoch = best.epoch
+        return result
+
+    def _train_epoch(self, feed: TensorFeed | LoaderFeed, epoch: int) -> tuple[dict[str, float], bool]:
+        module, stepper, outputs = self.module, self.stepper, self.outputs
+        augment, should_stop, emit = self.augment, self.should_stop, self.emit
+        single = len(outputs) == 1
+        loss_fn = outputs[0].loss
+        module.train()
+        sums = self._zeros()
+        counts = [0] * len(sums)
+        steps = feed.steps
+        seen = 0
+        last_event = time.perf_counter()
+        gen = self.generator if self.settings.shuffle else None
+        step = 0
+        for step, (xs, ys, n) in enumerate(feed.batches(gen), start=1):
+            if augment is not None:
+                xs = _augment(augment, xs)
+            outs = self._forward(xs)
+            if single:
+                losses = [loss_fn(outs[0], ys[0])]
+                loss = losses[0]
+            else:
+                losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
+                loss = torch.stack(losses).sum()
+            stepper.zero_grad()
+            loss.backward()
+            stepper.step()
+            with torch.no_grad():
+                self._accumulate(sums, counts, outs, ys, losses, n)
+            seen += n
+            if should_stop():
+                return {}, True
+            now = time.perf_counter()
+            if step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S:
+                last_event = now
+                emit(_batch_event(epoch, step, steps, seen, self._read(sums, counts)))
+        if step == 0:
+            raise ValueError("The training split is empty.")
+        return self._read(sums, counts), False
+
+    # --- evaluate / predict -------------------------------------------------------------------
+
+    @torch.no_grad()
+    def _evaluate_feed(self, feed: TensorFeed | LoaderFeed, prefix: str = "") -> dict[str, float]:
+        self.module.eval()
+        sums = self._zeros()
+        counts = [0] * len(sums)
+        for xs, ys, n in feed.batches(None):
+            outs = self._forward(xs)
+            losses = [o.loss(out, y) for o, out, y in zip(self.outputs, outs, ys, strict=True)]
+            self._accumulate(sums, counts, outs, ys, losses, n)
+        return self._read(sums, counts, prefix)
+
+    def evaluate(self, split: Split) -> dict[str, float]:
+        """Keras evaluate(): loss and metrics over a split, keys without the val_ prefix."""
+        feed = make_feed(split, self.targets, self.device, max(self.settings.batch_size, EVAL_BATCH),
+                         threshold=self.loader_threshold)
+        return self._evaluate_feed(feed)
+
+    @torch.no_grad()
+    def confusion_matrix(self, split: Split, num_classes: int) -> list[list[int]]:
+        """Rows: true class, columns: predicted class (first output)."""
+        feed = make_feed(split, [lambda y: y], self.device, max(self.settings.batch_size, EVAL_BATCH),
+                         threshold=self.loader_threshold)
+        self.module.eval()
+        plan = self.outputs[0]
+        cm = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=self.device)
+        for xs, ys, _ in feed.batches(None):
+            out = self._forward(xs)[0]
+            y = ys[0].long().reshape(-1)
+            if plan.shape == (1,) and num_classes == 2:
+                threshold = 0.0 if plan.logits_activation == "sigmoid" else 0.5
+                pred = (out.reshape(-1) > threshold).long()
+            else:
+                dim = 1 if out.dim() == 4 else -1
+                pred = out.argmax(dim=dim).reshape(-1)
+            cm += torch.bincount(y * num_classes + pred, minlength=num_classes * num_classes)
+        return cm.reshape(num_classes, num_classes).tolist()
+
+    @torch.no_grad()
+    def predict(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Model outputs for a batch (list per output), fused activations applied."""
+        self.module.eval()
+        outs = self._forward([x.to(self.device) for x in xs])
+        return [act(o) for act, o in zip(self.activations, outs, strict=True)]
+
+
+def _augment(augment: Callable, xs: list[torch.Tensor]) -> list[torch.Tensor]:
+    out = augment(xs[0] if len(xs) == 1 else tuple(xs))
+    return [out] if isinstance(out, torch.Tensor) else list(out)
+
+
+def _batch_event(epoch: int, step: int, steps: int, seen: int, metrics: dict[str, float]) -> BatchEvent:
+    return BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics)
+
+
+def _epoch_event(epoch: int, epochs: int, metrics: dict[str, float], eta: float) -> EpochEvent:
+    return EpochEvent(epoch=epoch, epochs=epochs, metrics=metrics, eta_s=eta)
