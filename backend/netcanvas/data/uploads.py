@@ -1,0 +1,165 @@
+"""Uploaded data sets on disk: `{uploads_dir}/{id}/` holds x_/y_{train,validation,test}.npy and
+meta.json (written last). A set is built in a staging folder and renamed into place, so a refusal
+or a crash never leaves a half-made set; the worker loads one by id from these files alone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .assemble import assemble, load_arrays, with_options
+from .base import Dataset, DatasetInfo
+from .errors import DataError
+from .images import build_images
+from .limits import LIMITS, Limits
+from .npz import build_npz
+from .options import UploadOptions
+from .preprocess import LoadOptions
+from .registry import Provider, forget, register_source
+from .tables import build_table, build_text
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+META = "meta.json"
+STAGING_PREFIX = ".staging-"
+ID_PREFIX = "up-"
+BUILDERS = {"csv": build_table, "text": build_text, "images": build_images, "npz": build_npz}
+
+
+def new_id() -> str:
+    return ID_PREFIX + uuid.uuid4().hex[:12]
+
+
+def is_upload_id(dataset_id: str) -> bool:
+    return dataset_id.startswith(ID_PREFIX) and dataset_id[len(ID_PREFIX):].isalnum()
+
+
+def staging_dir(settings: Settings) -> Path:
+    """A fresh private folder inside uploads_dir (same file system: the final rename is atomic)."""
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.uploads_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    path.mkdir()
+    return path
+
+
+def detect_kind(filename: str, opts: UploadOptions) -> str:
+    if opts.kind != "auto":
+        return opts.kind
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    if suffix == ".npz":
+        return "npz"
+    if suffix == ".zip":
+        return "images"
+    raise DataError(
+        f"{filename}: cannot tell the kind of data from the name; use .csv, .npz or .zip, or set the "
+        "option kind (csv, text, npz, images).", 415)
+
+
+def create_from_file(
+    settings: Settings, src: Path, filename: str, opts: UploadOptions, limits: Limits = LIMITS
+) -> DatasetInfo:
+    """Build a data set from an uploaded file already on disk (it is consumed: moved or deleted).
+
+    Raises DataError (a 4xx) for anything refused; nothing is left behind then.
+    """
+    kind = detect_kind(filename, opts)
+    stage = staging_dir(settings)
+    try:
+        built: dict[str, Any] = BUILDERS[kind](src, stage, filename, opts, limits)
+        dataset_id = new_id()
+        info: DatasetInfo = built["info"].model_copy(update={"id": dataset_id})
+        meta = {
+            "format": "netcanvas.dataset/1",
+            "id": dataset_id,
+            "created_at": datetime.now(UTC).isoformat(),
+            "file": {"name": filename, "bytes": src.stat().st_size, "kind": kind},
+            "options": opts.model_dump(mode="json"),
+            "load_options": opts.load_options().model_dump(mode="json"),
+            "info": info.model_dump(mode="json"),
+            "preprocessing": built.get("preprocessing", {}),
+            "preview": built.get("preview"),
+        }
+        _write_json(stage / META, meta)  # last: its presence marks a complete set
+        stage.rename(settings.uploads_dir / dataset_id)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    finally:
+        src.unlink(missing_ok=True)
+    return with_options(info, opts.load_options())
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    tmp.replace(path)
+
+
+def folder(settings: Settings, dataset_id: str) -> Path:
+    return settings.uploads_dir / dataset_id
+
+
+def read_meta(settings: Settings, dataset_id: str) -> dict[str, Any]:
+    path = folder(settings, dataset_id) / META
+    if not is_upload_id(dataset_id) or not path.is_file():
+        raise DataError(f"No uploaded data set '{dataset_id}'.", 404)
+    return json.loads(path.read_text())
+
+
+def info(settings: Settings, dataset_id: str) -> DatasetInfo:
+    meta = read_meta(settings, dataset_id)
+    return with_options(DatasetInfo.model_validate(meta["info"]), LoadOptions.model_validate(meta["load_options"]))
+
+
+def load(settings: Settings, dataset_id: str) -> Dataset:
+    meta = read_meta(settings, dataset_id)
+    base = DatasetInfo.model_validate(meta["info"])
+    arrays = load_arrays(folder(settings, dataset_id))
+    return assemble(base, arrays, LoadOptions.model_validate(meta["load_options"]))
+
+
+def set_load_options(settings: Settings, dataset_id: str, options: LoadOptions) -> DatasetInfo:
+    meta = read_meta(settings, dataset_id)
+    meta["load_options"] = options.model_dump(mode="json")
+    _write_json(folder(settings, dataset_id) / META, meta)
+    forget(dataset_id)
+    return info(settings, dataset_id)
+
+
+def delete(settings: Settings, dataset_id: str) -> None:
+    """Remove an uploaded set: meta.json goes first, so a crash midway leaves no listed half-set."""
+    read_meta(settings, dataset_id)
+    path = folder(settings, dataset_id)
+    trash = settings.uploads_dir / f"{STAGING_PREFIX}deleted-{dataset_id}"
+    path.rename(trash)
+    forget(dataset_id)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def list_ids(settings: Settings) -> list[str]:
+    root = settings.uploads_dir
+    if not root.is_dir():
+        return []
+    found = [p for p in root.iterdir() if is_upload_id(p.name) and (p / META).is_file()]
+    return [p.name for p in sorted(found, key=lambda p: (p / META).stat().st_mtime)]
+
+
+class UploadSource:
+    def ids(self, settings: Settings) -> list[str]:
+        return list_ids(settings)
+
+    def provider(self, settings: Settings, dataset_id: str) -> Provider | None:
+        if not is_upload_id(dataset_id) or not (folder(settings, dataset_id) / META).is_file():
+            return None
+        return Provider(lambda: info(settings, dataset_id), lambda: load(settings, dataset_id))
+
+
+register_source(UploadSource())
