@@ -1,0 +1,83 @@
+"""The app factory: `create_app(settings)` wires the database, the event hub and the executor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from .. import __version__
+from ..config import Settings, get_settings
+from ..store import repo
+from ..store.db import Database
+from ..training.runner import Executor, LocalExecutor
+from .hub import EventHub
+from .routes import artifacts, datasets, graphs, layers, models, runs, stream
+from .static import mount_frontend
+
+log = logging.getLogger("netcanvas.api")
+
+
+def operation_id(route: APIRoute) -> str:
+    """"{tag}-{name}", so a generated TypeScript client reads RunsService.getRun."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None, executor: Executor | None = None) -> FastAPI:
+    """A new app. The database is migrated now; the hub and executor start with the app's lifespan.
+
+    `executor` replaces the default LocalExecutor (tests, or a distributed executor).
+    """
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_url)
+    with db.session() as s:
+        failed = repo.fail_interrupted_runs(s)
+    if failed:
+        log.warning("marked %d run(s) a previous server left unfinished as failed", len(failed))
+    executor = executor or LocalExecutor(settings.max_concurrent_runs)
+    hub = EventHub(db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        executor.start(hub.publish)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(executor.shutdown)
+            await hub.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="netcanvas",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.hub = hub
+    app.state.executor = executor
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "Internal error; the server log has the details."}, status_code=500)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for module in (layers, graphs, runs, stream, artifacts, datasets, models):
+        app.include_router(module.router)
+    mount_frontend(app, settings.frontend_dist)
+    return app

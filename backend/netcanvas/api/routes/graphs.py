@@ -1,0 +1,59 @@
+"""Graph validation and saved, versioned graphs (docs/api.md, Graphs)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from ...graph.schema import Graph
+from ...store import repo
+from ...store.models import GraphRow, GraphVersionRow
+from ..analysis import validate_graph
+from ..deps import GraphDep, SessionDep
+from ..schemas import GraphCreate, GraphPublic, GraphsPublic, GraphUpdate, ValidationReport
+
+router = APIRouter(prefix="/api", tags=["graphs"])
+
+
+def _public(row: GraphRow, ver: GraphVersionRow) -> GraphPublic:
+    return GraphPublic(
+        id=row.id, name=row.name, version=ver.version, created_at=row.created_at,
+        updated_at=ver.created_at, graph=Graph.model_validate(ver.graph),
+    )
+
+
+@router.post("/graphs/validate")
+def validate(graph: Graph) -> ValidationReport:
+    """Shapes, parameter counts and every problem, per node. Always 200 when the body is a graph."""
+    return validate_graph(graph)
+
+
+@router.get("/graphs")
+def list_graphs(session: SessionDep) -> GraphsPublic:
+    data = [_public(g, v) for g, v in repo.list_graphs(session)]
+    return GraphsPublic(data=data, count=len(data))
+
+
+@router.post("/graphs", status_code=201)
+def create_graph(body: GraphCreate, session: SessionDep) -> GraphPublic:
+    row, ver = repo.create_graph(session, body.graph.model_dump(mode="json"))
+    return _public(row, ver)
+
+
+@router.get("/graphs/{graph_id}")
+def get_graph(row: GraphDep, session: SessionDep, version: int | None = None) -> GraphPublic:
+    found = repo.get_graph(session, row.id, version)
+    if found is None:
+        raise HTTPException(404, f"Graph '{row.id}' has no version {version} (latest is {row.version}).")
+    return _public(*found)
+
+
+@router.put("/graphs/{graph_id}")
+def update_graph(row: GraphDep, body: GraphUpdate, session: SessionDep) -> GraphPublic:
+    ver = repo.update_graph(session, row, body.graph.model_dump(mode="json"))
+    return _public(row, ver)
+
+
+@router.delete("/graphs/{graph_id}", status_code=204)
+def delete_graph(row: GraphDep, session: SessionDep) -> Response:
+    repo.delete_graph(session, row)
+    return Response(status_code=204)

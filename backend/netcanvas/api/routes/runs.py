@@ -1,0 +1,148 @@
+"""Runs: start, list, read, cancel, delete, predict, evaluate (docs/api.md, Runs)."""
+
+from __future__ import annotations
+
+import shutil
+
+from fastapi import APIRouter, HTTPException, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from ...data.registry import DatasetNotFound, dataset_info
+from ...graph.schema import Graph
+from ...store import repo
+from ...store.db import Database
+from ...store.models import RunRow
+from ...training.events import FINAL_STATUSES, StatusEvent
+from ...training.runner import Job
+from ...training.settings import RunRequest, TrainSettings
+from ..analysis import validate_graph
+from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
+from ..schemas import (
+    EpochRecord,
+    ProblemsDetail,
+    RunPublic,
+    RunRequestPublic,
+    RunsPublic,
+    RunSummary,
+)
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+
+def run_summary(row: RunRow) -> RunSummary:
+    return RunSummary(
+        id=row.id, status=row.status, name=row.name, dataset=row.dataset,  # type: ignore[arg-type]
+        request=RunRequestPublic.model_validate(row.request), device=row.device, error=row.error,
+        created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
+        final_metrics=row.final_metrics, best_metrics=row.best_metrics, test_metrics=row.test_metrics,
+        artifacts=list(row.artifacts or []),
+    )
+
+
+def run_public(db_session: Session, row: RunRow) -> RunPublic:
+    epochs = [
+        EpochRecord(epoch=e.payload["epoch"], metrics=e.payload.get("metrics") or {})
+        for e in repo.run_events(db_session, row.id, types=["epoch"])
+    ]
+    return RunPublic(
+        **run_summary(row).model_dump(), graph=Graph.model_validate(row.graph), epochs=epochs,
+        confusion_matrix=row.confusion_matrix, class_names=row.class_names,
+    )
+
+
+def _load_run(db: Database, run_id: str) -> RunPublic:
+    with db.session() as s:
+        row = s.get(RunRow, run_id)
+        if row is None:
+            raise HTTPException(404, f"Run '{run_id}' not found.")
+        return run_public(s, row)
+
+
+def _prepare(db: Database, body: RunRequest) -> tuple[Graph, int | None]:
+    """The graph to train (a saved graph's latest version for graph_id) and its version."""
+    if body.graph is not None:
+        return body.graph, None
+    with db.session() as s:
+        found = repo.get_graph(s, body.graph_id or "")
+        if found is None:
+            raise HTTPException(422, f"graph_id '{body.graph_id}' is not a saved graph.")
+        _, ver = found
+        return Graph.model_validate(ver.graph), ver.version
+
+
+@router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
+async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep) -> RunPublic:
+    """Check the graph and data set, store the run `queued` and hand it to the executor."""
+    graph, version = await run_in_threadpool(_prepare, db, body)
+    report = await run_in_threadpool(validate_graph, graph)
+    if not report.ok:
+        detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
+        raise HTTPException(422, detail.model_dump())
+    try:
+        await run_in_threadpool(dataset_info, body.dataset)
+    except DatasetNotFound as err:
+        raise HTTPException(422, str(err)) from None
+    train = TrainSettings.model_validate(body.model_dump(include=set(TrainSettings.model_fields)))
+    request = RunRequestPublic.model_validate(
+        {**train.model_dump(mode="json"), "graph_id": body.graph_id, "graph_version": version, "name": body.name}
+    )
+    graph_json = graph.model_dump(mode="json")
+
+    def insert() -> RunRow:
+        with db.session() as s:
+            return repo.create_run(
+                s, name=body.name or graph.name, request=request.model_dump(mode="json"), graph=graph_json,
+                dataset=body.dataset, graph_id=body.graph_id, graph_version=version,
+            )
+
+    row = await run_in_threadpool(insert)
+    hub.open(row.id)
+    hub.publish(row.id, StatusEvent(status="queued"))
+    executor.submit(Job(row.id, graph_json, train.model_dump(mode="json"), settings.runs_dir / row.id))
+    return RunPublic(
+        **run_summary(row).model_dump(), graph=graph, epochs=[], confusion_matrix=None, class_names=None
+    )
+
+
+@router.get("/runs")
+def list_runs(session: SessionDep) -> RunsPublic:
+    data = [run_summary(r) for r in repo.list_runs(session)]
+    return RunsPublic(data=data, count=len(data))
+
+
+@router.get("/runs/{run_id}")
+def get_run(row: RunDep, session: SessionDep) -> RunPublic:
+    return run_public(session, row)
+
+
+@router.post("/runs/{run_id}/cancel", status_code=202)
+async def cancel_run(run_id: str, db: DbDep, executor: ExecutorDep) -> RunPublic:
+    """Ask a queued or running run to stop; it ends `cancelled` (the stream says when)."""
+    run = await run_in_threadpool(_load_run, db, run_id)
+    if run.status in FINAL_STATUSES or run.status == "imported":
+        raise HTTPException(409, f"Run '{run_id}' has already ended ({run.status}); there is nothing to cancel.")
+    executor.cancel(run_id)
+    return run
+
+
+@router.delete("/runs/{run_id}", status_code=204)
+async def delete_run(run_id: str, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep) -> Response:
+    """Cancel the run if it is active, then remove it, its history and its artifacts."""
+    await run_in_threadpool(_load_run, db, run_id)  # 404 first
+    if hub.is_active(run_id):
+        executor.cancel(run_id, reason="the run was deleted")
+        if not await hub.wait_done(run_id, timeout=getattr(executor, "grace_s", 5.0) + 10):
+            raise HTTPException(409, f"Run '{run_id}' is still stopping; try again in a moment.")
+
+    def remove() -> None:
+        with db.session() as s:
+            row = s.get(RunRow, run_id)
+            if row is not None:
+                repo.delete_run(s, row)
+        run_dir = settings.runs_dir / run_id
+        if run_dir.resolve().parent == settings.runs_dir.resolve():
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+    await run_in_threadpool(remove)
+    return Response(status_code=204)

@@ -1,0 +1,51 @@
+"""WS /api/runs/{id}/stream: the stored history first, then live events; closes after the final status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+
+from ...store import repo
+from ...store.db import Database
+from ...store.models import RunRow
+from ..deps import DbDep, HubDep
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+NOT_FOUND = 4404
+
+
+def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
+    with db.session() as s:
+        if s.get(RunRow, run_id) is None:
+            return None
+        return [e.payload for e in repo.run_events(s, run_id)]
+
+
+@router.websocket("/runs/{run_id}/stream")
+async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep) -> None:
+    await websocket.accept()
+    live = hub.subscribe(run_id)
+    try:
+        if live is None:  # not running here: the database holds the whole story
+            history = await run_in_threadpool(_history, db, run_id)
+            if history is None:
+                await websocket.close(NOT_FOUND, f"Run '{run_id[:60]}' not found.")
+                return
+            for payload in history:
+                await websocket.send_json(payload)
+            await websocket.close(1000, "the run has ended")
+            return
+        snapshot, sub = live
+        for payload in snapshot:
+            await websocket.send_json(payload)
+        while (payload := await sub.get()) is not None:
+            await websocket.send_json(payload)
+        await websocket.close(1000, "the run has ended")
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the watcher left
+    finally:
+        if live is not None:
+            hub.unsubscribe(run_id, live[1])

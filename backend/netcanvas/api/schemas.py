@@ -1,0 +1,155 @@
+"""Response (and small request) models of the HTTP API: the shapes docs/api.md pins.
+
+Requests that are domain objects (Graph, RunRequest) live with their domain
+(graph.schema, training.settings).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..graph.schema import Graph, Problem
+from ..training.events import RunStatus
+from ..training.settings import TrainSettings
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UTCDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+# -- layers -------------------------------------------------------------------------------------
+
+
+class LayerInfo(BaseModel):
+    type: str
+    family: str
+    doc: str
+    min_inputs: int
+    max_inputs: int | None
+    params_schema: dict[str, Any]
+    defaults: dict[str, Any]
+
+
+class LayersPublic(BaseModel):
+    data: list[LayerInfo]
+    count: int
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+class NodeReport(BaseModel):
+    output_shapes: list[list[int | None]] | None
+    params: int | None
+    problems: list[Problem]
+
+
+class ValidationReport(BaseModel):
+    ok: bool
+    total_params: int
+    nodes: dict[str, NodeReport]
+    problems: list[Problem]
+    inputs: list[str]
+    outputs: list[str]
+
+
+class ProblemsDetail(BaseModel):
+    message: str
+    problems: list[Problem]
+
+
+# -- graphs -------------------------------------------------------------------------------------
+
+
+class GraphCreate(BaseModel):
+    graph: Graph
+
+
+class GraphUpdate(BaseModel):
+    graph: Graph
+
+
+class GraphPublic(BaseModel):
+    id: str
+    name: str
+    version: int
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
+    graph: Graph
+
+
+class GraphsPublic(BaseModel):
+    data: list[GraphPublic]
+    count: int
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+class RunRequestPublic(TrainSettings):
+    """The settings a run was started with (the graph is RunPublic.graph)."""
+
+    model_config = ConfigDict(extra="ignore")  # rows written by older versions still read
+
+    graph_id: str | None = None
+    graph_version: int | None = None
+    name: str | None = None
+
+
+class EpochRecord(BaseModel):
+    epoch: int
+    metrics: dict[str, float]
+
+
+class RunSummary(BaseModel):
+    id: str
+    status: RunStatus
+    name: str
+    dataset: str
+    request: RunRequestPublic
+    device: str | None = None
+    error: str | None = None
+    created_at: UTCDateTime
+    started_at: UTCDateTime | None = None
+    finished_at: UTCDateTime | None = None
+    final_metrics: dict[str, float] | None = None
+    best_metrics: dict[str, float] | None = None
+    test_metrics: dict[str, float] | None = None
+    artifacts: list[str] = Field(default_factory=list)
+
+
+class RunPublic(RunSummary):
+    graph: Graph
+    epochs: list[EpochRecord] = Field(default_factory=list)
+    confusion_matrix: list[list[float]] | None = None
+    class_names: list[str] | None = None
+
+
+class RunsPublic(BaseModel):
+    data: list[RunSummary]
+    count: int
+
+
+class PredictRequest(BaseModel):
+    inputs: Any = Field(description="A batch in the graph's layout; a list of batches for several inputs.")
+
+
+class PredictResponse(BaseModel):
+    outputs: Any = Field(description="The model's outputs for the batch; a list per output for several.")
+
+
+class EvaluateResponse(BaseModel):
+    metrics: dict[str, float]
+    confusion_matrix: list[list[float]] | None = None
+    class_names: list[str] | None = None
+
+
+class Message(BaseModel):
+    detail: str

@@ -1,0 +1,99 @@
+"""ORM models. Any change here needs a migration in store/migrations/versions (a test compares them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class GraphRow(Base):
+    """A saved graph; its content lives in versions (one row per save)."""
+
+    __tablename__ = "graphs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the latest version number
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    versions: Mapped[list[GraphVersionRow]] = relationship(
+        back_populates="graph_row", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="GraphVersionRow.version",
+    )
+
+
+class GraphVersionRow(Base):
+    __tablename__ = "graph_versions"
+    __table_args__ = (UniqueConstraint("graph_id", "version", name="uq_graph_versions_graph_id_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    graph_id: Mapped[str] = mapped_column(String(32), ForeignKey("graphs.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    graph: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    graph_row: Mapped[GraphRow] = relationship(back_populates="versions")
+
+
+class RunRow(Base):
+    """One training run (or an imported model) and what it ended with."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # TrainSettings + graph_id/version + name
+    graph: Mapped[dict[str, Any]] = mapped_column(JSON)
+    graph_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("graphs.id", ondelete="SET NULL"), nullable=True
+    )
+    graph_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dataset: Mapped[str] = mapped_column(String(200))
+    device: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    final_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    best_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    test_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    confusion_matrix: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    class_names: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    artifacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    events: Mapped[list[RunEventRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RunEventRow.seq"
+    )
+
+
+class RunEventRow(Base):
+    """One stored event of a run's stream (every status/epoch/log/result; batches downsampled)."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_run_events_run_id_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

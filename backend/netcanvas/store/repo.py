@@ -1,0 +1,167 @@
+"""Queries and writes, one function per thing a route or the event hub needs (no logic in routes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..training.events import FINAL_STATUSES
+from .models import GraphRow, GraphVersionRow, RunEventRow, RunRow, utcnow
+
+# -- graphs -------------------------------------------------------------------------------------
+
+
+def create_graph(s: Session, graph: dict[str, Any]) -> tuple[GraphRow, GraphVersionRow]:
+    row = GraphRow(name=graph.get("name") or "untitled", version=1)
+    ver = GraphVersionRow(version=1, graph=graph)
+    row.versions.append(ver)
+    s.add(row)
+    s.commit()
+    return row, ver
+
+
+def list_graphs(s: Session) -> list[tuple[GraphRow, GraphVersionRow]]:
+    rows = s.execute(
+        select(GraphRow, GraphVersionRow)
+        .join(GraphVersionRow, (GraphVersionRow.graph_id == GraphRow.id) & (GraphVersionRow.version == GraphRow.version))
+        .order_by(GraphRow.updated_at.desc())
+    ).all()
+    return [(g, v) for g, v in rows]
+
+
+def get_graph(s: Session, graph_id: str, version: int | None = None) -> tuple[GraphRow, GraphVersionRow] | None:
+    row = s.get(GraphRow, graph_id)
+    if row is None:
+        return None
+    ver = s.scalar(
+        select(GraphVersionRow).where(
+            GraphVersionRow.graph_id == graph_id, GraphVersionRow.version == (version or row.version)
+        )
+    )
+    return None if ver is None else (row, ver)
+
+
+def update_graph(s: Session, row: GraphRow, graph: dict[str, Any]) -> GraphVersionRow:
+    row.version += 1
+    row.name = graph.get("name") or row.name
+    row.updated_at = utcnow()
+    ver = GraphVersionRow(graph_id=row.id, version=row.version, graph=graph)
+    s.add(ver)
+    s.commit()
+    return ver
+
+
+def delete_graph(s: Session, row: GraphRow) -> None:
+    s.delete(row)
+    s.commit()
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+def create_run(
+    s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
+    graph_id: str | None = None, graph_version: int | None = None,
+) -> RunRow:
+    row = RunRow(
+        name=name, status="queued", request=request, graph=graph, dataset=dataset,
+        graph_id=graph_id, graph_version=graph_version, artifacts=[],
+    )
+    s.add(row)
+    s.commit()
+    return row
+
+
+def list_runs(s: Session) -> list[RunRow]:
+    return list(s.scalars(select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id)))
+
+
+def count_runs(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(RunRow)) or 0
+
+
+def run_events(s: Session, run_id: str, types: Sequence[str] | None = None) -> list[RunEventRow]:
+    q = select(RunEventRow).where(RunEventRow.run_id == run_id)
+    if types:
+        q = q.where(RunEventRow.type.in_(types))
+    return list(s.scalars(q.order_by(RunEventRow.seq)))
+
+
+def delete_run(s: Session, row: RunRow) -> None:
+    s.delete(row)
+    s.commit()
+
+
+def fail_interrupted_runs(s: Session, reason: str = "server restarted") -> list[str]:
+    """Runs a previous server left queued or running end `failed` with `reason`, in their history too."""
+    rows = list(s.scalars(select(RunRow).where(RunRow.status.in_(("queued", "running")))))
+    for row in rows:
+        last = s.scalar(select(func.max(RunEventRow.seq)).where(RunEventRow.run_id == row.id)) or 0
+        payload = {"type": "status", "status": "failed", "device": row.device, "error": reason}
+        s.add(RunEventRow(run_id=row.id, seq=last + 1, type="status", payload=payload))
+        row.status, row.error, row.finished_at = "failed", reason, utcnow()
+    s.commit()
+    return [r.id for r in rows]
+
+
+@dataclass
+class StoredEvent:
+    """An event the hub hands to the database: `store` False means only its effect on the run row."""
+
+    run_id: str
+    seq: int
+    payload: dict[str, Any]  # the event as JSON (training.events)
+    store: bool = True
+
+
+def best_of(current: dict[str, Any] | None, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The better epoch: lowest val_loss when there is one, else lowest loss."""
+    key = "val_loss" if "val_loss" in metrics else "loss"
+    if current is None or key not in metrics or key not in current:
+        return metrics
+    return metrics if metrics[key] <= current[key] else current
+
+
+def apply_events(s: Session, events: Sequence[StoredEvent]) -> None:
+    """Write events and fold them into their run rows, in one transaction."""
+    rows: dict[str, RunRow | None] = {}
+    now: datetime = utcnow()
+    for ev in events:
+        if ev.run_id not in rows:
+            rows[ev.run_id] = s.get(RunRow, ev.run_id)
+        row = rows[ev.run_id]
+        if row is None:  # deleted meanwhile
+            continue
+        p = ev.payload
+        kind = p.get("type")
+        if ev.store:
+            s.add(RunEventRow(run_id=ev.run_id, seq=ev.seq, type=str(kind), payload=p, created_at=now))
+        if kind == "status":
+            status = p["status"]
+            if row.status in FINAL_STATUSES:
+                continue  # a final status is final
+            row.status = status
+            if p.get("device"):
+                row.device = p["device"]
+            if status == "running" and row.started_at is None:
+                row.started_at = now
+            if status in FINAL_STATUSES:
+                row.finished_at = now
+                row.error = p.get("error")
+        elif kind == "epoch":
+            metrics = dict(p.get("metrics") or {})
+            row.final_metrics = metrics
+            row.best_metrics = best_of(row.best_metrics, metrics)
+        elif kind == "result":
+            row.test_metrics = dict(p.get("test_metrics") or {})
+            row.artifacts = list(p.get("artifacts") or [])
+            if p.get("confusion_matrix") is not None:
+                row.confusion_matrix = p["confusion_matrix"]
+            if p.get("class_names") is not None:
+                row.class_names = p["class_names"]
+    s.commit()
