@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-import torch.nn as nn
+from torch import nn
 
 ActivationName = Literal[
     "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "leaky_relu",

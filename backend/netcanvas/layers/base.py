@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import torch.nn as nn
 from pydantic import BaseModel, ConfigDict
+from torch import nn
 
 # A shape excludes the batch axis; None is a variable length (a sequence of any length).
 Shape = tuple[int | None, ...]

@@ -6,8 +6,8 @@ import math
 from typing import Literal
 
 import torch
-import torch.nn as nn
 from pydantic import Field, PositiveInt
+from torch import nn
 
 from .activations import ActivationName, activation_module
 from .base import Layer, Shape, ShapeError, fmt, register, required
@@ -102,3 +102,30 @@ class Flatten(Layer):
 
     def build(self, inputs: list[Shape]) -> nn.Module:
         return nn.Flatten()
+
+
+class EmbeddingModule(nn.Module):
+    def __init__(self, input_dim: int, output_dim: int):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, output_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embedding(x.long())
+
+
+@register
+class Embedding(Layer):
+    """Turns token ids (integers below input_dim) into learned vectors: (time,) → (time, output_dim)."""
+
+    input_dim: PositiveInt = required(1000)
+    output_dim: PositiveInt = required(32)
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        (x,) = inputs
+        if len(x) == 3:
+            raise ShapeError(f"Embedding expects token ids (time,), got the image {fmt(x)}: use Flatten and "
+                             "Dense for images.")
+        return [x + (self.output_dim,)]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        return EmbeddingModule(self.input_dim, self.output_dim)

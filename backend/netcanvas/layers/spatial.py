@@ -1,0 +1,142 @@
+"""Shared by convolution, pooling and reshaping layers: Keras sizes, output lengths, padding.
+
+Sizes (`kernel_size`, `strides`, `pool_size`…) accept an int or a list with one int per spatial
+axis, as in Keras. Lengths follow Keras exactly, including "same" padding with strides > 1, which
+puts the odd extra pixel at the end (bottom/right) — torch's own `padding="same"` cannot do that.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field, PositiveInt
+from torch import nn
+
+from .base import Shape, ShapeError, fmt
+
+Size1 = PositiveInt | Annotated[list[PositiveInt], Field(min_length=1, max_length=1)]
+Size2 = PositiveInt | Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]
+Padding = Literal["valid", "same"]
+
+AXIS_NAMES = {1: ("steps",), 2: ("height", "width")}
+
+
+def ntuple(value: int | list[int], n: int) -> tuple[int, ...]:
+    """A Keras size (int or list) as one int per spatial axis."""
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+def effective(kernel: int, dilation: int) -> int:
+    """How many input positions a dilated kernel spans."""
+    return (kernel - 1) * dilation + 1
+
+
+def out_length(n: int | None, kernel: int, stride: int, dilation: int, padding: str) -> int | None:
+    """Keras output length along one axis ("causal" pads the start, so it behaves like "same")."""
+    if n is None:
+        return None
+    if padding in ("same", "causal"):
+        return math.ceil(n / stride)
+    return (n - effective(kernel, dilation)) // stride + 1
+
+
+def same_pads(n: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) padding of Keras/TensorFlow "same": the extra one goes after."""
+    total = max((math.ceil(n / stride) - 1) * stride + effective(kernel, dilation) - n, 0)
+    return total // 2, total - total // 2
+
+
+class KerasPad(nn.Module):
+    """Pads the trailing spatial axes the Keras way, computed from the actual input length.
+
+    `mode="same"`: Keras "same" (extra pixel at the end); `mode="causal"`: everything before the
+    first step (Conv1D). `value` is what fills the border (-inf for max pooling).
+    """
+
+    def __init__(self, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
+                 mode: Literal["same", "causal"] = "same", value: float = 0.0):
+        super().__init__()
+        self.kernel, self.stride, self.dilation = kernel, stride, dilation
+        self.mode, self.value = mode, value
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads: list[int] = []
+        sizes = x.shape[x.dim() - len(self.kernel):]
+        for n, k, s, d in zip(sizes, self.kernel, self.stride, self.dilation):
+            if self.mode == "causal":
+                before, after = effective(k, d) - 1, 0
+            else:
+                before, after = same_pads(n, k, s, d)
+            pads = [before, after] + pads  # F.pad lists the last axis first
+        return F.pad(x, pads, value=self.value) if any(pads) else x
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode!r}, kernel={self.kernel}, stride={self.stride}"
+
+
+def symmetric_same(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> bool:
+    """Whether Keras "same" equals torch's symmetric padding (stride 1, odd effective kernel)."""
+    return all(s == 1 and (effective(k, d) - 1) % 2 == 0 for k, s, d in zip(kernel, stride, dilation))
+
+
+def check_fits(kind: str, what: str, sizes: tuple[int | None, ...], spans: tuple[int, ...],
+               fixes: str) -> None:
+    """Raise when a window (kernel, pool) is larger than the input, saying by how much."""
+    names = AXIS_NAMES[len(sizes)]
+    short = [(name, k - n) for name, n, k in zip(names, sizes, spans) if n is not None and k > n]
+    if not short:
+        return
+    by = " and ".join(f"{d} in {name}" for name, d in short)
+    window = "×".join(map(str, spans))
+    got = "×".join("None" if n is None else str(n) for n in sizes)
+    raise ShapeError(f"{kind}'s {what} {window} is larger than its input {got} by {by}: {fixes}.", what)
+
+
+def _square_image(n: int) -> str | None:
+    for channels in (1, 3):
+        side = math.isqrt(n // channels)
+        if n % channels == 0 and side * side * channels == n:
+            return fmt((channels, side, side))
+    return None
+
+
+def expect_image(kind: str, shape: Shape) -> None:
+    """Images are (channels, height, width); say which Reshape or layer fixes anything else."""
+    if len(shape) == 3:
+        if shape[0] is None:
+            raise ShapeError(f"{kind} needs a known number of channels, got {fmt(shape)}.")
+        return
+    start = f"{kind} expects an image (channels, height, width), got {fmt(shape)}"
+    if len(shape) == 1 and shape[0] is not None:
+        target = _square_image(shape[0])
+        if target:
+            raise ShapeError(f"{start}: add a Reshape to {target} before it.")
+        raise ShapeError(f"{start}: add a Reshape to (channels, height, width) before it.")
+    if len(shape) == 2:
+        one = "1D" if "2D" in kind else ""
+        alt = kind.replace("2D", one) if one else "a layer for sequences"
+        raise ShapeError(
+            f"{start}, which is a sequence (time, features): use {alt} for sequences, "
+            f"or add a Reshape to {fmt((1, *shape))} before it."
+        )
+    raise ShapeError(f"{start}: add a Reshape to (channels, height, width) before it.")
+
+
+def expect_sequence(kind: str, shape: Shape) -> None:
+    """Sequences are (time, features) with known features; time may be None."""
+    if len(shape) == 2:
+        if shape[1] is None:
+            raise ShapeError(f"{kind} needs a known number of features (last axis), got {fmt(shape)}.")
+        return
+    start = f"{kind} expects a sequence (time, features), got {fmt(shape)}"
+    if len(shape) == 1:
+        raise ShapeError(
+            f"{start}: add a Reshape to {fmt((shape[0] or -1, 1))} before it (one feature per step)"
+            + (", or an Embedding for token ids." if shape[0] is None else ".")
+        )
+    if len(shape) == 3 and "1D" in kind:
+        raise ShapeError(f"{start}, which is an image: use {kind.replace('1D', '2D')} for images.")
+    raise ShapeError(f"{start}: add a Reshape to (time, features) before it.")
