@@ -93,7 +93,7 @@ def _train(args: argparse.Namespace) -> int:
         dataset_info(settings.dataset)
     except DatasetNotFound as err:
         return _fail(str(err))
-    from .training.fit import run_training
+    from .training.engine import run_training
 
     out_dir: Path = args.out or Path("runs") / (graph.name or "model")
     out_dir.mkdir(parents=True, exist_ok=True)

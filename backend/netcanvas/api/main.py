@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from .. import __version__
 from ..config import Settings, get_settings
+from ..data import registry
 from ..store import repo
 from ..store.db import Database
 from ..training.runner import Executor, LocalExecutor
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     """
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry.configure(settings)  # data sets on disk are looked up under this data_dir
     db = Database(settings.db_url)
     with db.session() as s:
         failed = repo.fail_interrupted_runs(s)

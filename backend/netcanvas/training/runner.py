@@ -42,6 +42,7 @@ class Job:
     graph: dict[str, Any]  # graph JSON (graph.schema.Graph)
     settings: dict[str, Any]  # TrainSettings JSON
     out_dir: Path
+    data_dir: Path | None = None  # where uploaded / downloaded data sets live (Settings.data_dir)
 
 
 class Executor(Protocol):
@@ -171,7 +172,8 @@ class LocalExecutor:
         stop = self._ctx.Event()
         proc = self._ctx.Process(
             target=worker_main,
-            args=(job.run_id, job.graph, job.settings, str(job.out_dir), send, stop, self.trainer),
+            args=(job.run_id, job.graph, job.settings, str(job.out_dir), send, stop, self.trainer,
+                  str(job.data_dir) if job.data_dir else None),
             name=f"netcanvas-run-{job.run_id[:8]}",
         )
         proc.start()

@@ -1,6 +1,6 @@
 """The process a run trains in (one per run, started with the spawn context by training.runner).
 
-It calls `netcanvas.training.fit.run_training` and sends every event it emits, as JSON, over a
+It calls `netcanvas.training.engine.run_training` and sends every event it emits, as JSON, over a
 one-way pipe to the server; it ends with the final StatusEvent (succeeded, cancelled or failed with
 the error). It polls `stop` between batches (through run_training's `should_stop`) to cancel
 gracefully. This module imports nothing heavy: torch is loaded by the trainer in the child only.
@@ -22,7 +22,7 @@ from ..graph.schema import Graph
 from .events import Event, LogEvent, StatusEvent
 from .settings import TrainSettings
 
-DEFAULT_TRAINER = "netcanvas.training.fit:run_training"
+DEFAULT_TRAINER = "netcanvas.training.engine:run_training"
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +45,7 @@ class _StopFlag(Protocol):
 
 def worker_main(
     run_id: str, graph_json: dict[str, Any], settings_json: dict[str, Any], out_dir: str,
-    conn: Connection, stop: _StopFlag, trainer: str = DEFAULT_TRAINER,
+    conn: Connection, stop: _StopFlag, trainer: str = DEFAULT_TRAINER, data_dir: str | None = None,
 ) -> None:
     """Process entry point. Never raises: a failure is reported as the final status."""
     # Ctrl-C in the server's terminal reaches the whole process group; the server stops us itself.
@@ -59,6 +59,11 @@ def worker_main(
         conn.send(event.model_dump(mode="json"))
 
     try:
+        if data_dir is not None:  # the server's data directory, even when not from the environment
+            from ..config import Settings
+            from ..data import registry
+
+            registry.configure(Settings(data_dir=Path(data_dir)))
         fit = load_trainer(trainer)
         graph = Graph.model_validate(graph_json)
         settings = TrainSettings.model_validate(settings_json)

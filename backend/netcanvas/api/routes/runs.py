@@ -99,7 +99,9 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
     row = await run_in_threadpool(insert)
     hub.open(row.id)
     hub.publish(row.id, StatusEvent(status="queued"))
-    executor.submit(Job(row.id, graph_json, train.model_dump(mode="json"), settings.runs_dir / row.id))
+    executor.submit(
+        Job(row.id, graph_json, train.model_dump(mode="json"), settings.runs_dir / row.id, settings.data_dir)
+    )
     return RunPublic(
         **run_summary(row).model_dump(), graph=graph, epochs=[], confusion_matrix=None, class_names=None
     )

@@ -1,0 +1,38 @@
+"""A stand-in for training.engine.run_training, imported by spawned workers in the API tests.
+
+It needs no torch, so a worker starts in well under a second. The graph's name picks the behaviour:
+"fast" trains 3 quick epochs, "slow" runs until asked to stop, "stubborn" ignores the stop flag,
+"broken" raises, "exit" dies without a word. Every mode but "fast" logs `pid=<pid>` first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from netcanvas.training.events import BatchEvent, EpochEvent, LogEvent, ResultEvent, StatusEvent
+
+STEPS = 25
+
+
+def run_training(graph, settings, emit, should_stop, out_dir: Path) -> str:
+    mode = graph.name
+    emit(StatusEvent(status="running", device="cpu"))
+    emit(LogEvent(message=f"pid={os.getpid()}"))
+    if mode == "broken":
+        raise ValueError("Dense 'h' cannot take this data set: add a Flatten before it.")
+    if mode == "exit":
+        os._exit(3)
+    epochs = settings.epochs if mode == "fast" else 10_000
+    for epoch in range(1, epochs + 1):
+        for step in range(1, STEPS + 1):
+            if should_stop() and mode != "stubborn":
+                return "cancelled"
+            emit(BatchEvent(epoch=epoch, step=step, steps=STEPS, seen=step * 8, metrics={"loss": 1.0 / step}))
+            time.sleep(0.002 if mode == "fast" else 0.02)
+        emit(EpochEvent(epoch=epoch, epochs=epochs, metrics={"loss": 1.0 / epoch, "val_loss": 1.5 / epoch}))
+    (out_dir / "model.pt").write_bytes(b"not really a model")
+    emit(ResultEvent(test_metrics={"loss": 0.5, "accuracy": 0.75}, artifacts=["model.pt"],
+                     confusion_matrix=[[3, 1], [0, 4]], class_names=["a", "b"]))
+    return "succeeded"
