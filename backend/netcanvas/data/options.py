@@ -99,5 +99,7 @@ def parse_options(fields: dict[str, str]) -> UploadOptions:
                 known = ", ".join(UploadOptions.model_fields)
                 msgs.append(f"unknown option '{field}' (known: file, {known})")
             else:
-                msgs.append(f"option '{field}': {err['msg']} (got {err.get('input')!r})")
-        raise DataError("; ".join(msgs).capitalize() + ".", 422) from None
+                msg = err["msg"].removeprefix("Value error, ")
+                msgs.append(f"option '{field}': {msg} (got {err.get('input')!r})")
+        text = "; ".join(msgs)
+        raise DataError(text[0].upper() + text[1:] + ".", 422) from None

@@ -93,17 +93,29 @@ def split_indices(
             groups = [np.arange(n)]
     else:
         groups = [np.arange(n)]
-    for g in groups:
+    sizes = np.array([len(g) for g in groups])
+    n_test = _allocate(int(n * test + 0.5), sizes)
+    n_val = _allocate(int(n * validation + 0.5), sizes - n_test)
+    for g, nt, nv in zip(groups, n_test, n_val):
         g = rng.permutation(g)
-        n_test = round(len(g) * test)
-        n_val = round(len(g) * validation)
-        parts["test"].append(g[:n_test])
-        parts["validation"].append(g[n_test:n_test + n_val])
-        parts["train"].append(g[n_test + n_val:])
+        parts["test"].append(g[:nt])
+        parts["validation"].append(g[nt:nt + nv])
+        parts["train"].append(g[nt + nv:])
     out = {k: np.sort(np.concatenate(v)).astype(np.int64) for k, v in parts.items()}
     if len(out["train"]) == 0:
         raise DataError(f"No rows left for training out of {n}: lower validation_split/test_split.", 422)
     return out
+
+
+def _allocate(total: int, sizes: np.ndarray) -> np.ndarray:
+    """`total` spread over groups in proportion to `sizes` (largest remainders), each within its size."""
+    if total <= 0 or sizes.sum() == 0:
+        return np.zeros(len(sizes), dtype=np.int64)
+    share = sizes * (total / sizes.sum())
+    out = np.floor(share).astype(np.int64)
+    for k in np.argsort(-(share - out), kind="stable")[: total - out.sum()]:
+        out[k] += 1
+    return np.minimum(out, sizes)
 
 
 class Scaler(BaseModel):
