@@ -194,3 +194,68 @@ def _deconv() -> Graph:
         ("Conv2DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
         ("Conv2DTranspose", {"filters": 2, "kernel_size": [2, 3], "strides": [1, 2], "activation": "sigmoid"}),
     ])
+
+
+@add_case("rnn", ("LSTM", "GRU", "SimpleRNN", "Embedding"))
+def _rnn() -> Graph:
+    return graph("rnn", [
+        {"id": "tokens", "type": "Input", "params": {"shape": [None], "dtype": "int64"}},
+        {"id": "emb", "type": "Embedding", "params": {"input_dim": 7, "output_dim": 5}},
+        {"id": "lstm", "type": "LSTM", "params": {"units": 6, "return_sequences": True}},
+        {"id": "gru", "type": "GRU", "params": {"units": 4, "return_sequences": True, "return_state": True}},
+        {"id": "rnn", "type": "SimpleRNN", "params": {"units": 3, "activation": "relu"}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+        {"id": "lstm_s", "type": "LSTM", "params": {"units": 2, "return_state": True, "use_bias": False}},
+    ], [
+        {"source": "tokens", "target": "emb"}, {"source": "emb", "target": "lstm"},
+        {"source": "lstm", "target": "gru"}, {"source": "gru", "target": "rnn"},
+        {"source": "rnn", "target": "cat"}, {"source": "gru", "source_port": 1, "target": "cat", "target_port": 1},
+        {"source": "emb", "target": "lstm_s"},
+    ], outputs=["cat", "lstm_s"])
+
+
+@add_case("bidirectional", ("Bidirectional", "RepeatVector"))
+def _bidirectional() -> Graph:
+    return chain("bidirectional", [6, 3], [
+        ("Bidirectional", {"layer": "LSTM", "units": 4, "return_sequences": True}),
+        ("Bidirectional", {"layer": "GRU", "units": 3, "merge_mode": "sum", "return_sequences": True}),
+        ("Bidirectional", {"layer": "SimpleRNN", "units": 2, "merge_mode": "ave", "activation": "relu"}),
+        ("RepeatVector", {"n": 3}),
+        ("Bidirectional", {"layer": "GRU", "units": 2, "merge_mode": "mul"}),
+    ])
+
+
+@add_case("reshape_residual", ("Reshape", "Permute", "Add", "ZeroPadding2D", "UpSampling2D"))
+def _reshape_residual() -> Graph:
+    return graph("reshape-residual", [
+        {"id": "x", "type": "Input", "params": {"shape": [48]}},
+        {"id": "r", "type": "Reshape", "params": {"target_shape": [3, 4, 4]}},
+        {"id": "c1", "type": "Conv2D", "params": {"filters": 3, "kernel_size": 3, "padding": "same"}},
+        {"id": "add", "type": "Add", "params": {}},
+        {"id": "mul", "type": "Multiply", "params": {}},
+        {"id": "sub", "type": "Subtract", "params": {}},
+        {"id": "avg", "type": "Average", "params": {}},
+        {"id": "max", "type": "Maximum", "params": {}},
+        {"id": "pad", "type": "ZeroPadding2D", "params": {"padding": [[1, 0], [2, 1]]}},
+        {"id": "up", "type": "UpSampling2D", "params": {"size": [2, 1]}},
+        {"id": "perm", "type": "Permute", "params": {"dims": [2, 3, 1]}},
+        {"id": "r2", "type": "Reshape", "params": {"target_shape": [-1, 6]}},
+        {"id": "r1", "type": "Reshape", "params": {"target_shape": [1, 6, 8]}},
+        {"id": "c2", "type": "Conv2D", "params": {"filters": 2, "kernel_size": 2}},
+        {"id": "r3", "type": "Reshape", "params": {"target_shape": [10, 7]}},
+    ], [
+        {"source": "x", "target": "r"}, {"source": "r", "target": "c1"},
+        {"source": "r", "target": "add"}, {"source": "c1", "target": "add", "target_port": 1},
+        {"source": "add", "target": "mul"}, {"source": "c1", "target": "mul", "target_port": 1},
+        {"source": "mul", "target": "sub"}, {"source": "r", "target": "sub", "target_port": 1},
+        {"source": "sub", "target": "avg"}, {"source": "c1", "target": "avg", "target_port": 1},
+        {"source": "avg", "target": "max"}, {"source": "r", "target": "max", "target_port": 1},
+        {"source": "max", "target": "pad"}, {"source": "pad", "target": "up"}, {"source": "up", "target": "perm"},
+        {"source": "perm", "target": "r2"}, {"source": "x", "target": "r1"}, {"source": "r1", "target": "c2"},
+        {"source": "c2", "target": "r3"},
+    ], outputs=["r2", "perm", "r3"])
+
+
+@add_case("upsample_bilinear", ("UpSampling2D",))
+def _upsample_bilinear() -> Graph:
+    return chain("upsample-bilinear", [2, 3, 4], [("UpSampling2D", {"size": 2, "interpolation": "bilinear"})])

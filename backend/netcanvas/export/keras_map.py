@@ -17,8 +17,15 @@ import numpy as np
 
 from ..layers import Layer, Shape, fmt
 from ..layers.base import resolve_axis
-from .keras_model import KerasExportError, KerasModelBuilder, KTensor
-from .layout import flatten_perm, is_image, keras_axis, to_channels_first_dims, to_netcanvas_shape
+from .keras_model import KerasExportError, KerasModelBuilder, KTensor, nested
+from .layout import (
+    flatten_perm,
+    is_image,
+    keras_axis,
+    to_channels_first_dims,
+    to_channels_last_dims,
+    to_netcanvas_shape,
+)
 
 
 @dataclass
@@ -271,3 +278,136 @@ def _layer_norm(n: ExportNode) -> list[KTensor]:
     n.plain_inputs()
     cfg = {"axis": _norm_axis(n), "epsilon": n.layer.epsilon, "center": True, "scale": True}
     return n.add("LayerNormalization", cfg, weights=[("gamma", n.sd["norm.weight"]), ("beta", n.sd["norm.bias"])])
+
+
+# --------------------------------------------------------------------------------------------
+# element-wise merges, embedding
+
+
+for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum"):
+    mapping(_kind, _kind)(lambda n, _k=_kind: n.add(_k, {}, inputs=n.plain_inputs(), merge=True))
+
+
+@mapping("Embedding", "Embedding")
+def _embedding(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    cfg = {"input_dim": n.layer.input_dim, "output_dim": n.layer.output_dim}
+    return n.add("Embedding", cfg, weights=[("embeddings", n.sd["embedding.weight"])])
+
+
+# --------------------------------------------------------------------------------------------
+# recurrent: torch (weight_ih (gates·u, in), weight_hh (gates·u, u), bias_ih, bias_hh) →
+# Keras kernel (in, gates·u), recurrent_kernel (u, gates·u), bias. LSTM gates are i, f, g, o in
+# both; Keras's LSTM/SimpleRNN keep one bias (torch's two summed). GRU: torch's gates r, z, n
+# become Keras's z, r, h; Keras's reset_after GRU keeps both biases as a (2, 3·u) array.
+
+
+def _gru_order(units: int) -> np.ndarray:
+    r, z, h = (np.arange(units) + i * units for i in range(3))
+    return np.concatenate([z, r, h])
+
+
+def rnn_weights(kind: str, sd: dict[str, np.ndarray], units: int, use_bias: bool, suffix: str = "",
+                prefix: str = "rnn.") -> list[tuple[str, np.ndarray]]:
+    w_ih, w_hh = sd[f"{prefix}weight_ih_l0{suffix}"], sd[f"{prefix}weight_hh_l0{suffix}"]
+    order = _gru_order(units) if kind == "GRU" else np.arange(w_ih.shape[0])
+    out = [("kernel", w_ih[order].T), ("recurrent_kernel", w_hh[order].T)]
+    if use_bias:
+        b_ih, b_hh = sd[f"{prefix}bias_ih_l0{suffix}"][order], sd[f"{prefix}bias_hh_l0{suffix}"][order]
+        out.append(("bias", np.stack([b_ih, b_hh]) if kind == "GRU" else b_ih + b_hh))
+    return out
+
+
+def rnn_config(kind: str, layer: Layer, return_sequences: bool, return_state: bool = False) -> dict[str, Any]:
+    cfg: dict[str, Any] = {"units": layer.units, "activation": layer.activation, "use_bias": layer.use_bias,
+                           "return_sequences": return_sequences, "return_state": return_state}
+    if kind in ("LSTM", "GRU"):
+        cfg["recurrent_activation"] = "sigmoid"
+    if kind == "GRU":
+        cfg["reset_after"] = True
+    return cfg
+
+
+def _recurrent(kind: str) -> Callable[[ExportNode], list[KTensor]]:
+    def to_keras(n: ExportNode) -> list[KTensor]:
+        n.plain_inputs()
+        lay = n.layer
+        cfg = rnn_config(kind, lay, lay.return_sequences, lay.return_state)
+        return n.add(kind, cfg, weights=rnn_weights(kind, n.sd, lay.units, lay.use_bias))
+
+    return to_keras
+
+
+for _kind in ("SimpleRNN", "LSTM", "GRU"):
+    mapping(_kind, _kind)(_recurrent(_kind))
+
+
+@mapping("Bidirectional", "Bidirectional")
+def _bidirectional(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    lay = n.layer
+    inner = {"name": f"{n.name}_{lay.layer.lower()}", "trainable": True, "dtype": "float32",
+             **rnn_config(lay.layer, lay, lay.return_sequences)}
+    weights = []
+    for direction, suffix in (("forward", ""), ("backward", "_reverse")):
+        weights += [(f"{direction}_{w}", a) for w, a in rnn_weights(lay.layer, n.sd, lay.units, lay.use_bias, suffix)]
+    cfg = {"layer": nested(lay.layer, inner), "merge_mode": lay.merge_mode}
+    return n.add("Bidirectional", cfg, weights=weights)
+
+
+# --------------------------------------------------------------------------------------------
+# reshaping: Reshape and Permute are meant in netcanvas's (channels-first) layout
+
+
+def _keras_pos(i: int, rank: int) -> int:
+    """0-based axis of the Keras tensor holding netcanvas axis i (batch excluded)."""
+    if rank < 3:
+        return i
+    return rank - 1 if i == 0 else i - 1
+
+
+@mapping("Reshape", "Reshape")
+def _reshape(n: ExportNode) -> list[KTensor]:
+    (x,) = n.plain_inputs()
+    src, target = n.input_shapes[0], n.output_shapes[0]
+    want = [-1 if d is None else d for d in n.layer.target_shape]
+    if is_image(src) and src[0] != 1:  # back to (C, H, W) order so the values are read as in torch
+        (x,) = n.add("Permute", {"dims": list(to_channels_first_dims(len(src)))}, inputs=[x],
+                     out_shapes=[to_netcanvas_shape(src)], suffix="_channels_first")
+    if is_image(target) and target[0] != 1:
+        (y,) = n.add("Reshape", {"target_shape": want}, inputs=[x], out_shapes=[to_netcanvas_shape(target)],
+                     suffix="_reshape")
+        return n.add("Permute", {"dims": list(to_channels_last_dims(len(target)))}, inputs=[y])
+    # one channel: (1, H, W) and (H, W, 1) hold the values in the same order
+    keras_target = list(want[1:]) + [want[0]] if is_image(target) else want
+    return n.add("Reshape", {"target_shape": keras_target}, inputs=[x])
+
+
+@mapping("Permute", "Permute")
+def _permute(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    rank = len(n.input_shapes[0])
+    dims = [0] * rank
+    for j, d in enumerate(n.layer.dims):
+        dims[_keras_pos(j, rank)] = _keras_pos(d - 1, rank) + 1
+    return n.add("Permute", {"dims": dims})
+
+
+@mapping("RepeatVector", "RepeatVector")
+def _repeat_vector(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    return n.add("RepeatVector", {"n": n.layer.n})
+
+
+@mapping("ZeroPadding2D", "ZeroPadding2D")
+def _zero_padding(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    (top, bottom), (left, right) = n.layer.sides()
+    return n.add("ZeroPadding2D", {"padding": [[top, bottom], [left, right]], "data_format": "channels_last"})
+
+
+@mapping("UpSampling2D", "UpSampling2D")
+def _upsampling(n: ExportNode) -> list[KTensor]:
+    n.plain_inputs()
+    cfg = {"size": _size(n.layer.size, 2), "interpolation": n.layer.interpolation, "data_format": "channels_last"}
+    return n.add("UpSampling2D", cfg)

@@ -1,0 +1,46 @@
+"""What the program exports (ONNX, torch.export) share: the module with its final activations,
+example inputs, and which axes are dynamic (the batch axis, and variable lengths)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from torch import fx
+
+from ..graph.analyze import Analysis
+from ..graph.compile import compile_graph, example_inputs
+
+
+def inference_module(analysis: Analysis, state_dict: Mapping[str, torch.Tensor] | None) -> fx.GraphModule:
+    """The graph's module with every activation (softmax included) and the given weights, eval mode."""
+    gm = compile_graph(analysis)
+    if state_dict is not None:
+        gm.load_state_dict(dict(state_dict), strict=True)
+    return gm.eval()
+
+
+def dynamic_axes(analysis: Analysis) -> list[dict[int, str]]:
+    """Per input: axis → name of the axes that may vary (batch; None lengths in the Input shape)."""
+    out = []
+    for nid in analysis.inputs:
+        shape = analysis.nodes[nid].layer.shape
+        axes = {0: "batch"}
+        for i, d in enumerate(shape):
+            if d is None:
+                axes[i + 1] = f"{nid}_len{i + 1}"
+        out.append(axes)
+    return out
+
+
+def examples(analysis: Analysis) -> tuple[torch.Tensor, ...]:
+    # batch 3 and lengths 5: sizes that do not collide with 1 (torch.export specializes 0/1)
+    return tuple(example_inputs(analysis, batch=3))
+
+
+def torch_dynamic_shapes(analysis: Analysis) -> tuple[dict[int, object], ...]:
+    dims: dict[str, object] = {}
+    out = []
+    for axes in dynamic_axes(analysis):
+        out.append({i: dims.setdefault(name, torch.export.Dim.AUTO) for i, name in axes.items()})
+    return tuple(out)
