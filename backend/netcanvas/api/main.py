@@ -18,6 +18,7 @@ from ..store import repo
 from ..store.db import Database
 from ..training.runner import Executor, LocalExecutor
 from .hub import EventHub
+from .models_cache import BundleCache
 from .routes import artifacts, datasets, graphs, layers, models, runs, stream
 from .static import mount_frontend
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.state.db = db
     app.state.hub = hub
     app.state.executor = executor
+    app.state.bundles = BundleCache()
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

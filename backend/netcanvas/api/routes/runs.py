@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,9 @@ from ..analysis import validate_graph
 from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..schemas import (
     EpochRecord,
+    Message,
+    PredictRequest,
+    PredictResponse,
     ProblemsDetail,
     RunPublic,
     RunRequestPublic,
@@ -129,7 +134,9 @@ async def cancel_run(run_id: str, db: DbDep, executor: ExecutorDep) -> RunPublic
 
 
 @router.delete("/runs/{run_id}", status_code=204)
-async def delete_run(run_id: str, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep) -> Response:
+async def delete_run(
+    run_id: str, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, request: Request
+) -> Response:
     """Cancel the run if it is active, then remove it, its history and its artifacts."""
     await run_in_threadpool(_load_run, db, run_id)  # 404 first
     if hub.is_active(run_id):
@@ -143,8 +150,36 @@ async def delete_run(run_id: str, db: DbDep, hub: HubDep, executor: ExecutorDep,
             if row is not None:
                 repo.delete_run(s, row)
         run_dir = settings.runs_dir / run_id
+        request.app.state.bundles.forget(run_dir / "model.pt")
         if run_dir.resolve().parent == settings.runs_dir.resolve():
             shutil.rmtree(run_dir, ignore_errors=True)
 
     await run_in_threadpool(remove)
     return Response(status_code=204)
+
+
+def _model_path(row: RunRow, runs_dir: Path) -> Path:
+    path = runs_dir / row.id / "model.pt"
+    if not path.is_file():
+        raise HTTPException(409, f"Run '{row.id}' has no trained model (status {row.status}).")
+    return path
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+@router.post("/runs/{run_id}/predict", responses={409: {"model": Message}, 422: {"model": Message}})
+def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: Request) -> PredictResponse:
+    """Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers)."""
+    from ...training.bundle import predict as run_predict
+
+    path = _model_path(row, settings.runs_dir)
+    try:
+        bundle = request.app.state.bundles.get(path)
+        outputs = run_predict(bundle, body.inputs)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    return PredictResponse(outputs=_as_json(outputs))

@@ -1,0 +1,157 @@
+"""End to end against a real `python -m netcanvas serve` with the real worker and trainer:
+a tiny MLP on digits for 2 epochs, watched over real websockets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import torch
+from api_factories import mlp_graph, run_request
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("server")
+    port = free_port()
+    env = {**os.environ, "NETCANVAS_DATA_DIR": str(data_dir), "NETCANVAS_MAX_CONCURRENT_RUNS": "2",
+           "NETCANVAS_FRONTEND_DIST": str(data_dir / "no-frontend")}
+    log = open(data_dir / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netcanvas", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.close()
+            pytest.fail("server did not start:\n" + (data_dir / "server.log").read_text())
+        time.sleep(0.2)
+    with httpx.Client(base_url=base, timeout=30) as client:
+        yield client, f"ws://127.0.0.1:{port}", data_dir
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def read_all(ws_url: str, run_id: str, n: int | None = None) -> tuple[list[dict], int | None, str]:
+    out: list[dict] = []
+    with connect(f"{ws_url}/api/runs/{run_id}/stream", open_timeout=10) as ws:
+        try:
+            while n is None or len(out) < n:
+                out.append(json.loads(ws.recv(timeout=60)))
+        except ConnectionClosed:
+            pass
+        if n is not None:
+            return out, None, ""
+        return out, ws.close_code, ws.close_reason
+
+
+def test_train_watch_download_predict(server):
+    http, ws_url, data_dir = server
+    r = http.post("/api/runs", json=run_request(mlp_graph(name="digits-mlp"), epochs=2))
+    assert r.status_code == 201, r.text
+    run_id = r.json()["id"]
+
+    first, _, _ = read_all(ws_url, run_id, n=1)  # a watcher that leaves early harms nothing
+    assert first[0]["type"] == "status"
+    a, code_a, _ = read_all(ws_url, run_id)
+    b, code_b, _ = read_all(ws_url, run_id)  # connects after a has finished: history from the database
+    assert code_a == code_b == 1000
+    assert a[-1]["type"] == "status" and a[-1]["status"] == "succeeded", a[-3:]
+    assert [e["epoch"] for e in a if e["type"] == "epoch"] == [1, 2]
+    assert any(e["type"] == "batch" for e in a) and any(e["type"] == "result" for e in a)
+    stored = [e for e in b if e["type"] != "batch"]
+    assert [e for e in a if e["type"] != "batch"] == stored
+
+    run = http.get(f"/api/runs/{run_id}").json()
+    assert run["status"] == "succeeded" and run["device"] == "cpu"
+    assert len(run["epochs"]) == 2 and "val_loss" in run["epochs"][-1]["metrics"]
+    assert 0 <= run["test_metrics"]["accuracy"] <= 1
+    assert "model.pt" in run["artifacts"]
+
+    r = http.get(f"/api/runs/{run_id}/artifacts/model.pt")
+    assert r.status_code == 200
+    bundle = torch.load(io.BytesIO(r.content), weights_only=True)
+    assert isinstance(bundle, dict) and bundle["state_dict"]
+
+    r = http.post(f"/api/runs/{run_id}/predict", json={"inputs": [[[[0.5] * 8] * 8]] * 3})
+    assert r.status_code == 200, r.text
+    out = r.json()["outputs"]
+    assert len(out) == 3 and len(out[0]) == 10 and abs(sum(out[0]) - 1) < 1e-4
+    r = http.post(f"/api/runs/{run_id}/predict", json={"inputs": [[1, 2, 3]]})
+    assert r.status_code == 422 and "'in'" in r.json()["detail"]
+
+    r = http.get(f"/api/runs/{run_id}/artifacts/nothing.bin")
+    assert r.status_code == 404 and "model.pt" in r.json()["detail"]
+    for bad in ("..%2F..%2Fnetcanvas.db", "%2E%2E", "..%2F", ".hidden", "%2Fetc%2Fpasswd", "a%5C..%5Cb"):
+        r = http.get(f"/api/runs/{run_id}/artifacts/{bad}")
+        assert r.status_code in (400, 404), (bad, r.status_code)
+        assert "SQLite" not in r.text
+    assert (Path(data_dir) / "runs" / run_id / "model.pt").is_file()
+
+
+def test_run_requests_with_problems_are_422(server):
+    http, ws_url, _ = server
+    g = mlp_graph()
+    g["nodes"] = [n for n in g["nodes"] if n["id"] != "flat"]
+    g["edges"] = [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}]
+    r = http.post("/api/runs", json=run_request(g))
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["message"] == "The graph has problems."
+    assert any(p["node"] == "h" and "Flatten" in p["message"] for p in detail["problems"]), detail
+
+    r = http.post("/api/runs", json=run_request(dataset="no-such-data"))
+    assert r.status_code == 422 and "no-such-data" in r.json()["detail"]
+    r = http.post("/api/runs", json={"graph_id": "missing", "dataset": "digits"})
+    assert r.status_code == 422 and "missing" in r.json()["detail"]
+    r = http.post("/api/runs", json={"dataset": "digits"})
+    assert r.status_code == 422
+    r = http.post("/api/runs", content=b"{{{", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert http.get("/api/runs/nope").status_code == 404
+    assert http.post("/api/runs/nope/cancel").status_code == 404
+    assert http.post("/api/runs/nope/predict", json={"inputs": []}).status_code == 404
+    assert http.get("/api/runs/nope/artifacts/model.pt").status_code == 404
+
+    events, code, reason = read_all(ws_url, "nope")
+    assert events == [] and code == 4404 and "nope" in reason
+
+
+def test_run_from_a_saved_graph(server):
+    http, ws_url, _ = server
+    gid = http.post("/api/graphs", json={"graph": mlp_graph(name="saved", hidden=4)}).json()["id"]
+    http.put(f"/api/graphs/{gid}", json={"graph": mlp_graph(name="saved", hidden=6)})
+    r = http.post("/api/runs", json={"graph_id": gid, "dataset": "digits", "epochs": 1, "device": "cpu"})
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["request"]["graph_id"] == gid and run["request"]["graph_version"] == 2
+    assert run["graph"]["nodes"][2]["params"]["units"] == 6
+    events, code, _ = read_all(ws_url, run["id"])
+    assert code == 1000 and events[-1]["status"] == "succeeded", events[-3:]
