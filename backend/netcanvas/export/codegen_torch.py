@@ -50,6 +50,12 @@ def _literal(v: Any) -> str:
     raise CodegenError(f"cannot write {type(v).__name__} value {v!r} as source")
 
 
+def _settings(m: nn.Module) -> dict[str, Any]:
+    """A torch module's plain settings (what its constructor stored)."""
+    return {k: v for k, v in vars(m).items() if not k.startswith("_") and k not in _SKIP_ATTRS
+            and isinstance(v, (bool, int, float, str, tuple, type(None)))}
+
+
 def _code_names(code: types.CodeType) -> set[str]:
     names = set(code.co_names)
     for c in code.co_consts:
@@ -105,15 +111,29 @@ class _Writer:
         if list(m.children()):
             raise CodegenError(f"cannot write torch module {cls.__name__} with submodules as source")
         src = "nn." + repr(m)
-        try:  # the repr must rebuild an equal module
-            rebuilt = eval(src, {"nn": nn, "torch": torch, "inf": math.inf})
-        except Exception as err:  # pragma: no cover - depends on torch's reprs
-            raise CodegenError(f"cannot write {src} as source: {err}") from err
-        same = repr(rebuilt) == repr(m) and {k: v.shape for k, v in rebuilt.state_dict().items()} == {
+        rebuilt = self._rebuild(src)
+        # Some reprs leave settings out (nn.RNN's nonlinearity): pass what differs explicitly.
+        for k in sorted(_settings(m)):
+            v = _settings(m)[k]
+            if _settings(rebuilt).get(k) == v:
+                continue
+            candidate = src[:-1] + ("" if src.endswith("()") else ", ") + f"{k}={_literal(v)})"
+            try:
+                rebuilt, src = self._rebuild(candidate), candidate
+            except CodegenError:
+                continue
+        same = _settings(rebuilt) == _settings(m) and {k: v.shape for k, v in rebuilt.state_dict().items()} == {
             k: v.shape for k, v in m.state_dict().items()}
         if not same:
             raise CodegenError(f"{src} does not rebuild the same module")
         return src
+
+    @staticmethod
+    def _rebuild(src: str) -> nn.Module:
+        try:  # our own reprs of torch modules
+            return eval(src, {"nn": nn, "torch": torch, "inf": math.inf})
+        except Exception as err:  # pragma: no cover - depends on torch's reprs
+            raise CodegenError(f"cannot write {src} as source: {err}") from err
 
     def _custom_expr(self, m: nn.Module) -> str:
         cls = type(m)
