@@ -70,7 +70,11 @@ def create_from_file(
 
     Raises DataError (a 4xx) for anything refused; nothing is left behind then.
     """
-    kind = detect_kind(filename, opts)
+    try:
+        kind = detect_kind(filename, opts)
+    except DataError:
+        src.unlink(missing_ok=True)
+        raise
     stage = staging_dir(settings)
     try:
         built: dict[str, Any] = BUILDERS[kind](src, stage, filename, opts, limits)

@@ -1,16 +1,165 @@
-"""Data sets: GET /api/datasets (docs/api.md, Data sets)."""
+"""Data sets (docs/api.md, Data sets): list, upload (streamed multipart), inspect, preview,
+change load-time options, delete uploads; published sets (MNIST, Fashion-MNIST, CIFAR-10) status
+and download. Every refusal is a 4xx whose detail names the file, column or option."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from ...data import published, registry, uploads
 from ...data.base import DatasetInfo
-from ...data.registry import list_datasets
+from ...data.errors import DataError
+from ...data.incoming import receive_upload
+from ...data.options import UploadOptions, parse_options
+from ...data.preprocess import LoadOptions
+from ...data.preview import DatasetPreview, build_preview
+from ...data.registry import DatasetNotFound, dataset_info, forget, load_dataset
+from ..deps import SettingsDep
 
 router = APIRouter(prefix="/api", tags=["datasets"])
 
+DatasetId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+class DatasetsPublic(BaseModel):
+    data: list[DatasetInfo]
+    count: int
+
+
+class PublishedFile(BaseModel):
+    name: str
+    url: str
+    md5: str
+    sha256: str | None = None
+
+
+class PublishedStatus(BaseModel):
+    id: str
+    name: str
+    present: bool
+    folder: str  # where the files are looked for (put them there by hand when offline)
+    files: list[PublishedFile]
+
+
+class PublishedList(BaseModel):
+    data: list[PublishedStatus]
+    count: int
+
+
+def _http(exc: DataError | DatasetNotFound) -> HTTPException:
+    if isinstance(exc, DatasetNotFound):
+        return HTTPException(404, str(exc))
+    return HTTPException(exc.status, exc.message)
+
+
+def _upload_schema() -> dict[str, Any]:
+    props: dict[str, Any] = {"file": {"type": "string", "format": "binary",
+                                      "description": ".csv (table or text), .npz (x, y) or .zip (a folder per class)"}}
+    for name, f in UploadOptions.model_fields.items():
+        props[name] = {"type": "string", "description": f"{f.annotation}".replace("typing.", "")}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["file"], "properties": props}}}}}
+
 
 @router.get("/datasets")
-def list_all() -> dict[str, list[DatasetInfo] | int]:
-    data = list_datasets()
-    return {"data": data, "count": len(data)}
+def list_datasets() -> DatasetsPublic:
+    data = registry.list_datasets()
+    return DatasetsPublic(data=data, count=len(data))
+
+
+@router.post("/datasets", status_code=201, openapi_extra=_upload_schema())
+async def create_dataset(request: Request, settings: SettingsDep) -> DatasetInfo:
+    """Upload a CSV, text CSV, NPZ or image ZIP with options as form fields (UploadOptions)."""
+    try:
+        received = await receive_upload(
+            request.headers.get("content-type"), request.headers.get("content-length"), request.stream(),
+            settings.uploads_dir, settings.max_upload_mb * (1 << 20),
+        )
+        try:
+            opts: UploadOptions = parse_options(received.fields)
+        except DataError:
+            received.path.unlink(missing_ok=True)
+            raise
+        return await run_in_threadpool(uploads.create_from_file, settings, received.path, received.filename, opts)
+    except DataError as exc:
+        raise _http(exc) from None
+
+
+@router.get("/datasets/published")
+def list_published(settings: SettingsDep) -> PublishedList:
+    data = [
+        PublishedStatus(
+            id=p.id, name=p.name, present=published.present(settings, p.id),
+            folder=str(published.folder(settings, p.id)),
+            files=[PublishedFile(name=f.name, url=f.url, md5=f.md5, sha256=f.sha256) for f in p.files],
+        )
+        for p in published.PUBLISHED.values()
+    ]
+    return PublishedList(data=data, count=len(data))
+
+
+@router.post("/datasets/published/{dataset_id}/download")
+async def download_published(dataset_id: DatasetId, settings: SettingsDep) -> DatasetInfo:
+    """Fetch a published set's files (verifying the published checksums); 502 when offline."""
+    if dataset_id not in published.PUBLISHED:
+        raise HTTPException(404, f"No published data set '{dataset_id}'; known: {', '.join(published.PUBLISHED)}.")
+    try:
+        await run_in_threadpool(published.download, settings, dataset_id)
+        forget(dataset_id)
+        return dataset_info(dataset_id)
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+
+
+@router.get("/datasets/{dataset_id}")
+def get_dataset(dataset_id: DatasetId) -> DatasetInfo:
+    try:
+        return dataset_info(dataset_id)
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+
+
+@router.get("/datasets/{dataset_id}/preview")
+def get_dataset_preview(
+    dataset_id: DatasetId, settings: SettingsDep, count: Annotated[int, Query(ge=0, le=64)] = 16
+) -> DatasetPreview:
+    """Sample images (PNG data URLs) or rows with labels, class balance per split, input shape."""
+    try:
+        ds = load_dataset(dataset_id)
+        meta = uploads.read_meta(settings, dataset_id) if uploads.is_upload_id(dataset_id) else None
+        return build_preview(ds, count, uploads.folder(settings, dataset_id) if meta else None, meta)
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+
+
+@router.put("/datasets/{dataset_id}/options")
+def update_dataset_options(dataset_id: DatasetId, options: LoadOptions, settings: SettingsDep) -> DatasetInfo:
+    """Change what applies at load time (label mode, augmentation) of an uploaded or published set."""
+    try:
+        if uploads.is_upload_id(dataset_id):
+            return uploads.set_load_options(settings, dataset_id, options)
+        if dataset_id in published.PUBLISHED and published.present(settings, dataset_id):
+            published.save_options(settings, dataset_id, options)
+            forget(dataset_id)
+            return dataset_info(dataset_id)
+        dataset_info(dataset_id)  # 404 when unknown
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+    raise HTTPException(409, f"Data set '{dataset_id}' is built in; its options cannot change.")
+
+
+@router.delete("/datasets/{dataset_id}", status_code=204)
+def delete_dataset(dataset_id: DatasetId, settings: SettingsDep) -> Response:
+    """Delete an uploaded data set (built-in and published ones are refused with 409)."""
+    try:
+        if uploads.is_upload_id(dataset_id):
+            uploads.delete(settings, dataset_id)
+            return Response(status_code=204)
+        dataset_info(dataset_id)
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+    raise HTTPException(409, f"Data set '{dataset_id}' is not an upload; only uploaded data sets can be deleted.")
