@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-from pydantic import PositiveInt, model_validator
+from pydantic import PositiveInt, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from torch import nn
 
 from .activations import ActivationName, activation_module
@@ -57,12 +58,14 @@ class ConvBase(Layer):
 
     family = "convolution"
 
-    @model_validator(mode="after")
-    def _strides_or_dilation(self):  # type: ignore[no-untyped-def]
-        r = self.spatial_rank()
-        if max(ntuple(self.strides, r)) > 1 and max(ntuple(self.dilation_rate, r)) > 1:
-            raise ValueError("strides > 1 cannot be combined with dilation_rate > 1 (as in Keras); set one to 1")
-        return self
+    @field_validator("dilation_rate", check_fields=False)
+    @classmethod
+    def _not_with_strides(cls, v: int | list[int], info: ValidationInfo) -> int | list[int]:
+        strides = info.data.get("strides", 1)
+        if max(ntuple(v, 2)) > 1 and max(ntuple(strides, 2)) > 1:
+            raise PydanticCustomError(
+                "strides_and_dilation", "Cannot be above 1 while strides are above 1 (as in Keras): set one to 1")
+        return v
 
     @classmethod
     def spatial_rank(cls) -> int:
@@ -76,7 +79,7 @@ class ConvBase(Layer):
         kernel, stride, dilation = self.sizes()
         if self.padding == "valid":
             spans = tuple(effective(k, d) for k, d in zip(kernel, dilation))
-            check_fits(self.kind(), "kernel_size", spatial, spans, FIXES)
+            check_fits(self.kind(), "kernel_size", spatial, spans, FIXES, kernel)
         return tuple(out_length(n, k, s, d, self.padding) for n, k, s, d in zip(spatial, kernel, stride, dilation))
 
     def conv_and_pad(self, conv_cls: type[nn.Module], in_channels: int) -> tuple[nn.Module, nn.Module | None]:

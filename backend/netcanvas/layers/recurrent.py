@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import torch
-from pydantic import PositiveInt, model_validator
+from pydantic import PositiveInt, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from torch import nn
 
 from .base import Layer, Shape, register, required
@@ -152,11 +153,13 @@ class Bidirectional(Layer):
     return_sequences: bool = False
     merge_mode: MergeMode = "concat"
 
-    @model_validator(mode="after")
-    def _activation_fits_layer(self) -> Bidirectional:
-        if self.activation != "tanh" and self.layer != "SimpleRNN":
-            raise ValueError(f"{self.layer} always uses tanh; activation='{self.activation}' needs layer='SimpleRNN'")
-        return self
+    @field_validator("activation")
+    @classmethod
+    def _only_simple_rnn_chooses(cls, v: str, info: ValidationInfo) -> str:
+        layer = info.data.get("layer", "LSTM")
+        if v != "tanh" and layer != "SimpleRNN":
+            raise PydanticCustomError("activation", f"{layer} always uses tanh; '{v}' needs layer SimpleRNN")
+        return v
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         (x,) = inputs

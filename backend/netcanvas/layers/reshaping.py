@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import torch
 import torch.nn.functional as F
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
+from pydantic_core import PydanticCustomError
 from torch import nn
 
 from .base import Layer, Shape, ShapeError, fmt, register, required
@@ -42,9 +43,9 @@ class Reshape(Layer):
     @classmethod
     def _sizes(cls, v: list[int]) -> list[int]:
         if any(d == 0 or d < -1 for d in v):
-            raise ValueError("every size must be positive, or -1 for the one size to compute")
+            raise PydanticCustomError("target_shape", "Every size must be positive, or -1 for the one size to compute")
         if v.count(-1) > 1:
-            raise ValueError("only one size may be -1")
+            raise PydanticCustomError("target_shape", "Only one size may be -1")
         return v
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
@@ -99,7 +100,7 @@ class Permute(Layer):
     @classmethod
     def _permutation(cls, v: list[int]) -> list[int]:
         if sorted(v) != list(range(1, len(v) + 1)):
-            raise ValueError(f"dims must list each of the axes 1..{len(v)} once, in any order")
+            raise PydanticCustomError("dims", f"Must list each of the axes 1..{len(v)} once, in any order")
         return v
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
@@ -138,9 +139,9 @@ class RepeatVector(Layer):
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         (x,) = inputs
         if len(x) != 1:
-            hint = " (set return_sequences=False on the recurrent layer before it)" if len(x) == 2 else ""
-            raise ShapeError(f"RepeatVector expects a vector (features,), got {fmt(x)}: add a Flatten "
-                             f"before it{hint}.")
+            hint = "set return_sequences=False on the recurrent layer before it, or " if len(x) == 2 else ""
+            raise ShapeError(f"RepeatVector expects a vector (features,), got {fmt(x)}: {hint}add a Flatten "
+                             "before it.")
         return [(self.n, x[0])]
 
     def build(self, inputs: list[Shape]) -> nn.Module:

@@ -8,20 +8,42 @@ puts the odd extra pixel at the end (bottom/right) — torch's own `padding="sam
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field, PositiveInt
+from pydantic import BeforeValidator, Field, PositiveInt
+from pydantic_core import PydanticCustomError
 from torch import nn
 
-from .base import Shape, ShapeError, fmt
+from .base import REGISTRY, Shape, ShapeError, fmt
 
-Size1 = PositiveInt | Annotated[list[PositiveInt], Field(min_length=1, max_length=1)]
-Size2 = PositiveInt | Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]
+
+def _size_check(n: int) -> Callable[[Any], Any]:
+    """One clear error for a bad size (instead of one per branch of the int | list union)."""
+    want = {1: "a list of one", 2: "a list of two (height, width)"}[n]
+
+    def check(v: Any) -> Any:
+        def positive(i: Any) -> bool:
+            return isinstance(i, int) and not isinstance(i, bool) and i >= 1
+
+        if positive(v) or (isinstance(v, list) and len(v) == n and all(positive(i) for i in v)):
+            return v
+        raise PydanticCustomError("size", f"Must be a positive integer or {want} positive integers")
+
+    return check
+
+
+Size1 = Annotated[
+    PositiveInt | Annotated[list[PositiveInt], Field(min_length=1, max_length=1)], BeforeValidator(_size_check(1))
+]
+Size2 = Annotated[
+    PositiveInt | Annotated[list[PositiveInt], Field(min_length=2, max_length=2)], BeforeValidator(_size_check(2))
+]
 Padding = Literal["valid", "same"]
 
-AXIS_NAMES = {1: ("steps",), 2: ("height", "width")}
+AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 
 
 def ntuple(value: int | list[int], n: int) -> tuple[int, ...]:
@@ -83,16 +105,20 @@ def symmetric_same(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: t
 
 
 def check_fits(kind: str, what: str, sizes: tuple[int | None, ...], spans: tuple[int, ...],
-               fixes: str) -> None:
-    """Raise when a window (kernel, pool) is larger than the input, saying by how much."""
+               fixes: str, window: tuple[int, ...] | None = None) -> None:
+    """Raise when a window (kernel, pool) spanning `spans` is larger than the input, saying by how much.
+
+    `window`: the size the user set when it differs from the span (a dilated kernel)."""
     names = AXIS_NAMES[len(sizes)]
     short = [(name, k - n) for name, n, k in zip(names, sizes, spans) if n is not None and k > n]
     if not short:
         return
     by = " and ".join(f"{d} in {name}" for name, d in short)
-    window = "×".join(map(str, spans))
+    shown = "×".join(map(str, spans))
+    if window is not None and tuple(window) != tuple(spans):
+        shown = f"{'×'.join(map(str, window))} (dilated, it spans {shown})"
     got = "×".join("None" if n is None else str(n) for n in sizes)
-    raise ShapeError(f"{kind}'s {what} {window} is larger than its input {got} by {by}: {fixes}.", what)
+    raise ShapeError(f"{kind}'s {what} {shown} is larger than its input {got} by {by}: {fixes}.", what)
 
 
 def _square_image(n: int) -> str | None:
@@ -116,11 +142,10 @@ def expect_image(kind: str, shape: Shape) -> None:
             raise ShapeError(f"{start}: add a Reshape to {target} before it.")
         raise ShapeError(f"{start}: add a Reshape to (channels, height, width) before it.")
     if len(shape) == 2:
-        one = "1D" if "2D" in kind else ""
-        alt = kind.replace("2D", one) if one else "a layer for sequences"
+        alt = kind.replace("2D", "1D")
+        use = f"use {alt} for sequences, or " if alt in REGISTRY else ""
         raise ShapeError(
-            f"{start}, which is a sequence (time, features): use {alt} for sequences, "
-            f"or add a Reshape to {fmt((1, *shape))} before it."
+            f"{start}, which is a sequence (time, features): {use}add a Reshape to {fmt((1, *shape))} before it."
         )
     raise ShapeError(f"{start}: add a Reshape to (channels, height, width) before it.")
 
@@ -139,4 +164,7 @@ def expect_sequence(kind: str, shape: Shape) -> None:
         )
     if len(shape) == 3 and "1D" in kind:
         raise ShapeError(f"{start}, which is an image: use {kind.replace('1D', '2D')} for images.")
+    if len(shape) == 3 and shape[0] == 1:
+        raise ShapeError(f"{start}, which is an image: add a Reshape to {fmt(shape[1:])} before it "
+                         "(rows as time steps).")
     raise ShapeError(f"{start}: add a Reshape to (time, features) before it.")
