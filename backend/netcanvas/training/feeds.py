@@ -1,7 +1,7 @@
 """Where batches come from: device-resident tensors, or a DataLoader for data bigger than memory.
 
 `TensorFeed` (the hot path) moves a split to the device once; each epoch draws a permutation on the
-device and gathers the split in that order once, so a batch is a free view. `LoaderFeed` serves
+device and each batch gathers its rows by that permutation (no host round trip). `LoaderFeed` serves
 splits whose arrays are numpy memmaps over `LOADER_THRESHOLD_BYTES`: a torch DataLoader with
 worker processes reads one sorted batch of rows at a time from disk.
 
@@ -83,14 +83,17 @@ class TensorFeed:
 
     def batches(self, generator: torch.Generator | None = None) -> Iterator[Batch]:
         """In order, or shuffled by a permutation drawn on the device from `generator`."""
-        xs, ys = self.xs, self.ys
-        if generator is not None:
-            perm = torch.randperm(self.n, device=self.device, generator=generator)
-            xs = [t.index_select(0, perm) for t in xs]
-            ys = [t.index_select(0, perm) for t in ys]
-        bs = self.batch_size
-        for start in range(0, self.n, bs):
-            yield [t[start:start + bs] for t in xs], [t[start:start + bs] for t in ys], min(bs, self.n - start)
+        xs, ys, bs, n = self.xs, self.ys, self.batch_size, self.n
+        if generator is None:
+            for start in range(0, n, bs):
+                yield [t[start:start + bs] for t in xs], [t[start:start + bs] for t in ys], min(bs, n - start)
+            return
+        # Gather batch by batch (not the whole split at once): the batch is still in cache when
+        # the forward pass reads it.
+        perm = torch.randperm(n, device=self.device, generator=generator)
+        for start in range(0, n, bs):
+            idx = perm[start:start + bs]
+            yield [t[idx] for t in xs], [t[idx] for t in ys], min(bs, n - start)
 
 
 class RowBatches(torch.utils.data.Dataset):

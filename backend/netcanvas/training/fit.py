@@ -84,31 +84,37 @@ class Trainer:
         out = self.module(*xs)
         return out if isinstance(out, tuple) else (out,)
 
-    def _accumulate(self, sums: list[torch.Tensor], counts: list[int], outs, ys, losses, n: int) -> None:
+    def _accumulate(self, sums: list[torch.Tensor], outs, ys, losses, n: int) -> None:
         i = 0
         for plan, out, y, loss in zip(self.outputs, outs, ys, losses, strict=True):
             sums[i].add_(loss.detach(), alpha=n)
-            counts[i] += n
-            i += 1
+            out = out.detach()
             for m in plan.metrics:
-                sums[i].add_(m.total(out.detach(), y))
-                counts[i] += m.count(out, y)
                 i += 1
+                sums[i].add_(m.total(out, y))
+            i += 1
 
-    def _read(self, sums: list[torch.Tensor], counts: list[int], prefix: str = "") -> dict[str, float]:
+    def _per_sample(self, outs, ys, n: int) -> list[float]:
+        """How many items each accumulator counts per sample (1 for losses; elements for metrics)."""
+        per = []
+        for plan, out, y in zip(self.outputs, outs, ys, strict=True):
+            per.append(1.0)
+            per += [m.count(out, y) / n for m in plan.metrics]
+        return per
+
+    def _read(self, sums: list[torch.Tensor], seen: int, per: list[float], prefix: str = "") -> dict[str, float]:
         """One device → host transfer for every running mean."""
-        values = torch.stack(sums).tolist()
+        values = [v / max(seen * c, 1e-12) for v, c in zip(torch.stack(sums).tolist(), per, strict=True)]
         metrics: dict[str, float] = {}
         i = 0
         total = 0.0
         for plan in self.outputs:
-            loss = values[i] / max(counts[i], 1)
-            total += loss
+            total += values[i]
             if plan.prefix:
-                metrics[f"{prefix}{plan.prefix}loss"] = loss
+                metrics[f"{prefix}{plan.prefix}loss"] = values[i]
             i += 1
             for m in plan.metrics:
-                metrics[f"{prefix}{plan.prefix}{m.name}"] = values[i] / max(counts[i], 1)
+                metrics[f"{prefix}{plan.prefix}{m.name}"] = values[i]
                 i += 1
         return {f"{prefix}loss": total, **metrics}
 
@@ -152,7 +158,7 @@ class Trainer:
             metrics.update(lr=lr, samples_per_s=feed.n / train_s if train_s > 0 else 0.0, seconds=seconds)
             result.history.append(metrics)
             eta = (s.epochs - epoch) * sum(epoch_seconds) / len(epoch_seconds)
-            self.emit(_epoch_event(epoch, s.epochs, metrics, eta))
+            self.emit(EpochEvent(epoch=epoch, epochs=s.epochs, metrics=metrics, eta_s=eta))
             if best is not None:
                 best.update(epoch, metrics, self.module)
             self.schedule.step(metrics)
@@ -169,12 +175,12 @@ class Trainer:
 
     def _train_epoch(self, feed: TensorFeed | LoaderFeed, epoch: int) -> tuple[dict[str, float], bool]:
         module, stepper, outputs = self.module, self.stepper, self.outputs
-        augment, should_stop, emit = self.augment, self.should_stop, self.emit
+        augment, should_stop, emit, accumulate = self.augment, self.should_stop, self.emit, self._accumulate
         single = len(outputs) == 1
         loss_fn = outputs[0].loss
         module.train()
         sums = self._zeros()
-        counts = [0] * len(sums)
+        per: list[float] = []
         steps = feed.steps
         seen = 0
         last_event = time.perf_counter()
@@ -183,10 +189,11 @@ class Trainer:
         for step, (xs, ys, n) in enumerate(feed.batches(gen), start=1):
             if augment is not None:
                 xs = _augment(augment, xs)
-            outs = self._forward(xs)
+            out = module(*xs)
+            outs = out if isinstance(out, tuple) else (out,)
             if single:
-                losses = [loss_fn(outs[0], ys[0])]
-                loss = losses[0]
+                loss = loss_fn(out, ys[0])
+                losses = (loss,)
             else:
                 losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
                 loss = torch.stack(losses).sum()
@@ -194,17 +201,19 @@ class Trainer:
             loss.backward()
             stepper.step()
             with torch.no_grad():
-                self._accumulate(sums, counts, outs, ys, losses, n)
+                accumulate(sums, outs, ys, losses, n)
+            if step == 1:
+                per = self._per_sample(outs, ys, n)
             seen += n
             if should_stop():
                 return {}, True
             now = time.perf_counter()
             if step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S:
                 last_event = now
-                emit(_batch_event(epoch, step, steps, seen, self._read(sums, counts)))
+                emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=self._read(sums, seen, per)))
         if step == 0:
             raise ValueError("The training split is empty.")
-        return self._read(sums, counts), False
+        return self._read(sums, seen, per), False
 
     # --- evaluate / predict -------------------------------------------------------------------
 
@@ -212,12 +221,18 @@ class Trainer:
     def _evaluate_feed(self, feed: TensorFeed | LoaderFeed, prefix: str = "") -> dict[str, float]:
         self.module.eval()
         sums = self._zeros()
-        counts = [0] * len(sums)
+        per: list[float] = []
+        seen = 0
         for xs, ys, n in feed.batches(None):
             outs = self._forward(xs)
             losses = [o.loss(out, y) for o, out, y in zip(self.outputs, outs, ys, strict=True)]
-            self._accumulate(sums, counts, outs, ys, losses, n)
-        return self._read(sums, counts, prefix)
+            self._accumulate(sums, outs, ys, losses, n)
+            if not per:
+                per = self._per_sample(outs, ys, n)
+            seen += n
+        if not seen:
+            return {}
+        return self._read(sums, seen, per, prefix)
 
     def evaluate(self, split: Split) -> dict[str, float]:
         """Keras evaluate(): loss and metrics over a split, keys without the val_ prefix."""
@@ -256,11 +271,3 @@ class Trainer:
 def _augment(augment: Callable, xs: list[torch.Tensor]) -> list[torch.Tensor]:
     out = augment(xs[0] if len(xs) == 1 else tuple(xs))
     return [out] if isinstance(out, torch.Tensor) else list(out)
-
-
-def _batch_event(epoch: int, step: int, steps: int, seen: int, metrics: dict[str, float]) -> BatchEvent:
-    return BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics)
-
-
-def _epoch_event(epoch: int, epochs: int, metrics: dict[str, float], eta: float) -> EpochEvent:
-    return EpochEvent(epoch=epoch, epochs=epochs, metrics=metrics, eta_s=eta)

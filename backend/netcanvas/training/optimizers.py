@@ -8,6 +8,10 @@ Keras differences handled here:
   uses Keras's default 0.004 when the setting is left at 0;
 - `clipnorm` clips each weight's gradient by its own norm (Keras), `clipvalue` clamps elements.
 All of it runs on the device without reading anything back.
+
+Implementation: torch's fused kernels (Adam, AdamW, SGD, Adagrad) or its multi-tensor `foreach`
+path on CPU and CUDA — the same update rule as the default per-tensor loop, a fraction of its
+per-step overhead.
 """
 
 from __future__ import annotations
@@ -29,28 +33,42 @@ def learning_rate(s: OptimizerSettings) -> float:
     return s.learning_rate if s.learning_rate is not None else DEFAULT_LR[s.type]
 
 
+FUSED = ("sgd", "adagrad", "adam", "adamw")
+
+
+def implementation(kind: str, params: list[torch.nn.Parameter]) -> dict[str, bool]:
+    """fused=True / foreach=True where torch supports it for these parameters' device."""
+    devices = {p.device.type for p in params}
+    if not params or len(devices) != 1 or devices.pop() not in ("cpu", "cuda"):
+        return {}
+    if not all(p.dtype.is_floating_point for p in params):
+        return {}
+    return {"fused": True} if kind in FUSED else {"foreach": True}
+
+
 def make_optimizer(params: Iterable[torch.nn.Parameter], s: OptimizerSettings) -> torch.optim.Optimizer:
     lr = learning_rate(s)
     params = list(params)
     betas = (s.beta_1, s.beta_2)
+    impl = implementation(s.type, params)
     if s.type == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=s.momentum, nesterov=s.nesterov and s.momentum > 0)
+        return torch.optim.SGD(params, lr=lr, momentum=s.momentum, nesterov=s.nesterov and s.momentum > 0, **impl)
     if s.type == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=s.rho, eps=s.epsilon, momentum=s.momentum)
+        return torch.optim.RMSprop(params, lr=lr, alpha=s.rho, eps=s.epsilon, momentum=s.momentum, **impl)
     if s.type == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, initial_accumulator_value=0.1, eps=s.epsilon)
+        return torch.optim.Adagrad(params, lr=lr, initial_accumulator_value=0.1, eps=s.epsilon, **impl)
     if s.type == "adadelta":
         rho = 0.95 if s.rho == 0.9 else s.rho  # 0.9 is the rmsprop default the field carries
-        return torch.optim.Adadelta(params, lr=lr, rho=rho, eps=s.epsilon)
+        return torch.optim.Adadelta(params, lr=lr, rho=rho, eps=s.epsilon, **impl)
     if s.type == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, eps=s.epsilon)
+        return torch.optim.Adam(params, lr=lr, betas=betas, eps=s.epsilon, **impl)
     if s.type == "adamw":
         wd = s.weight_decay or KERAS_ADAMW_DECAY
-        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=s.epsilon, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=s.epsilon, weight_decay=wd, **impl)
     if s.type == "adamax":
-        return torch.optim.Adamax(params, lr=lr, betas=betas, eps=s.epsilon)
+        return torch.optim.Adamax(params, lr=lr, betas=betas, eps=s.epsilon, **impl)
     if s.type == "nadam":
-        return torch.optim.NAdam(params, lr=lr, betas=betas, eps=s.epsilon)
+        return torch.optim.NAdam(params, lr=lr, betas=betas, eps=s.epsilon, **impl)
     raise ValueError(f"Unknown optimizer '{s.type}'.")
 
 
