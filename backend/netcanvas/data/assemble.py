@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import Dataset, DatasetInfo, Split
-from .preprocess import ImageAugment, LoadOptions, to_categorical
+from .preprocess import ImageAugment, LoadOptions
 
 SPLITS = ("train", "validation", "test")
 
@@ -29,12 +29,12 @@ def with_options(info: DatasetInfo, options: LoadOptions) -> DatasetInfo:
 
 
 def assemble(info: DatasetInfo, splits: dict[str, tuple[np.ndarray, np.ndarray]], options: LoadOptions) -> Dataset:
+    # Class targets stay int64 ids whatever the label mode: the training engine one-hot encodes a
+    # batch when the loss wants it (categorical_crossentropy), so no N × classes matrix is stored.
     def split(name: str) -> Split | None:
         if name not in splits:
             return None
         x, y = splits[name]
-        if info.target.kind == "classes" and options.label_mode == "categorical":
-            y = to_categorical(np.asarray(y), info.target.num_classes or int(np.max(y)) + 1)
         return Split(x, y)
 
     train, test = split("train"), split("test")

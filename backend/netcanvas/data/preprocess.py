@@ -220,6 +220,8 @@ class LoadOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # "categorical": one-hot labels (to_categorical), i.e. categorical_crossentropy is suggested; the
+    # engine encodes each batch, the stored labels stay class ids.
     label_mode: Literal["int", "categorical"] = "int"
     augment: AugmentOptions = Field(default_factory=AugmentOptions)
     augment_seed: int | None = None
