@@ -15,6 +15,7 @@ from torch import nn
 
 from .activations import ActivationName, activation_module
 from .base import Layer, Shape, register, required
+from .initializers import glorot_
 from .spatial import (
     KerasPad,
     Padding,
@@ -38,7 +39,7 @@ class ConvModule(nn.Module):
     def __init__(self, conv: nn.Module, activation: str, pad: nn.Module | None = None, sequence: bool = False):
         super().__init__()
         self.pad = pad
-        self.conv = conv
+        self.conv = glorot_(conv)
         self.activation = activation_module(activation)
         self.sequence = sequence
 
@@ -151,7 +152,7 @@ class ConvTransposeModule(nn.Module):
     def __init__(self, conv: nn.ConvTranspose2d, crop: tuple[int, int], stride: tuple[int, int],
                  padding: str, activation: str):
         super().__init__()
-        self.conv = conv
+        self.conv = glorot_(conv)
         self.activation = activation_module(activation)
         self.crop, self.stride, self.padding = crop, stride, padding
 

@@ -11,6 +11,7 @@ from torch import nn
 
 from .activations import ActivationName, activation_module
 from .base import Layer, Shape, ShapeError, fmt, register, required
+from .initializers import embedding_, glorot_
 
 
 @register
@@ -34,7 +35,7 @@ class Input(Layer):
 class DenseModule(nn.Module):
     def __init__(self, in_features: int, units: int, use_bias: bool, activation: str):
         super().__init__()
-        self.linear = nn.Linear(in_features, units, bias=use_bias)
+        self.linear = glorot_(nn.Linear(in_features, units, bias=use_bias))
         self.activation = activation_module(activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -107,7 +108,7 @@ class Flatten(Layer):
 class EmbeddingModule(nn.Module):
     def __init__(self, input_dim: int, output_dim: int):
         super().__init__()
-        self.embedding = nn.Embedding(input_dim, output_dim)
+        self.embedding = embedding_(nn.Embedding(input_dim, output_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.embedding(x.long())

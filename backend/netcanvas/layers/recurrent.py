@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from torch import nn
 
 from .base import Layer, Shape, register, required
+from .initializers import recurrent_
 from .spatial import expect_sequence
 
 MergeMode = Literal["concat", "sum", "mul", "ave"]
@@ -32,7 +33,7 @@ class RecurrentModule(nn.Module):
 
     def __init__(self, rnn: nn.RNNBase, return_sequences: bool, return_state: bool):
         super().__init__()
-        self.rnn = rnn
+        self.rnn = recurrent_(rnn)
         self.return_sequences, self.return_state = return_sequences, return_state
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
@@ -116,7 +117,7 @@ class BidirectionalModule(nn.Module):
 
     def __init__(self, rnn: nn.RNNBase, return_sequences: bool, merge_mode: str):
         super().__init__()
-        self.rnn = rnn
+        self.rnn = recurrent_(rnn)
         self.return_sequences, self.merge_mode = return_sequences, merge_mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
