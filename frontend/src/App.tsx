@@ -1,0 +1,99 @@
+import { ReactFlowProvider } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
+import { useCatalog } from "./api/catalog";
+import Canvas from "./canvas/Canvas";
+import GraphMenu from "./canvas/GraphMenu";
+import Inspector from "./canvas/Inspector";
+import Palette from "./canvas/Palette";
+import Summary from "./canvas/Summary";
+import { useGraph } from "./graph/store";
+import CompareView from "./runs/CompareView";
+import RunsPage from "./runs/RunsPage";
+import RunView from "./runs/RunView";
+import TrainPanel from "./train/TrainPanel";
+import { Icon } from "./ui/Icon";
+import { href, parseRoute, useHash } from "./ui/route";
+import { useToasts } from "./ui/toast";
+
+export default function App() {
+  const hash = useHash();
+  const route = useMemo(() => parseRoute(hash), [hash]);
+  useEffect(() => void useCatalog.getState().loadLayers(), []);
+  const onCanvas = route.page === "canvas";
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/">
+          <img src="/favicon.svg" alt="" width={22} height={22} />
+          netcanvas
+        </a>
+        <nav className="tabs">
+          <a href={href({ page: "canvas" })} className={onCanvas ? "active" : ""} data-testid="nav-canvas"><Icon name="canvas" /> Canvas</a>
+          <a href={href({ page: "runs" })} className={!onCanvas ? "active" : ""} data-testid="nav-runs"><Icon name="runs" /> Runs</a>
+        </nav>
+        {onCanvas && <GraphMenu />}
+      </header>
+      <main className="main">
+        {route.page === "canvas" && <Editor />}
+        {route.page === "runs" && <RunsPage />}
+        {route.page === "run" && <RunView key={route.id} id={route.id} />}
+        {route.page === "compare" && <CompareView ids={route.ids} />}
+      </main>
+      <Toasts />
+    </div>
+  );
+}
+
+function Editor() {
+  const [summary, setSummary] = useState(false);
+  const [tab, setTab] = useState<"inspect" | "train">("inspect");
+  const selected = useGraph((s) => s.nodes.some((n) => n.selected));
+  // Selecting a layer brings the inspector forward (state derived during render, not in an effect).
+  const [wasSelected, setWasSelected] = useState(selected);
+  if (selected !== wasSelected) {
+    setWasSelected(selected);
+    if (selected) setTab("inspect");
+  }
+  return (
+    <ReactFlowProvider>
+      <div className="editor">
+        <PaletteWithAdd />
+        <Canvas onShowSummary={() => setSummary(true)} />
+        <aside className="side">
+          <div className="side-tabs" role="tablist">
+            <button role="tab" aria-selected={tab === "inspect"} onClick={() => setTab("inspect")} data-testid="tab-inspect">Inspector</button>
+            <button role="tab" aria-selected={tab === "train"} onClick={() => setTab("train")} data-testid="tab-train"><Icon name="play" size={13} /> Train</button>
+          </div>
+          <div className="side-body">
+            {tab === "inspect" ? <Inspector onShowSummary={() => setSummary(true)} /> : <TrainPanel />}
+          </div>
+        </aside>
+      </div>
+      {summary && <Summary onClose={() => setSummary(false)} />}
+    </ReactFlowProvider>
+  );
+}
+
+function PaletteWithAdd() {
+  // Double-click adds the layer to the right of the right-most node.
+  const add = (type: string) => {
+    const info = useCatalog.getState().byType[type];
+    if (!info) return;
+    const nodes = useGraph.getState().nodes;
+    const x = nodes.length ? Math.max(...nodes.map((n) => n.position.x)) + 272 : 0;
+    const y = nodes.length ? nodes.reduce((a, n) => (n.position.x > a.x ? n.position : a), nodes[0].position).y : 0;
+    useGraph.getState().addLayer(type, info.defaults, { x, y });
+  };
+  return <Palette onAdd={add} />;
+}
+
+function Toasts() {
+  const toasts = useToasts((s) => s.toasts);
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast ${t.kind}`} onClick={() => useToasts.getState().dismiss(t.id)}>{t.text}</div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+// A small fetch wrapper: JSON in, JSON out, errors as ApiError with the server's sentence.
+import type {
+  DatasetInfo, EvaluateResult, GraphJson, GraphPublic, LayerInfo, ListOf, RunPublic, RunRequest,
+  RunSummary, ValidateResult,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    message: string,
+    public detail: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function describe(detail: unknown, fallback: string): string {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).slice(1).join(".")}: ${d.msg ?? ""}`)
+      .join("; ");
+  }
+  if (detail && typeof detail === "object" && "message" in detail) {
+    const d = detail as { message: string; problems?: { message: string }[] };
+    return d.problems?.length ? `${d.message} ${d.problems.map((p) => p.message).join(" ")}` : d.message;
+  }
+  return fallback;
+}
+
+export async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    signal,
+    headers: body === undefined ? undefined : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) {
+    const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
+    throw new ApiError(res.status, describe(detail, `${method} ${url} failed (${res.status})`), detail);
+  }
+  return data as T;
+}
+
+export const api = {
+  layers: () => request<ListOf<LayerInfo>>("GET", "/api/layers"),
+  validate: (graph: GraphJson, signal?: AbortSignal) =>
+    request<ValidateResult>("POST", "/api/graphs/validate", graph, signal),
+  graphs: () => request<ListOf<Omit<GraphPublic, "graph"> & Partial<GraphPublic>>>("GET", "/api/graphs"),
+  graph: (id: string) => request<GraphPublic>("GET", `/api/graphs/${encodeURIComponent(id)}`),
+  createGraph: (graph: GraphJson) => request<GraphPublic>("POST", "/api/graphs", { graph }),
+  updateGraph: (id: string, graph: GraphJson) =>
+    request<GraphPublic>("PUT", `/api/graphs/${encodeURIComponent(id)}`, { graph }),
+  deleteGraph: (id: string) => request<void>("DELETE", `/api/graphs/${encodeURIComponent(id)}`),
+  datasets: () => request<ListOf<DatasetInfo>>("GET", "/api/datasets"),
+  runs: () => request<ListOf<RunSummary>>("GET", "/api/runs"),
+  run: (id: string) => request<RunPublic>("GET", `/api/runs/${encodeURIComponent(id)}`),
+  launch: (req: RunRequest) => request<RunPublic>("POST", "/api/runs", req),
+  cancel: (id: string) => request<RunPublic>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`),
+  deleteRun: (id: string) => request<void>("DELETE", `/api/runs/${encodeURIComponent(id)}`),
+  evaluate: (id: string) => request<EvaluateResult>("POST", `/api/runs/${encodeURIComponent(id)}/evaluate`, {}),
+  predict: (id: string, inputs: unknown) =>
+    request<{ outputs: unknown }>("POST", `/api/runs/${encodeURIComponent(id)}/predict`, { inputs }),
+};
+
+export function artifactUrl(runId: string, name: string): string {
+  return `/api/runs/${encodeURIComponent(runId)}/artifacts/${encodeURIComponent(name)}`;
+}
+
+export function streamUrl(runId: string): string {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${location.host}/api/runs/${encodeURIComponent(runId)}/stream`;
+}

@@ -1,0 +1,99 @@
+import type { components } from "./schema";
+
+// Shapes of the HTTP API (docs/api.md). Where the generated OpenAPI types (schema.d.ts) describe a
+// shape precisely they are used; free-form JSON (layer schemas, metrics) stays loosely typed here.
+
+export type Shape = (number | null)[];
+
+export interface GraphNodeJson {
+  id: string;
+  type: string;
+  name?: string | null;
+  params: Record<string, unknown>;
+  position?: { x: number; y: number } | null;
+}
+
+export interface GraphEdgeJson {
+  source: string;
+  target: string;
+  source_port?: number;
+  target_port?: number;
+}
+
+export interface GraphJson {
+  format: "netcanvas.graph/1";
+  name: string;
+  nodes: GraphNodeJson[];
+  edges: GraphEdgeJson[];
+  outputs?: string[] | null;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema | JsonSchema[];
+  prefixItems?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  [key: string]: unknown;
+}
+
+
+type Schemas = components["schemas"];
+
+// The generated types, except where a field is free-form JSON the front end reads more closely.
+export type LayerInfo = Omit<Schemas["LayerInfo"], "params_schema" | "defaults"> & {
+  params_schema: JsonSchema;
+  defaults: Record<string, unknown>;
+};
+export type Problem = Schemas["Problem"];
+export type NodeReport = Schemas["NodeReport"];
+export type ValidateResult = Schemas["ValidationReport"];
+export type GraphPublic = Omit<Schemas["GraphPublic"], "graph"> & { graph: GraphJson };
+export type DatasetInfo = Schemas["DatasetInfo"];
+export type OptimizerSettings = Partial<Schemas["OptimizerSettings"]> & { type: Schemas["OptimizerSettings"]["type"] };
+// Fields with server defaults may be left out of a request.
+export type RunRequest = Partial<Omit<Schemas["RunRequest"], "graph" | "optimizer">> & {
+  dataset: string;
+  graph?: GraphJson | null;
+  optimizer?: OptimizerSettings;
+};
+export type RunStatus = Schemas["RunSummary"]["status"] | "interrupted";
+export type Metrics = Record<string, number>;
+export type EpochRecord = Schemas["EpochRecord"];
+export type RunSummary = Schemas["RunSummary"];
+export type RunPublic = Omit<Schemas["RunPublic"], "graph"> & { graph: GraphJson };
+export type EvaluateResult = {
+  metrics: Metrics;
+  confusion_matrix: number[][] | null;
+  class_names: string[] | null;
+};
+
+export type RunEvent =
+  | { type: "status"; status: RunStatus; device?: string | null; error?: string | null }
+  | { type: "batch"; epoch: number; step: number; steps: number; seen: number; metrics: Metrics }
+  | { type: "epoch"; epoch: number; epochs: number; metrics: Metrics; eta_s?: number | null }
+  | { type: "log"; level?: "info" | "warning" | "error"; message: string }
+  | { type: "result"; test_metrics: Metrics; artifacts: string[] };
+
+export interface ListOf<T> {
+  data: T[];
+  count: number;
+}

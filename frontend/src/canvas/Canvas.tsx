@@ -1,0 +1,174 @@
+// The editor surface: React Flow with drop-from-palette, shape-labelled wires, minimap and tools.
+import {
+  Background, BackgroundVariant, ConnectionLineType, MiniMap, Panel, ReactFlow, useNodesInitialized, useReactFlow,
+  type EdgeTypes, type IsValidConnection, type NodeTypes,
+} from "@xyflow/react";
+import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
+import { useCatalog } from "../api/catalog";
+import type { LayerNode, WireEdge as WireEdgeType } from "../graph/convert";
+import { useGraph } from "../graph/store";
+import { fmtCount } from "../ui/format";
+import { Icon } from "../ui/Icon";
+import LayerNodeView from "./LayerNodeView";
+import { DRAG_MIME } from "./Palette";
+import { useCanvasShortcuts } from "./shortcuts";
+import WireEdge from "./WireEdge";
+
+const nodeTypes = { layer: LayerNodeView } satisfies NodeTypes;
+const edgeTypes = { wire: WireEdge } satisfies EdgeTypes;
+const GRID: [number, number] = [16, 16];
+
+const FAMILY_COLOR: Record<string, string> = {
+  input: "#34d399", core: "#7c9cff", convolution: "#f59e0b", pooling: "#fb7185", recurrent: "#c084fc",
+  normalization: "#22d3ee", merge: "#f472b6", reshaping: "#a3e635", activation: "#facc15",
+};
+
+export default function Canvas({ onShowSummary }: { onShowSummary: () => void }) {
+  const nodes = useGraph((s) => s.nodes);
+  const edges = useGraph((s) => s.edges);
+  const onNodesChange = useGraph((s) => s.onNodesChange);
+  const onEdgesChange = useGraph((s) => s.onEdgesChange);
+  const onConnect = useGraph((s) => s.onConnect);
+  const fitRequest = useGraph((s) => s.fitRequest);
+  const direction = useGraph((s) => s.direction);
+  const analysis = useGraph((s) => s.analysis);
+  const validating = useGraph((s) => s.validating);
+  const validationError = useGraph((s) => s.validationError);
+  const canUndo = useGraph((s) => s.past.length > 0);
+  const canRedo = useGraph((s) => s.future.length > 0);
+  const byType = useCatalog((s) => s.byType);
+  const { screenToFlowPosition, fitView, zoomIn, zoomOut } = useReactFlow<LayerNode, WireEdgeType>();
+  const [snap, setSnap] = useState(true);
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  const fit = useCallback(() => void fitView({ padding: 0.2, duration: 250, maxZoom: 1.2 }), [fitView]);
+  useCanvasShortcuts(true, fit);
+  // Fit once the nodes of a loaded graph have been measured, not before.
+  const initialized = useNodesInitialized();
+  const [fitPending, setFitPending] = useState(0);
+  if (fitRequest !== fitPending && fitRequest > 0 && initialized) {
+    setFitPending(fitRequest);
+  }
+  useEffect(() => {
+    if (fitPending) {
+      const t = setTimeout(fit, 30);
+      return () => clearTimeout(t);
+    }
+  }, [fitPending, fit]);
+
+  const addAt = useCallback(
+    (type: string, clientX: number, clientY: number) => {
+      const info = useCatalog.getState().byType[type];
+      if (!info) return;
+      const p = screenToFlowPosition({ x: clientX, y: clientY });
+      // Centre the card on the pointer, on the grid.
+      const pos = { x: Math.round((p.x - 100) / GRID[0]) * GRID[0], y: Math.round((p.y - 36) / GRID[1]) * GRID[1] };
+      useGraph.getState().addLayer(type, info.defaults, pos);
+    },
+    [screenToFlowPosition],
+  );
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const type = e.dataTransfer.getData(DRAG_MIME) || e.dataTransfer.getData("text/plain");
+      if (!type || !useCatalog.getState().byType[type]) return;
+      e.preventDefault();
+      addAt(type, e.clientX, e.clientY);
+    },
+    [addAt],
+  );
+
+  const isValidConnection: IsValidConnection<WireEdgeType> = useCallback(
+    (c) => c.source !== c.target,
+    [],
+  );
+
+  const problems = analysis?.problems ?? [];
+  const graphProblems = problems.filter((p) => !p.node);
+
+  return (
+    <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
+      <ReactFlow<LayerNode, WireEdgeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onNodeDragStart={() => useGraph.getState().snapshot()}
+        onSelectionDragStart={() => useGraph.getState().snapshot()}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={["Meta", "Control"]}
+        snapToGrid={snap}
+        snapGrid={GRID}
+        connectionLineType={ConnectionLineType.Bezier}
+        defaultEdgeOptions={{ type: "wire" }}
+        minZoom={0.15}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: true }}
+        colorMode="dark"
+        fitView
+        fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#2a3142" />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={(n) => FAMILY_COLOR[byType[(n as LayerNode).data.type]?.family ?? ""] ?? "#64748b"}
+          nodeStrokeWidth={0}
+          maskColor="rgba(10, 13, 20, 0.7)"
+          style={{ width: 168, height: 112 }}
+        />
+        <Panel position="top-left" className="toolbar" aria-label="Canvas tools">
+          <button className="icon-btn" onClick={() => useGraph.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="undo">
+            <Icon name="undo" />
+          </button>
+          <button className="icon-btn" onClick={() => useGraph.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+            <Icon name="redo" />
+          </button>
+          <span className="sep" />
+          <button className="icon-btn" onClick={() => useGraph.getState().autoLayout("LR")} title="Auto-layout left to right (L)" data-testid="layout-lr" aria-pressed={direction === "LR"}>
+            <Icon name="layout-lr" />
+          </button>
+          <button className="icon-btn" onClick={() => useGraph.getState().autoLayout("TB")} title="Auto-layout top to bottom" data-testid="layout-tb" aria-pressed={direction === "TB"}>
+            <Icon name="layout-tb" />
+          </button>
+          <span className="sep" />
+          <button className="icon-btn" onClick={() => void zoomOut({ duration: 150 })} title="Zoom out"><Icon name="minus" /></button>
+          <button className="icon-btn" onClick={() => void zoomIn({ duration: 150 })} title="Zoom in"><Icon name="plus" /></button>
+          <button className="icon-btn" onClick={fit} title="Zoom to fit (F)" data-testid="fit"><Icon name="fit" /></button>
+          <button className="icon-btn" onClick={() => setSnap((v) => !v)} aria-pressed={snap} title="Snap to grid" data-testid="snap"><Icon name="grid" /></button>
+        </Panel>
+        <Panel position="bottom-left" className="statusbar" data-testid="statusbar">
+          <span className={`status-dot ${validating ? "busy" : problems.length ? "bad" : analysis ? "good" : ""}`} />
+          {validationError ? (
+            <span className="error">Validation unavailable: {validationError}</span>
+          ) : !nodes.length ? (
+            <span>Drag a layer from the palette to start</span>
+          ) : analysis ? (
+            <>
+              <span data-testid="total-params">{fmtCount(analysis.total_params)} params</span>
+              <span className="dim">·</span>
+              <span data-testid="problem-count">{problems.length ? `${problems.length} problem${problems.length > 1 ? "s" : ""}` : "Ready to train"}</span>
+              {graphProblems[0] && <span className="dim ellipsis" title={graphProblems.map((p) => p.message).join("\n")}>— {graphProblems[0].message}</span>}
+            </>
+          ) : (
+            <span>Checking…</span>
+          )}
+          <button className="link-btn" onClick={onShowSummary} data-testid="show-summary" disabled={!nodes.length}>
+            Summary
+          </button>
+        </Panel>
+      </ReactFlow>
+      {!nodes.length && (
+        <div className="canvas-empty">
+          <div className="big">Drop layers here</div>
+          <div>Drag from the palette, or start from a template.</div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+// Graph file actions: new, templates, open/save on the server (named, versioned), import/export JSON.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api } from "../api/client";
+import type { GraphPublic } from "../api/types";
+import { GraphFormatError } from "../graph/convert";
+import { useGraph } from "../graph/store";
+import { TEMPLATES } from "../graph/templates";
+import { fmtDate } from "../ui/format";
+import { Icon } from "../ui/Icon";
+import { Modal } from "../ui/Modal";
+import { toast } from "../ui/toast";
+
+export default function GraphMenu() {
+  const name = useGraph((s) => s.name);
+  const graphId = useGraph((s) => s.graphId);
+  const version = useGraph((s) => s.version);
+  const [dialog, setDialog] = useState<"templates" | "open" | null>(null);
+  const [saving, setSaving] = useState(false);
+  const file = useRef<HTMLInputElement>(null);
+
+  const save = async () => {
+    setSaving(true);
+    try {
+      const g = useGraph.getState();
+      const saved = graphId ? await api.updateGraph(graphId, g.graph()) : await api.createGraph(g.graph());
+      useGraph.getState().setSaved(saved.id, saved.version);
+      toast(`Saved “${saved.name}” — version ${saved.version}`, "good");
+    } catch (err) {
+      toast(`Could not save: ${(err as Error).message}`, "error");
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const exportJson = () => {
+    const g = useGraph.getState().graph();
+    const blob = new Blob([JSON.stringify(g, null, 2) + "\n"], { type: "application/json" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${(g.name || "graph").replace(/[^\w.-]+/g, "_")}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+
+  const importJson = async (f: File) => {
+    try {
+      useGraph.getState().load(JSON.parse(await f.text()));
+      toast(`Imported ${f.name}`, "good");
+    } catch (err) {
+      const msg = err instanceof GraphFormatError || err instanceof SyntaxError ? err.message : String(err);
+      toast(`Could not import ${f.name}: ${msg}`, "error");
+    }
+  };
+
+  return (
+    <div className="graph-menu">
+      <input
+        className="graph-name"
+        value={name}
+        onChange={(e) => useGraph.getState().setName(e.target.value)}
+        aria-label="Graph name"
+        data-testid="graph-name"
+        spellCheck={false}
+      />
+      <span className="graph-version" title={graphId ? `Saved as ${graphId}` : "Not saved on the server yet"}>
+        {version ? `v${version}` : "unsaved"}
+      </span>
+      <span className="sep" />
+      <button className="btn ghost" onClick={() => { useGraph.getState().load({ format: "netcanvas.graph/1", name: "untitled", nodes: [], edges: [] }); }} title="New empty graph" data-testid="new-graph">New</button>
+      <button className="btn ghost" onClick={() => setDialog("templates")} data-testid="open-templates"><Icon name="template" /> Templates</button>
+      <button className="btn ghost" onClick={() => setDialog("open")} data-testid="open-graphs"><Icon name="open" /> Open</button>
+      <button className="btn ghost" onClick={save} disabled={saving} data-testid="save-graph"><Icon name="save" /> {saving ? "Saving…" : "Save"}</button>
+      <button className="btn ghost" onClick={() => file.current?.click()} title="Import a graph JSON file"><Icon name="upload" /> Import</button>
+      <button className="btn ghost" onClick={exportJson} title="Download the graph as JSON" data-testid="export-graph"><Icon name="download" /> Export</button>
+      <input ref={file} type="file" accept=".json,application/json" hidden data-testid="import-file"
+        onChange={(e) => { const f = e.target.files?.[0]; if (f) void importJson(f); e.target.value = ""; }} />
+      {dialog === "templates" && <TemplatesDialog onClose={() => setDialog(null)} />}
+      {dialog === "open" && <OpenDialog onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+function TemplatesDialog({ onClose }: { onClose: () => void }) {
+  return (
+    <Modal title="Start from a template" onClose={onClose} wide testid="templates">
+      <div className="template-grid">
+        {TEMPLATES.map((t) => (
+          <button key={t.id} className="template-card" data-testid={`template-${t.id}`}
+            onClick={() => { useGraph.getState().load(t.graph); onClose(); }}>
+            <div className="t-title">{t.title}</div>
+            <div className="t-blurb">{t.blurb}</div>
+            <div className="t-meta">{t.graph.nodes.length} layers</div>
+          </button>
+        ))}
+      </div>
+    </Modal>
+  );
+}
+
+function OpenDialog({ onClose }: { onClose: () => void }) {
+  const [items, setItems] = useState<Omit<GraphPublic, "graph">[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(() => api.graphs().then((r) => setItems(r.data), (e: Error) => setError(e.message)), []);
+  useEffect(() => void reload(), [reload]);
+  const open = async (id: string) => {
+    try {
+      const g = await api.graph(id);
+      useGraph.getState().load(g.graph, { id: g.id, version: g.version });
+      onClose();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const remove = async (id: string, name: string) => {
+    if (!confirm(`Delete “${name}” and all its versions?`)) return;
+    try {
+      await api.deleteGraph(id);
+      if (useGraph.getState().graphId === id) useGraph.getState().setSaved(null, null);
+      void reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <Modal title="Open a saved graph" onClose={onClose} testid="open-dialog">
+      {error && <div className="callout bad">{error}</div>}
+      {!items && !error && <div className="empty">Loading…</div>}
+      {items && !items.length && <div className="empty">Nothing saved yet. Save the current graph with Save.</div>}
+      <ul className="saved-list">
+        {items?.map((g) => (
+          <li key={g.id}>
+            <button className="saved-open" onClick={() => void open(g.id)} data-testid={`saved-${g.name}`}>
+              <span className="s-name">{g.name}</span>
+              <span className="s-meta">v{g.version} · {fmtDate(g.updated_at)}</span>
+            </button>
+            <button className="icon-btn" title="Delete" onClick={() => void remove(g.id, g.name)}><Icon name="trash" /></button>
+          </li>
+        ))}
+      </ul>
+    </Modal>
+  );
+}

@@ -1,0 +1,200 @@
+// The right-hand panel for the selection: rename, edit params from the layer's JSON Schema.
+import { useMemo, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { useCatalog } from "../api/catalog";
+import type { Problem } from "../api/types";
+import type { LayerNode } from "../graph/convert";
+import { useGraph } from "../graph/store";
+import { fmtCount, fmtShape } from "../ui/format";
+import { Icon } from "../ui/Icon";
+import { fieldsOf, parseField, toText, type FieldSpec } from "./schemaForm";
+import { SHORTCUTS } from "./shortcuts";
+
+export default function Inspector({ onShowSummary }: { onShowSummary: () => void }) {
+  const selected = useGraph(useShallow((s) => s.nodes.filter((n) => n.selected)));
+  if (selected.length === 1) return <NodeInspector key={selected[0].id} node={selected[0]} />;
+  if (selected.length > 1) return <MultiInspector count={selected.length} />;
+  return <GraphOverview onShowSummary={onShowSummary} />;
+}
+
+function NodeInspector({ node }: { node: LayerNode }) {
+  const info = useCatalog((s) => s.byType[node.data.type]);
+  const report = useGraph((s) => s.analysis?.nodes[node.id]);
+  const fields = useMemo(() => (info ? fieldsOf(info.params_schema) : []), [info]);
+  const [name, setName] = useState(node.data.name ?? "");
+  const problemsBy = new Map<string | null | undefined, Problem[]>();
+  for (const p of report?.problems ?? []) problemsBy.set(p.field ?? null, [...(problemsBy.get(p.field ?? null) ?? []), p]);
+  const fieldKeys = new Set(fields.map((f) => f.key));
+  const general = (report?.problems ?? []).filter((p) => !p.field || !fieldKeys.has(p.field));
+
+  const commitName = () => {
+    if ((node.data.name ?? "") !== name.trim()) useGraph.getState().rename(node.id, name);
+  };
+  const set = (key: string, value: unknown) => {
+    const params = { ...node.data.params };
+    if (value === undefined) delete params[key];
+    else params[key] = value;
+    useGraph.getState().updateParams(node.id, params);
+  };
+
+  return (
+    <div className="inspector" data-testid="inspector">
+      <div className="insp-head">
+        <div className={`fam-chip fam-${info?.family ?? "unknown"}`}>{info?.family ?? "?"}</div>
+        <div className="insp-type">{node.data.type}</div>
+      </div>
+      {info?.doc && <p className="insp-doc">{info.doc}</p>}
+      <label className="field">
+        <span className="field-label">Name</span>
+        <input
+          value={name}
+          placeholder={node.id}
+          onChange={(e) => setName(e.target.value)}
+          onBlur={commitName}
+          onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+          data-testid="inspector-name"
+        />
+        <span className="field-hint">id: {node.id}</span>
+      </label>
+      <div className="insp-stats">
+        <div><span className="k">Output</span><span className="v mono" data-testid="inspector-shape">{report?.output_shapes ? report.output_shapes.map(fmtShape).join(" ") : "–"}</span></div>
+        <div><span className="k">Params</span><span className="v mono">{fmtCount(report?.params)}</span></div>
+      </div>
+      {general.map((p, i) => (
+        <div key={i} className="callout bad">{p.message}</div>
+      ))}
+      <div className="panel-sub">Parameters</div>
+      {!info && <div className="empty">Unknown layer type “{node.data.type}”.</div>}
+      {fields.length === 0 && info && <div className="empty">This layer has no parameters.</div>}
+      {fields.map((f) => (
+        <ParamField key={f.key} field={f} value={node.data.params[f.key]} fallback={info?.defaults[f.key]}
+          serverProblems={problemsBy.get(f.key) ?? []} onCommit={(v) => set(f.key, v)} />
+      ))}
+      <div className="insp-actions">
+        <button className="btn" onClick={() => useGraph.getState().duplicate()}><Icon name="copy" /> Duplicate</button>
+        <button className="btn danger" onClick={() => useGraph.getState().deleteSelected()} data-testid="inspector-delete"><Icon name="trash" /> Delete</button>
+      </div>
+    </div>
+  );
+}
+
+function ParamField({ field, value, fallback, serverProblems, onCommit }: {
+  field: FieldSpec; value: unknown; fallback: unknown; serverProblems: Problem[]; onCommit: (v: unknown) => void;
+}) {
+  const shown = value === undefined ? fallback : value;
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? toText(field, shown);
+  const parsed = draft === null ? null : parseField(field, draft);
+  const error = parsed && !parsed.ok ? parsed.error : null;
+  const testid = `param-${field.key}`;
+
+  const commit = () => {
+    if (draft === null) return;
+    const p = parseField(field, draft);
+    if (p.ok) {
+      if (JSON.stringify(p.value) !== JSON.stringify(shown)) onCommit(p.value);
+      setDraft(null);
+    }
+  };
+
+  let control;
+  if (field.kind === "boolean") {
+    control = (
+      <label className="switch">
+        <input type="checkbox" checked={!!shown} onChange={(e) => onCommit(e.target.checked)} data-testid={testid} />
+        <span className="track" />
+      </label>
+    );
+  } else if (field.kind === "enum") {
+    control = (
+      <select value={shown === null || shown === undefined ? "" : String(shown)} data-testid={testid}
+        onChange={(e) => {
+          const raw = e.target.value;
+          onCommit(raw === "" ? null : field.options.find((o) => String(o) === raw));
+        }}>
+        {field.nullable && <option value="">None</option>}
+        {field.options.map((o) => (<option key={String(o)} value={String(o)}>{String(o)}</option>))}
+      </select>
+    );
+  } else {
+    control = (
+      <input
+        className={error ? "invalid" : undefined}
+        value={text}
+        inputMode={field.kind === "number" ? "decimal" : undefined}
+        placeholder={field.nullable ? "None" : field.kind === "tuple" ? "e.g. 1, 28, 28" : ""}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit();
+          if (e.key === "Escape") setDraft(null);
+        }}
+        aria-invalid={!!error}
+        data-testid={testid}
+      />
+    );
+  }
+  return (
+    <div className={`field${field.kind === "boolean" ? " inline" : ""}`}>
+      <span className="field-label" title={field.description}>
+        {field.label}
+        {field.required && <span className="req" title="Required">*</span>}
+      </span>
+      {control}
+      {error && <span className="field-error" data-testid={`${testid}-error`}>{error}</span>}
+      {!error && serverProblems.map((p, i) => (<span key={i} className="field-error">{p.message}</span>))}
+    </div>
+  );
+}
+
+function MultiInspector({ count }: { count: number }) {
+  return (
+    <div className="inspector">
+      <div className="insp-head"><div className="insp-type">{count} layers selected</div></div>
+      <p className="insp-doc">Drag to move them together, copy and paste, or delete.</p>
+      <div className="insp-actions">
+        <button className="btn" onClick={() => useGraph.getState().duplicate()}><Icon name="copy" /> Duplicate</button>
+        <button className="btn danger" onClick={() => useGraph.getState().deleteSelected()}><Icon name="trash" /> Delete</button>
+      </div>
+    </div>
+  );
+}
+
+function GraphOverview({ onShowSummary }: { onShowSummary: () => void }) {
+  const analysis = useGraph((s) => s.analysis);
+  const count = useGraph((s) => s.nodes.length);
+  const wires = useGraph((s) => s.edges.length);
+  return (
+    <div className="inspector">
+      <div className="insp-head"><div className="insp-type">Model</div></div>
+      <div className="insp-stats">
+        <div><span className="k">Layers</span><span className="v">{count}</span></div>
+        <div><span className="k">Wires</span><span className="v">{wires}</span></div>
+        <div><span className="k">Params</span><span className="v mono">{fmtCount(analysis?.total_params)}</span></div>
+      </div>
+      {count > 0 && (
+        <button className="btn wide" onClick={onShowSummary}><Icon name="table" /> Model summary</button>
+      )}
+      {analysis && analysis.problems.length > 0 && (
+        <>
+          <div className="panel-sub">Problems</div>
+          <ul className="problem-list">
+            {analysis.problems.map((p, i) => (
+              <li key={i}>
+                {p.node ? (
+                  <button className="link-btn" onClick={() => useGraph.getState().select([p.node!])}>{p.node}</button>
+                ) : null}
+                <span>{p.message}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {analysis && analysis.ok && count > 0 && <div className="callout good"><Icon name="check" /> Every shape fits. Ready to train.</div>}
+      <div className="panel-sub">Shortcuts</div>
+      <dl className="shortcuts">
+        {SHORTCUTS.map(([k, v]) => (<div key={k}><dt>{k}</dt><dd>{v}</dd></div>))}
+      </dl>
+    </div>
+  );
+}

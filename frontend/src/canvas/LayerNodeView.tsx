@@ -1,0 +1,102 @@
+// One generic node card for every layer kind, drawn from the server's layer catalogue.
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { memo, useEffect } from "react";
+import { useCatalog } from "../api/catalog";
+import type { LayerNode } from "../graph/convert";
+import { inHandle, outHandle, portOf } from "../graph/convert";
+import { inputPorts, useGraph } from "../graph/store";
+import { fmtCompact, fmtShape, keyParams } from "../ui/format";
+
+const OUTPUT_NAMES: Record<string, string[]> = { LSTM: ["out", "h", "c"], GRU: ["out", "h"], SimpleRNN: ["out", "h"] };
+
+function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
+  const info = useCatalog((s) => s.byType[data.type]);
+  const report = useGraph((s) => s.analysis?.nodes[id]);
+  const direction = useGraph((s) => s.direction);
+  const connected = useGraph((s) => s.edges.reduce((n, e) => (e.target === id ? n + 1 : n), 0));
+  const usedOut = useGraph((s) =>
+    s.edges.reduce((n, e) => (e.source === id ? Math.max(n, portOf(e.sourceHandle) + 1) : n), 0),
+  );
+  const isOutput = useGraph((s) => !!s.analysis?.outputs.includes(id));
+  const updateInternals = useUpdateNodeInternals();
+
+  const family = info?.family ?? "unknown";
+  const nIn = info ? inputPorts(info.max_inputs, info.min_inputs, connected) : Math.max(1, connected);
+  const shapes = report?.output_shapes ?? null;
+  const stateful = data.params.return_state === true ? (OUTPUT_NAMES[data.type]?.length ?? 1) : 1;
+  const nOut = Math.max(1, shapes?.length ?? stateful, usedOut);
+  const problems = report?.problems ?? [];
+  const horizontal = direction === "LR";
+
+  // React Flow must re-measure handles when their number or side changes.
+  const handleLayout = `${nIn}:${nOut}:${direction}`;
+  useEffect(() => {
+    if (handleLayout) updateInternals(id);
+  }, [id, handleLayout, updateInternals]);
+
+  const merge = info ? info.max_inputs === null || info.max_inputs > 1 : false;
+  const inPos = horizontal ? Position.Left : Position.Top;
+  const outPos = horizontal ? Position.Right : Position.Bottom;
+  const along = (i: number, n: number) => `${((i + 1) / (n + 1)) * 100}%`;
+
+  return (
+    <div
+      className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}`}
+      data-testid={`node-${id}`}
+      data-type={data.type}
+      style={nIn > 2 || nOut > 2 ? { minHeight: Math.max(nIn, nOut) * 20 + 16 } : undefined}
+    >
+      {Array.from({ length: nIn }, (_, i) => (
+        <Handle
+          key={`in-${i}`}
+          id={inHandle(i)}
+          type="target"
+          position={inPos}
+          style={horizontal ? { top: along(i, nIn) } : { left: along(i, nIn) }}
+          className={merge && i === nIn - 1 && i >= connected ? "spare" : undefined}
+          data-testid={`handle-${id}-in-${i}`}
+          title={merge ? (i >= connected ? "Add an input" : `Input ${i + 1}`) : "Input"}
+        >
+          {merge && <span className="port-label">{i >= connected ? "+" : i + 1}</span>}
+        </Handle>
+      ))}
+      <div className="node-head">
+        <span className="node-type">{data.type}</span>
+        <span className="node-id" title={data.name ? `id: ${id}` : undefined}>
+          {data.name ?? id}
+        </span>
+        {isOutput && <span className="node-badge" title="Model output">out</span>}
+      </div>
+      {keyParams(data.type, data.params) && <div className="node-params">{keyParams(data.type, data.params)}</div>}
+      <div className="node-foot">
+        <span className="node-shape" data-testid={`shape-${id}`}>
+          {shapes ? shapes.map((s) => fmtShape(s)).join(" ") : problems.length ? "—" : "…"}
+        </span>
+        <span className="node-count" title={`${report?.params ?? "?"} parameters`}>
+          {report?.params ? `${fmtCompact(report.params)} params` : ""}
+        </span>
+      </div>
+      {problems.length > 0 && (
+        <div className="node-problem" data-testid={`problem-${id}`}>
+          {problems[0].message}
+          {problems.length > 1 && <span className="more"> (+{problems.length - 1} more)</span>}
+        </div>
+      )}
+      {Array.from({ length: nOut }, (_, i) => (
+        <Handle
+          key={`out-${i}`}
+          id={outHandle(i)}
+          type="source"
+          position={outPos}
+          style={horizontal ? { top: along(i, nOut) } : { left: along(i, nOut) }}
+          data-testid={`handle-${id}-out-${i}`}
+          title={nOut > 1 ? `Output ${OUTPUT_NAMES[data.type]?.[i] ?? i + 1}` : "Output"}
+        >
+          {nOut > 1 && <span className="port-label out">{OUTPUT_NAMES[data.type]?.[i] ?? i + 1}</span>}
+        </Handle>
+      ))}
+    </div>
+  );
+}
+
+export default memo(LayerNodeView);

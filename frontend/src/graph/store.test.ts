@@ -1,0 +1,156 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { GraphJson } from "../api/types";
+import { portOf } from "./convert";
+import { emptyState, inputPorts, useGraph } from "./store";
+
+const g = () => useGraph.getState();
+const conn = (source: string, target: string, sp = 0, tp = 0) =>
+  g().onConnect({ source, target, sourceHandle: `out-${sp}`, targetHandle: `in-${tp}` });
+
+beforeEach(() => useGraph.setState(emptyState()));
+
+describe("graph store", () => {
+  it("adds layers with Keras-style ids and selects the new one", () => {
+    const a = g().addLayer("Input", { shape: [4] }, { x: 0, y: 0 });
+    const b = g().addLayer("Dense", { units: 3 }, { x: 200, y: 0 });
+    expect([a, b]).toEqual(["input_1", "dense_1"]);
+    expect(g().nodes.map((n) => !!n.selected)).toEqual([false, true]);
+    expect(g().graph().nodes[1]).toEqual({ id: "dense_1", type: "Dense", params: { units: 3 }, position: { x: 200, y: 0 } });
+  });
+
+  it("does not share param objects with the caller (palette defaults stay clean)", () => {
+    const defaults = { shape: [784] };
+    g().addLayer("Input", defaults, { x: 0, y: 0 });
+    (g().nodes[0].data.params.shape as number[]).push(1);
+    expect(defaults.shape).toEqual([784]);
+  });
+
+  it("connects, one wire per input port, replacing the old one", () => {
+    g().addLayer("Input", {}, { x: 0, y: 0 });
+    g().addLayer("Input", {}, { x: 0, y: 100 });
+    g().addLayer("Dense", {}, { x: 200, y: 0 });
+    conn("input_1", "dense_1");
+    conn("input_2", "dense_1");
+    expect(g().graph().edges).toEqual([{ source: "input_2", target: "dense_1", source_port: 0, target_port: 0 }]);
+    conn("dense_1", "dense_1");
+    expect(g().edges).toHaveLength(1);
+  });
+
+  it("orders merge inputs by port and closes gaps when a wire goes", () => {
+    for (let i = 0; i < 3; i++) g().addLayer("Dense", {}, { x: 0, y: 0 });
+    g().addLayer("Concatenate", {}, { x: 300, y: 0 });
+    conn("dense_1", "concatenate_1", 0, 0);
+    conn("dense_2", "concatenate_1", 0, 1);
+    conn("dense_3", "concatenate_1", 0, 2);
+    const middle = g().edges.find((e) => e.source === "dense_2")!;
+    g().onEdgesChange([{ type: "remove", id: middle.id }]);
+    expect(g().graph().edges.map((e) => [e.source, e.target_port])).toEqual([["dense_1", 0], ["dense_3", 1]]);
+  });
+
+  it("deletes the selection with its wires, and undo brings it back", () => {
+    g().load(chain());
+    g().select(["d"]);
+    g().deleteSelected();
+    expect(g().nodes.map((n) => n.id)).toEqual(["in", "f"]);
+    expect(g().edges).toHaveLength(1);
+    g().undo();
+    expect(g().nodes.map((n) => n.id)).toEqual(["in", "f", "d"]);
+    expect(g().edges).toHaveLength(2);
+    g().redo();
+    expect(g().nodes).toHaveLength(2);
+  });
+
+  it("undoes and redoes param edits and renames; a new edit clears redo", () => {
+    g().load(chain());
+    g().updateParams("d", { units: 99 });
+    g().rename("d", "  classifier ");
+    expect(g().nodes[2].data).toMatchObject({ name: "classifier", params: { units: 99 } });
+    g().undo();
+    expect(g().nodes[2].data.name).toBeNull();
+    g().undo();
+    expect(g().nodes[2].data.params).toEqual({ units: 10 });
+    expect(g().future).toHaveLength(2);
+    g().updateParams("d", { units: 5 });
+    expect(g().future).toHaveLength(0);
+    g().rename("d", "");
+    expect(g().nodes[2].data.name).toBeNull();
+  });
+
+  it("copies and pastes the selection with fresh ids and its inner wires", () => {
+    g().load(chain());
+    g().select(["f", "d"]);
+    g().copy();
+    g().paste();
+    const ids = g().nodes.map((n) => n.id);
+    expect(ids).toEqual(["in", "f", "d", "flatten_1", "dense_1"]);
+    expect(g().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(["flatten_1", "dense_1"]);
+    const pasted = g().nodes[3];
+    expect(pasted.position).toEqual({ x: g().nodes[1].position.x + 40, y: g().nodes[1].position.y + 40 });
+    expect(g().graph().edges.slice(-1)).toEqual([{ source: "flatten_1", target: "dense_1", source_port: 0, target_port: 0 }]);
+    g().paste();
+    expect(g().nodes.map((n) => n.id).slice(-2)).toEqual(["flatten_2", "dense_2"]);
+  });
+
+  it("duplicates without touching the clipboard", () => {
+    g().load(chain());
+    g().select(["d"]);
+    g().duplicate();
+    expect(g().nodes.map((n) => n.id)).toEqual(["in", "f", "d", "dense_1"]);
+    expect(g().clipboard).toBeNull();
+  });
+
+  it("loads graphs without positions through auto-layout, left to right", () => {
+    g().load(chain());
+    const xs = g().nodes.map((n) => n.position.x);
+    expect(xs[0]).toBeLessThan(xs[1]);
+    expect(xs[1]).toBeLessThan(xs[2]);
+    g().autoLayout("TB");
+    const ys = g().nodes.map((n) => n.position.y);
+    expect(ys[0]).toBeLessThan(ys[1]);
+    expect(g().direction).toBe("TB");
+    g().undo();
+    expect(g().nodes.map((n) => n.position.x)).toEqual(xs);
+  });
+
+  it("selects all and keeps history bounded", () => {
+    g().load(chain());
+    g().selectAll();
+    expect(g().nodes.every((n) => n.selected)).toBe(true);
+    for (let i = 0; i < 150; i++) g().updateParams("d", { units: i + 1 });
+    expect(g().past.length).toBeLessThanOrEqual(100);
+  });
+
+  it("removing nodes through React Flow changes drops their wires and renumbers", () => {
+    g().load(chain());
+    g().onNodesChange([{ type: "remove", id: "f" }]);
+    expect(g().edges).toHaveLength(0);
+    expect(g().past.length).toBeGreaterThan(0);
+  });
+
+  it("shows one spare input on merge layers", () => {
+    expect(inputPorts(1, 1, 0)).toBe(1);
+    expect(inputPorts(0, 0, 0)).toBe(0);
+    expect(inputPorts(null, 2, 0)).toBe(2);
+    expect(inputPorts(null, 2, 2)).toBe(3);
+    expect(inputPorts(null, 2, 5)).toBe(6);
+    expect(inputPorts(2, 2, 2)).toBe(2);
+  });
+
+  it("keeps port numbers on handles after load", () => {
+    g().load({ format: "netcanvas.graph/1", name: "m", nodes: [{ id: "a", type: "Input", params: {} }, { id: "b", type: "Input", params: {} }, { id: "c", type: "Add", params: {} }], edges: [{ source: "b", target: "c", target_port: 1 }, { source: "a", target: "c", target_port: 0 }] });
+    expect(g().edges.map((e) => [e.source, portOf(e.targetHandle)])).toEqual([["b", 1], ["a", 0]]);
+  });
+});
+
+function chain(): GraphJson {
+  return {
+    format: "netcanvas.graph/1",
+    name: "chain",
+    nodes: [
+      { id: "in", type: "Input", params: { shape: [1, 8, 8] } },
+      { id: "f", type: "Flatten", params: {} },
+      { id: "d", type: "Dense", params: { units: 10 } },
+    ],
+    edges: [{ source: "in", target: "f" }, { source: "f", target: "d" }],
+  };
+}

@@ -1,0 +1,285 @@
+// The graph being edited: nodes, edges, history, clipboard, and the last validation answer.
+// Side effects (validation, autosave) live in subscribers (validation.ts, autosave.ts), not here.
+import {
+  addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition,
+} from "@xyflow/react";
+import { create } from "zustand";
+import type { GraphJson, ValidateResult } from "../api/types";
+import {
+  fromGraphJson, inHandle, makeEdge, nextId, normalizePorts, portOf, toGraphJson,
+  type GraphState, type LayerNode, type WireEdge,
+} from "./convert";
+import { layout, type Direction } from "./layout";
+
+interface Snapshot {
+  name: string;
+  nodes: LayerNode[];
+  edges: WireEdge[];
+  outputs: string[] | null;
+}
+
+interface Clipboard {
+  nodes: LayerNode[];
+  edges: WireEdge[];
+}
+
+export interface GraphStore extends GraphState {
+  graphId: string | null; // saved graph on the server
+  version: number | null;
+  direction: Direction;
+  past: Snapshot[];
+  future: Snapshot[];
+  clipboard: Clipboard | null;
+  analysis: ValidateResult | null;
+  validating: boolean;
+  validationError: string | null;
+  fitRequest: number; // bumped to ask the canvas to zoom to fit
+
+  onNodesChange: (changes: NodeChange<LayerNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<WireEdge>[]) => void;
+  onConnect: (connection: Connection) => void;
+  snapshot: () => void;
+  addLayer: (type: string, params: Record<string, unknown>, position: XYPosition) => string;
+  updateParams: (id: string, params: Record<string, unknown>) => void;
+  rename: (id: string, name: string | null) => void;
+  setName: (name: string) => void;
+  select: (ids: string[]) => void;
+  selectAll: () => void;
+  deleteSelected: () => void;
+  copy: () => void;
+  paste: (offset?: XYPosition) => void;
+  duplicate: () => void;
+  undo: () => void;
+  redo: () => void;
+  autoLayout: (direction?: Direction) => void;
+  load: (graph: GraphJson | unknown, saved?: { id: string | null; version: number | null }) => void;
+  setSaved: (id: string | null, version: number | null) => void;
+  setAnalysis: (analysis: ValidateResult | null, error?: string | null) => void;
+  setValidating: (v: boolean) => void;
+  requestFit: () => void;
+  graph: () => GraphJson;
+}
+
+const HISTORY_LIMIT = 100;
+
+export const emptyState = () => ({
+  name: "untitled",
+  nodes: [] as LayerNode[],
+  edges: [] as WireEdge[],
+  outputs: null as string[] | null,
+  graphId: null as string | null,
+  version: null as number | null,
+  direction: "LR" as Direction,
+  past: [] as Snapshot[],
+  future: [] as Snapshot[],
+  clipboard: null as Clipboard | null,
+  analysis: null as ValidateResult | null,
+  validating: false,
+  validationError: null as string | null,
+  fitRequest: 0,
+});
+
+const snap = (s: GraphState): Snapshot => ({ name: s.name, nodes: s.nodes, edges: s.edges, outputs: s.outputs });
+
+export const useGraph = create<GraphStore>()((set, get) => {
+  /** Records the current graph for undo, then applies `next`. */
+  const commit = (next: Partial<GraphState>) => {
+    const s = get();
+    set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [], ...next });
+  };
+
+  return {
+    ...emptyState(),
+
+    onNodesChange: (changes) => {
+      const s = get();
+      const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
+      if (removed.size) {
+        commit({
+          nodes: applyNodeChanges(changes, s.nodes),
+          edges: normalizePorts(s.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target))),
+        });
+      } else {
+        set({ nodes: applyNodeChanges(changes, s.nodes) });
+      }
+    },
+
+    onEdgesChange: (changes) => {
+      const s = get();
+      if (changes.some((c) => c.type === "remove")) {
+        commit({ edges: normalizePorts(applyEdgeChanges(changes, s.edges)) });
+      } else {
+        set({ edges: applyEdgeChanges(changes, s.edges) });
+      }
+    },
+
+    onConnect: (c) => {
+      if (!c.source || !c.target || c.source === c.target) return;
+      const s = get();
+      const sp = portOf(c.sourceHandle);
+      const tp = portOf(c.targetHandle);
+      // One wire per input port: a new wire into a taken port replaces the old one.
+      const kept = s.edges.filter((e) => !(e.target === c.target && portOf(e.targetHandle) === tp));
+      if (kept.some((e) => e.source === c.source && e.target === c.target && portOf(e.sourceHandle) === sp)) {
+        return; // already wired to another port of the same merge; keep one wire per pair
+      }
+      const edges = addEdge(makeEdge(c.source, sp, c.target, tp), kept);
+      commit({ edges: normalizePorts(edges) });
+    },
+
+    snapshot: () => {
+      const s = get();
+      set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [] });
+    },
+
+    addLayer: (type, params, position) => {
+      const s = get();
+      const id = nextId(type, s.nodes.map((n) => n.id));
+      const node: LayerNode = {
+        id,
+        type: "layer",
+        position,
+        selected: true,
+        data: { type, name: null, params: structuredClone(params) },
+      };
+      commit({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
+      return id;
+    },
+
+    updateParams: (id, params) => {
+      const s = get();
+      commit({
+        nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, params: { ...params } } } : n)),
+      });
+    },
+
+    rename: (id, name) => {
+      const s = get();
+      const clean = name && name.trim() ? name.trim() : null;
+      commit({ nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, name: clean } } : n)) });
+    },
+
+    setName: (name) => set({ name }),
+
+    select: (ids) => {
+      const want = new Set(ids);
+      set({
+        nodes: get().nodes.map((n) => (!!n.selected === want.has(n.id) ? n : { ...n, selected: want.has(n.id) })),
+        edges: get().edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+      });
+    },
+
+    selectAll: () => set({ nodes: get().nodes.map((n) => ({ ...n, selected: true })) }),
+
+    deleteSelected: () => {
+      const s = get();
+      const gone = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const edges = s.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+      if (!gone.size && edges.length === s.edges.length) return;
+      commit({
+        nodes: s.nodes.filter((n) => !gone.has(n.id)),
+        edges: normalizePorts(edges),
+        outputs: s.outputs?.filter((o) => !gone.has(o)) ?? null,
+      });
+    },
+
+    copy: () => {
+      const s = get();
+      const picked = s.nodes.filter((n) => n.selected);
+      if (!picked.length) return;
+      const ids = new Set(picked.map((n) => n.id));
+      set({
+        clipboard: {
+          nodes: structuredClone(picked.map(({ id, position, data }) => ({ id, type: "layer" as const, position, data }))),
+          edges: s.edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
+        },
+      });
+    },
+
+    paste: (offset = { x: 40, y: 40 }) => {
+      const s = get();
+      const clip = s.clipboard;
+      if (!clip) return;
+      const taken = new Set(s.nodes.map((n) => n.id));
+      const rename = new Map<string, string>();
+      const fresh: LayerNode[] = clip.nodes.map((n) => {
+        const id = nextId(n.data.type, taken);
+        taken.add(id);
+        rename.set(n.id, id);
+        return {
+          id,
+          type: "layer",
+          selected: true,
+          position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
+          data: structuredClone(n.data),
+        };
+      });
+      const wires = clip.edges.map((e) =>
+        makeEdge(rename.get(e.source)!, portOf(e.sourceHandle), rename.get(e.target)!, portOf(e.targetHandle)),
+      );
+      commit({
+        nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...fresh],
+        edges: [...s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...wires],
+      });
+      // The pasted copy becomes the clipboard, so pasting again cascades instead of stacking.
+      set({ clipboard: { nodes: fresh.map((n) => ({ ...n, selected: false })), edges: wires } });
+    },
+
+    duplicate: () => {
+      const keep = get().clipboard;
+      get().copy();
+      get().paste();
+      set({ clipboard: keep });
+    },
+
+    undo: () => {
+      const s = get();
+      const prev = s.past[s.past.length - 1];
+      if (!prev) return;
+      set({ ...prev, past: s.past.slice(0, -1), future: [snap(s), ...s.future] });
+    },
+
+    redo: () => {
+      const s = get();
+      const next = s.future[0];
+      if (!next) return;
+      set({ ...next, past: [...s.past, snap(s)], future: s.future.slice(1) });
+    },
+
+    autoLayout: (direction) => {
+      const s = get();
+      const dir = direction ?? s.direction;
+      commit({ nodes: layout(s.nodes, s.edges, dir) });
+      set({ direction: dir, fitRequest: s.fitRequest + 1 });
+    },
+
+    load: (graph, saved) => {
+      const parsed = fromGraphJson(graph);
+      const s = get();
+      const nodes = parsed.needsLayout ? layout(parsed.nodes, parsed.edges, s.direction) : parsed.nodes;
+      commit({ name: parsed.name, nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs });
+      set({
+        graphId: saved?.id ?? null,
+        version: saved?.version ?? null,
+        analysis: null,
+        fitRequest: s.fitRequest + 1,
+      });
+    },
+
+    setSaved: (graphId, version) => set({ graphId, version }),
+    setAnalysis: (analysis, error = null) => set({ analysis, validationError: error }),
+    setValidating: (validating) => set({ validating }),
+    requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
+    graph: () => toGraphJson(get()),
+  };
+});
+
+/** Number of input handles a node shows: one per wire, plus a spare for merge layers. */
+export function inputPorts(maxInputs: number | null, minInputs: number, connected: number): number {
+  if (maxInputs === 0) return 0;
+  if (maxInputs === 1) return 1;
+  const want = Math.max(minInputs, connected + 1);
+  return maxInputs === null ? want : Math.min(maxInputs, want);
+}
+
+export { inHandle };

@@ -1,0 +1,17 @@
+import "@xyflow/react/dist/base.css";
+import "uplot/dist/uPlot.min.css";
+import "./styles.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import App from "./App";
+import { restoreAutosave, startAutosave, startValidation } from "./graph/subscribers";
+
+restoreAutosave();
+startValidation();
+startAutosave();
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,341 @@
+// One run: live curves (history replayed, then live), progress, logs, settings, downloads,
+// evaluation and predictions. The URL (#/runs/ID) is all it needs, so a reload shows the same.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCatalog } from "../api/catalog";
+import { api, artifactUrl } from "../api/client";
+import type { EvaluateResult, RunPublic, Shape } from "../api/types";
+import { useGraph } from "../graph/store";
+import Chart from "../train/Chart";
+import { curveMetrics, FINAL } from "../train/runData";
+import { useRunStream } from "../train/useRunStream";
+import { fmtDate, fmtDuration, fmtMetric, fmtShape } from "../ui/format";
+import { Icon } from "../ui/Icon";
+import { href, navigate } from "../ui/route";
+import { toast } from "../ui/toast";
+import ConfusionMatrix from "./ConfusionMatrix";
+import { liveData, liveSeries, metricTitle } from "./curves";
+import DrawPad from "./DrawPad";
+import { duration, StatusChip } from "./RunsPage";
+
+const ARTIFACTS: Record<string, string> = {
+  "model.pt": "PyTorch weights + module (torch.save)",
+  "model.pt2": "torch.export program",
+  "model.h5": "Keras HDF5",
+  "model.onnx": "ONNX",
+  "model.py": "PyTorch code",
+  "model_keras.py": "Keras code",
+};
+
+export default function RunView({ id }: { id: string }) {
+  const [run, setRun] = useState<RunPublic | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const live = useRunStream(id);
+  const status = live.status ?? run?.status ?? null;
+  const final = !!status && FINAL.includes(status);
+
+  const reload = useCallback(() => api.run(id).then(setRun, (e: Error) => setError(e.message)), [id]);
+  useEffect(() => void reload(), [reload]);
+  // Refresh the record when the run ends (test metrics, artifacts, timings).
+  useEffect(() => {
+    if (final) void reload();
+  }, [final, reload]);
+
+  const stop = async () => {
+    try {
+      await api.cancel(id);
+      toast("Stopping the run…");
+    } catch (err) {
+      toast((err as Error).message, "error");
+    }
+  };
+
+  const openOnCanvas = () => {
+    if (!run) return;
+    useGraph.getState().load(run.graph, { id: run.request?.graph_id ?? null, version: run.request?.graph_version ?? null });
+    navigate({ page: "canvas" });
+  };
+
+  // Curves from the stream; before it answers (or for an imported model), from the record.
+  const source = live.events > 0 ? live : { batches: [], epochs: run?.epochs ?? [] };
+  const metrics = curveMetrics(source);
+  const epochsTotal = run?.request?.epochs ?? live.progress.epochs ?? null;
+  const p = live.progress;
+  const fraction = status === "succeeded" ? 1 : epochsTotal && p.epoch ? Math.min(1, (p.epoch - 1 + (p.steps ? p.step / p.steps : 1)) / epochsTotal) : 0;
+  const testMetrics = live.testMetrics ?? run?.test_metrics ?? null;
+  const artifacts = run?.artifacts?.length ? run.artifacts : live.artifacts ?? [];
+
+  if (error && !run) {
+    return (
+      <div className="page">
+        <div className="callout bad">{error}</div>
+        <a className="btn" href={href({ page: "runs" })}>All runs</a>
+      </div>
+    );
+  }
+
+  return (
+    <div className="page run-page" data-testid="run-view" data-status={status ?? ""}>
+      <div className="page-head">
+        <a className="crumb" href={href({ page: "runs" })}>Runs</a>
+        <span className="dim">/</span>
+        <h1>{run?.name ?? "…"}</h1>
+        {status && <StatusChip status={status} />}
+        {live.connected && !final && <span className="live-dot" title="Receiving live events">live</span>}
+        <div className="grow" />
+        {!final && status && (
+          <button className="btn danger" onClick={stop} data-testid="stop-run"><Icon name="stop" /> Stop</button>
+        )}
+        <button className="btn" onClick={openOnCanvas} disabled={!run} data-testid="open-on-canvas"><Icon name="external" /> Open on canvas</button>
+      </div>
+
+      <div className="progress-card">
+        <div className="progress-top">
+          <span data-testid="progress-epoch">Epoch {p.epoch || 0}{epochsTotal ? ` / ${epochsTotal}` : ""}</span>
+          {p.steps ? <span className="dim">step {p.step} / {p.steps}</span> : null}
+          <span className="dim">{p.samplesPerS ? `${Math.round(p.samplesPerS).toLocaleString()} samples/s` : ""}</span>
+          <span className="grow" />
+          <span className="dim">{final ? `took ${fmtDuration(run ? duration(run) : null)}` : p.etaS ? `ETA ${fmtDuration(p.etaS)}` : status === "queued" ? "waiting for a worker…" : ""}</span>
+        </div>
+        <div className={`bar s-${status ?? "queued"}`}><div style={{ width: `${(fraction * 100).toFixed(1)}%` }} /></div>
+        {(live.error || run?.error) && <div className="callout bad" data-testid="run-error">{live.error ?? run?.error}</div>}
+      </div>
+
+      <div className="run-grid">
+        <div className="charts" data-testid="live-charts">
+          {(metrics.length ? metrics : ["loss"]).map((m) => (
+            <LiveChart key={m} metric={m} source={source} />
+          ))}
+        </div>
+        <aside className="run-side">
+          <section className="card">
+            <h3>Metrics</h3>
+            <MetricTable label="last epoch" m={source.epochs[source.epochs.length - 1]?.metrics ?? null} />
+            {testMetrics && Object.keys(testMetrics).length > 0 && <MetricTable label="test" m={testMetrics} testid="test-metrics" />}
+          </section>
+          <section className="card">
+            <h3>Download</h3>
+            {artifacts.length ? (
+              <ul className="artifacts">
+                {artifacts.map((a) => (
+                  <li key={a}>
+                    <a href={artifactUrl(id, a)} download={a} data-testid={`artifact-${a}`}><Icon name="download" /> {a}</a>
+                    <span className="dim small">{ARTIFACTS[a] ?? ""}</span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <div className="dim small">{final ? "No files were stored for this run." : "Files appear when training ends."}</div>
+            )}
+          </section>
+          {run && <Settings run={run} />}
+        </aside>
+      </div>
+
+      <Logs lines={live.logs} />
+      {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} />}
+    </div>
+  );
+}
+
+function LiveChart({ metric, source }: { metric: string; source: Parameters<typeof liveData>[0] }) {
+  const data = useMemo(() => liveData(source, metric), [source, metric]);
+  return <Chart title={metricTitle(metric)} series={liveSeries(metric)} data={data} testid={`chart-${metric}`} />;
+}
+
+function MetricTable({ label, m, testid }: { label: string; m: Record<string, number> | null; testid?: string }) {
+  if (!m) return <div className="dim small">No epoch finished yet.</div>;
+  const keys = Object.keys(m).filter((k) => !["lr", "seconds", "samples_per_s"].includes(k));
+  return (
+    <table className="kv" data-testid={testid}>
+      <caption>{label}</caption>
+      <tbody>
+        {keys.map((k) => (<tr key={k}><th>{k}</th><td className="mono">{fmtMetric(m[k])}</td></tr>))}
+      </tbody>
+    </table>
+  );
+}
+
+function Settings({ run }: { run: RunPublic }) {
+  const r = run.request;
+  const opt = r?.optimizer;
+  const rows: [string, string][] = [
+    ["Data set", run.dataset],
+    ["Loss", r?.loss ?? "–"],
+    ["Optimizer", opt ? `${opt.type}${opt.learning_rate ? `, lr ${opt.learning_rate}` : ""}` : "–"],
+    ["Metrics", r?.metrics?.join(", ") || "–"],
+    ["Epochs", String(r?.epochs ?? "–")],
+    ["Batch size", String(r?.batch_size ?? "–")],
+    ["Validation split", String(r?.validation_split ?? "–")],
+    ["Device", `${r?.device ?? "auto"}${run.device ? ` → ${run.device}` : ""}`],
+    ["Seed", String(r?.seed ?? "random")],
+    ["Started", fmtDate(run.started_at ?? run.created_at)],
+  ];
+  return (
+    <section className="card">
+      <h3>Settings</h3>
+      <table className="kv"><tbody>{rows.map(([k, v]) => (<tr key={k}><th>{k}</th><td>{v}</td></tr>))}</tbody></table>
+      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }}>open graph</a></div>
+    </section>
+  );
+}
+
+function Logs({ lines }: { lines: { level: string; message: string }[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const count = lines.length;
+  useEffect(() => {
+    const el = box.current;
+    if (el && count) el.scrollTop = el.scrollHeight;
+  }, [count]);
+  return (
+    <section className="card logs-card">
+      <h3>Log</h3>
+      <div className="logs" ref={box} data-testid="run-logs">
+        {lines.length ? lines.map((l, i) => (<div key={i} className={`log ${l.level}`}>{l.message}</div>)) : <div className="dim">No log lines yet.</div>}
+      </div>
+    </section>
+  );
+}
+
+function EvaluatePredict({ run }: { run: RunPublic }) {
+  const datasets = useCatalog((s) => s.datasets);
+  useEffect(() => {
+    if (!datasets) void useCatalog.getState().loadDatasets();
+  }, [datasets]);
+  const ds = datasets?.find((d) => d.id === run.dataset);
+  const [evalResult, setEval] = useState<EvaluateResult | null>(
+    run.confusion_matrix ? { metrics: run.test_metrics ?? {}, confusion_matrix: run.confusion_matrix, class_names: run.class_names ?? null } : null,
+  );
+  const [busy, setBusy] = useState(false);
+  const classes = ds?.target.kind === "classes";
+
+  const evaluate = async () => {
+    setBusy(true);
+    try {
+      setEval(await api.evaluate(run.id));
+    } catch (err) {
+      toast(`Evaluation failed: ${(err as Error).message}`, "error");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const inputShape = (ds?.input_shape ?? null) as Shape | null;
+  const grid = drawGrid(run.dataset, inputShape);
+
+  return (
+    <div className="eval-grid">
+      <section className="card">
+        <div className="card-head">
+          <h3>Evaluate on the test set</h3>
+          <button className="btn small" onClick={evaluate} disabled={busy} data-testid="evaluate">{busy ? "Evaluating…" : evalResult ? "Re-evaluate" : "Evaluate"}</button>
+        </div>
+        {evalResult ? (
+          <>
+            <table className="kv inline-kv"><tbody>{Object.entries(evalResult.metrics).map(([k, v]) => (<tr key={k}><th>{k}</th><td className="mono">{fmtMetric(v)}</td></tr>))}</tbody></table>
+            {evalResult.confusion_matrix && <ConfusionMatrix matrix={evalResult.confusion_matrix} names={evalResult.class_names ?? ds?.target.class_names ?? null} />}
+          </>
+        ) : (
+          <div className="dim small">{classes ? "Test metrics and a confusion matrix of the held-out test split." : "Test metrics on the held-out test split."}</div>
+        )}
+      </section>
+      <section className="card">
+        <h3>Try the model</h3>
+        {grid ? <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} /> : <JsonPredict run={run} shape={inputShape} />}
+      </section>
+    </div>
+  );
+}
+
+/** Digits-like inputs (1×H×W or H×W with small H, W) get a drawing pad. */
+function drawGrid(dataset: string, shape: Shape | null): { rows: number; cols: number; layout: "chw" | "hw" | "flat" } | null {
+  if (!shape) return dataset === "digits" ? { rows: 8, cols: 8, layout: "chw" } : null;
+  if (shape.length === 3 && shape[0] === 1 && shape[1] && shape[2] && shape[1] <= 32 && shape[2] <= 32) return { rows: shape[1], cols: shape[2], layout: "chw" };
+  if (shape.length === 2 && shape[0] && shape[1] && shape[0] <= 32 && dataset.includes("digit")) return { rows: shape[0], cols: shape[1], layout: "hw" };
+  if (shape.length === 1 && shape[0] === 64 && dataset === "digits") return { rows: 8, cols: 8, layout: "flat" };
+  return null;
+}
+
+function Probabilities({ values, names }: { values: number[]; names: string[] | null }) {
+  const top = values.indexOf(Math.max(...values));
+  return (
+    <div className="probs" data-testid="prediction">
+      <div className="pred-top">Prediction: <b data-testid="predicted-class">{names?.[top] ?? top}</b> <span className="dim">({(values[top] * 100).toFixed(1)}%)</span></div>
+      {values.map((v, i) => (
+        <div key={i} className={`prob${i === top ? " top" : ""}`}>
+          <span className="pl">{names?.[i] ?? i}</span>
+          <span className="pbar"><span style={{ width: `${Math.max(0, Math.min(1, v)) * 100}%` }} /></span>
+          <span className="pv mono">{v.toFixed(3)}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function firstRow(outputs: unknown): number[] | null {
+  let o = outputs;
+  while (Array.isArray(o) && Array.isArray(o[0])) o = o[0];
+  return Array.isArray(o) && o.every((v) => typeof v === "number") ? (o as number[]) : null;
+}
+
+function DrawPredict({ run, grid, classNames }: { run: RunPublic; grid: { rows: number; cols: number; layout: "chw" | "hw" | "flat" }; classNames: string[] | null }) {
+  const [out, setOut] = useState<number[] | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const predict = async (g: number[][]) => {
+    if (g.every((row) => row.every((v) => v === 0))) {
+      setOut(null);
+      return;
+    }
+    const sample = grid.layout === "chw" ? [g] : grid.layout === "hw" ? g : g.flat();
+    try {
+      const res = await api.predict(run.id, [sample]);
+      setOut(firstRow(res.outputs));
+      setErr(null);
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  return (
+    <div className="draw-predict">
+      <div>
+        <DrawPad rows={grid.rows} cols={grid.cols} onChange={(g) => void predict(g)} />
+        <div className="dim small">Draw a digit; it is sent as {grid.layout === "chw" ? `1×${grid.rows}×${grid.cols}` : grid.layout === "hw" ? `${grid.rows}×${grid.cols}` : `${grid.rows * grid.cols}`} values in 0..1.</div>
+      </div>
+      <div className="grow">
+        {err && <div className="callout bad">{err}</div>}
+        {out ? <Probabilities values={out} names={classNames} /> : !err && <div className="dim small">The prediction appears here.</div>}
+      </div>
+    </div>
+  );
+}
+
+function zeros(shape: Shape): unknown {
+  if (!shape.length) return 0;
+  const [n, ...rest] = shape;
+  return Array.from({ length: n ?? 1 }, () => zeros(rest));
+}
+
+function JsonPredict({ run, shape }: { run: RunPublic; shape: Shape | null }) {
+  const [text, setText] = useState(() => JSON.stringify(shape ? [zeros(shape)] : [[0]]));
+  const [out, setOut] = useState<string | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const send = async () => {
+    try {
+      const res = await api.predict(run.id, JSON.parse(text));
+      setOut(JSON.stringify(res.outputs, (_k, v) => (typeof v === "number" ? Number(v.toPrecision(4)) : v)));
+      setErr(null);
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  return (
+    <div className="json-predict">
+      <label className="field">
+        <span className="field-label">Inputs (a batch{shape ? ` of ${fmtShape(shape)}` : ""})</span>
+        <textarea rows={4} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      </label>
+      <button className="btn small" onClick={send}>Predict</button>
+      {err && <div className="callout bad">{err}</div>}
+      {out && <pre className="output">{out}</pre>}
+    </div>
+  );
+}

@@ -1,0 +1,236 @@
+// Training settings beside the graph; Launch posts a run and opens its live view.
+import { useEffect, useState } from "react";
+import { create } from "zustand";
+import { useShallow } from "zustand/react/shallow";
+import { useCatalog } from "../api/catalog";
+import { api, ApiError } from "../api/client";
+import type { DatasetInfo, RunRequest, Shape } from "../api/types";
+import { useGraph } from "../graph/store";
+import { fmtShape } from "../ui/format";
+import { Icon } from "../ui/Icon";
+import { navigate } from "../ui/route";
+import { toast } from "../ui/toast";
+
+export const LOSSES = [
+  "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+  "mean_squared_error", "mean_absolute_error", "huber",
+];
+export const OPTIMIZERS = ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"];
+const DEFAULT_LR: Record<string, number> = { adam: 0.001, adamw: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.001, adadelta: 1.0, adamax: 0.001, nadam: 0.001 };
+const METRICS = ["accuracy", "top_k_categorical_accuracy", "mae", "mse"];
+
+export interface TrainSettings {
+  dataset: string;
+  loss: string;
+  optimizer: string;
+  learningRate: string;
+  momentum: string;
+  weightDecay: string;
+  metrics: string[];
+  epochs: string;
+  batchSize: string;
+  validationSplit: string;
+  device: string;
+  seed: string;
+}
+
+export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainSettings>) => void }>()((set) => ({
+  dataset: "digits",
+  loss: "sparse_categorical_crossentropy",
+  optimizer: "adam",
+  learningRate: "0.001",
+  momentum: "0",
+  weightDecay: "0",
+  metrics: ["accuracy"],
+  epochs: "10",
+  batchSize: "32",
+  validationSplit: "0.2",
+  device: "auto",
+  seed: "0",
+  set: (p) => set(p),
+}));
+
+type Check = { value: number | null; error: string | null };
+function num(text: string, label: string, opts: { int?: boolean; min?: number; max?: number; gt?: number; lt?: number; optional?: boolean }): Check {
+  const t = text.trim();
+  if (t === "") return opts.optional ? { value: null, error: null } : { value: null, error: `${label} is required.` };
+  const v = Number(t);
+  if (!Number.isFinite(v)) return { value: null, error: `${label} must be a number.` };
+  if (opts.int && !Number.isInteger(v)) return { value: null, error: `${label} must be a whole number.` };
+  if (opts.min !== undefined && v < opts.min) return { value: null, error: `${label} must be at least ${opts.min}.` };
+  if (opts.max !== undefined && v > opts.max) return { value: null, error: `${label} must be at most ${opts.max}.` };
+  if (opts.gt !== undefined && v <= opts.gt) return { value: null, error: `${label} must be greater than ${opts.gt}.` };
+  if (opts.lt !== undefined && v >= opts.lt) return { value: null, error: `${label} must be less than ${opts.lt}.` };
+  return { value: v, error: null };
+}
+
+const sameShape = (a: Shape | undefined, b: Shape) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
+
+export default function TrainPanel() {
+  const s = useTrainSettings();
+  const datasets = useCatalog((c) => c.datasets);
+  const datasetsError = useCatalog((c) => c.datasetsError);
+  const analysis = useGraph((g) => g.analysis);
+  const inputs = useGraph(useShallow((g) => g.nodes.filter((n) => n.data.type === "Input")));
+  const nodeCount = useGraph((g) => g.nodes.length);
+  const [launching, setLaunching] = useState(false);
+
+  useEffect(() => void useCatalog.getState().loadDatasets(), []);
+  const ds: DatasetInfo | undefined = datasets?.find((d) => d.id === s.dataset);
+
+  const pickDataset = (id: string) => {
+    const d = datasets?.find((x) => x.id === id);
+    s.set({
+      dataset: id,
+      ...(d?.suggested_loss ? { loss: d.suggested_loss } : {}),
+      ...(d && d.target.kind === "values" ? { metrics: ["mae"] } : d ? { metrics: ["accuracy"] } : {}),
+    });
+  };
+  const pickOptimizer = (o: string) => s.set({ optimizer: o, learningRate: String(DEFAULT_LR[o] ?? 0.001) });
+
+  const checks = {
+    learningRate: num(s.learningRate, "Learning rate", { gt: 0, optional: true }),
+    momentum: num(s.momentum, "Momentum", { min: 0, lt: 1 }),
+    weightDecay: num(s.weightDecay, "Weight decay", { min: 0 }),
+    epochs: num(s.epochs, "Epochs", { int: true, min: 1, max: 10000 }),
+    batchSize: num(s.batchSize, "Batch size", { int: true, min: 1, max: 65536 }),
+    validationSplit: num(s.validationSplit, "Validation split", { min: 0, lt: 1 }),
+    seed: num(s.seed, "Seed", { int: true, min: 0, optional: true }),
+  };
+  const formErrors = Object.values(checks).map((c) => c.error).filter(Boolean) as string[];
+  const inputMismatch = ds && inputs.length === 1 && !sameShape(inputs[0].data.params.shape as Shape | undefined, ds.input_shape);
+  const graphProblems = analysis?.problems.length ?? 0;
+  const blocked = !nodeCount ? "Build a graph first." : graphProblems ? `Fix the graph's ${graphProblems} problem${graphProblems > 1 ? "s" : ""} first.` : !analysis ? "Checking the graph…" : formErrors[0] ?? null;
+
+  const applyInputShape = () => {
+    if (!ds || inputs.length !== 1) return;
+    const node = inputs[0];
+    useGraph.getState().updateParams(node.id, { ...node.data.params, shape: [...ds.input_shape] });
+  };
+
+  const launch = async () => {
+    setLaunching(true);
+    try {
+      const g = useGraph.getState().graph();
+      const req: RunRequest = {
+        graph: g,
+        name: g.name,
+        dataset: s.dataset,
+        loss: s.loss as NonNullable<RunRequest["loss"]>,
+        optimizer: {
+          type: s.optimizer as NonNullable<RunRequest["optimizer"]>["type"],
+          learning_rate: checks.learningRate.value,
+          ...(["sgd", "rmsprop"].includes(s.optimizer) ? { momentum: checks.momentum.value ?? 0 } : {}),
+          weight_decay: checks.weightDecay.value ?? 0,
+        },
+        metrics: s.metrics as NonNullable<RunRequest["metrics"]>,
+        epochs: checks.epochs.value!,
+        batch_size: checks.batchSize.value!,
+        validation_split: checks.validationSplit.value!,
+        device: s.device as NonNullable<RunRequest["device"]>,
+        seed: checks.seed.value,
+      };
+      const run = await api.launch(req);
+      toast(`Run started on ${ds?.name ?? s.dataset}`, "good");
+      navigate({ page: "run", id: run.id });
+    } catch (err) {
+      toast(err instanceof ApiError ? err.message : `Could not start: ${(err as Error).message}`, "error");
+    } finally {
+      setLaunching(false);
+    }
+  };
+
+  const field = (label: string, key: keyof TrainSettings, check?: Check, hint?: string) => (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <input value={s[key] as string} onChange={(e) => s.set({ [key]: e.target.value })}
+        className={check?.error ? "invalid" : undefined} data-testid={`train-${key}`} inputMode="decimal" />
+      {check?.error ? <span className="field-error">{check.error}</span> : hint ? <span className="field-hint">{hint}</span> : null}
+    </label>
+  );
+
+  return (
+    <div className="train-panel" data-testid="train-panel">
+      <div className="panel-sub first">Data</div>
+      <label className="field">
+        <span className="field-label">Data set</span>
+        <select value={s.dataset} onChange={(e) => pickDataset(e.target.value)} data-testid="train-dataset">
+          {!datasets && <option value={s.dataset}>{s.dataset}</option>}
+          {datasets?.map((d) => (<option key={d.id} value={d.id}>{d.name}</option>))}
+        </select>
+        {datasetsError && <span className="field-error">Could not load data sets: {datasetsError}</span>}
+      </label>
+      {ds && (
+        <div className="ds-card">
+          <div><span className="k">Input</span><span className="mono">{fmtShape(ds.input_shape)}</span></div>
+          <div><span className="k">Target</span><span>{ds.target.kind === "classes" ? `${ds.target.num_classes ?? "?"} classes` : "values"}</span></div>
+          <div><span className="k">Samples</span><span>{ds.sizes.train.toLocaleString()} train · {ds.sizes.validation.toLocaleString()} val · {ds.sizes.test.toLocaleString()} test</span></div>
+          {ds.description && <p className="dim">{ds.description}</p>}
+        </div>
+      )}
+      {inputMismatch && (
+        <div className="callout warn">
+          <span>Input <b>{inputs[0].data.name ?? inputs[0].id}</b> takes {fmtShape(inputs[0].data.params.shape as Shape)}; {ds!.name} gives {fmtShape(ds!.input_shape)}.</span>
+          <button className="btn small" onClick={applyInputShape} data-testid="apply-input-shape">Use {fmtShape(ds!.input_shape)}</button>
+        </div>
+      )}
+
+      <div className="panel-sub">Objective</div>
+      <label className="field">
+        <span className="field-label">Loss</span>
+        <select value={s.loss} onChange={(e) => s.set({ loss: e.target.value })} data-testid="train-loss">
+          {LOSSES.map((l) => (<option key={l} value={l}>{l}{ds?.suggested_loss === l ? " (suggested)" : ""}</option>))}
+        </select>
+      </label>
+      <div className="field">
+        <span className="field-label">Metrics</span>
+        <div className="chips">
+          {METRICS.map((m) => (
+            <button key={m} className={`chip${s.metrics.includes(m) ? " on" : ""}`} aria-pressed={s.metrics.includes(m)}
+              onClick={() => s.set({ metrics: s.metrics.includes(m) ? s.metrics.filter((x) => x !== m) : [...s.metrics, m] })}>
+              {m.replace("_categorical_accuracy", "")}
+            </button>
+          ))}
+        </div>
+      </div>
+
+      <div className="panel-sub">Optimizer</div>
+      <div className="row2">
+        <label className="field">
+          <span className="field-label">Optimizer</span>
+          <select value={s.optimizer} onChange={(e) => pickOptimizer(e.target.value)} data-testid="train-optimizer">
+            {OPTIMIZERS.map((o) => (<option key={o} value={o}>{o}</option>))}
+          </select>
+        </label>
+        {field("Learning rate", "learningRate", checks.learningRate)}
+      </div>
+      <div className="row2">
+        {["sgd", "rmsprop"].includes(s.optimizer) && field("Momentum", "momentum", checks.momentum)}
+        {field("Weight decay", "weightDecay", checks.weightDecay)}
+      </div>
+
+      <div className="panel-sub">Schedule</div>
+      <div className="row2">
+        {field("Epochs", "epochs", checks.epochs)}
+        {field("Batch size", "batchSize", checks.batchSize)}
+      </div>
+      <div className="row2">
+        {field("Validation split", "validationSplit", checks.validationSplit)}
+        {field("Seed", "seed", checks.seed, "empty: random")}
+      </div>
+      <label className="field">
+        <span className="field-label">Device</span>
+        <select value={s.device} onChange={(e) => s.set({ device: e.target.value })} data-testid="train-device">
+          {["auto", "cpu", "cuda", "mps"].map((d) => (<option key={d} value={d}>{d}</option>))}
+        </select>
+      </label>
+
+      <div className="launch">
+        {blocked && <div className="dim small">{blocked}</div>}
+        <button className="btn primary wide" disabled={!!blocked || launching} onClick={launch} data-testid="launch">
+          <Icon name="play" /> {launching ? "Starting…" : "Train"}
+        </button>
+      </div>
+    </div>
+  );
+}

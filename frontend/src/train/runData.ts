@@ -1,0 +1,159 @@
+// Folds run events (docs/api.md, Stream) into what the live view draws. Pure and unit-tested.
+import type { EpochRecord, Metrics, RunEvent, RunStatus } from "../api/types";
+
+export interface BatchPoint {
+  x: number; // fractional epoch: (epoch - 1) + step / steps
+  epoch: number;
+  step: number;
+  metrics: Metrics;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number | null;
+  step: number;
+  steps: number | null;
+  seen: number;
+  samplesPerS: number | null;
+  etaS: number | null;
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+}
+
+export interface RunData {
+  status: RunStatus | null;
+  device: string | null;
+  error: string | null;
+  batches: BatchPoint[];
+  epochs: EpochRecord[];
+  logs: LogLine[];
+  progress: Progress;
+  testMetrics: Metrics | null;
+  artifacts: string[] | null;
+  events: number;
+}
+
+export const FINAL: RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted", "imported"];
+
+export function emptyRunData(): RunData {
+  return {
+    status: null,
+    device: null,
+    error: null,
+    batches: [],
+    epochs: [],
+    logs: [],
+    progress: { epoch: 0, epochs: null, step: 0, steps: null, seen: 0, samplesPerS: null, etaS: null },
+    testMetrics: null,
+    artifacts: null,
+    events: 0,
+  };
+}
+
+/** Applies one event. `now` (ms) and `live` let the live view estimate throughput between batches. */
+export function applyEvent(d: RunData, ev: RunEvent, clock?: { now: number; last: { t: number; seen: number; epoch: number } | null }): RunData {
+  const out: RunData = { ...d, events: d.events + 1 };
+  switch (ev.type) {
+    case "status":
+      out.status = ev.status;
+      if (ev.device) out.device = ev.device;
+      if (ev.error !== undefined) out.error = ev.error ?? null;
+      if (FINAL.includes(ev.status)) out.progress = { ...out.progress, etaS: 0 };
+      break;
+    case "batch": {
+      const steps = ev.steps || null;
+      const x = ev.epoch - 1 + (steps ? ev.step / steps : 0);
+      out.batches = [...d.batches, { x, epoch: ev.epoch, step: ev.step, metrics: ev.metrics }];
+      let rate = d.progress.samplesPerS;
+      if (clock?.last && clock.last.epoch === ev.epoch && ev.seen > clock.last.seen) {
+        const dt = (clock.now - clock.last.t) / 1000;
+        if (dt > 0.02) {
+          const inst = (ev.seen - clock.last.seen) / dt;
+          rate = rate ? rate * 0.7 + inst * 0.3 : inst;
+        }
+      }
+      const epochs = d.progress.epochs;
+      let eta = d.progress.etaS;
+      if (rate && steps && ev.step > 0) {
+        const perStep = ev.seen / ev.step;
+        const stepsLeft = steps - ev.step + (epochs ? (epochs - ev.epoch) * steps : 0);
+        eta = (stepsLeft * perStep) / rate;
+      }
+      out.progress = { ...d.progress, epoch: ev.epoch, step: ev.step, steps, seen: ev.seen, samplesPerS: rate, etaS: eta };
+      break;
+    }
+    case "epoch": {
+      const rest = d.epochs.filter((e) => e.epoch !== ev.epoch);
+      out.epochs = [...rest, { epoch: ev.epoch, metrics: ev.metrics }].sort((a, b) => a.epoch - b.epoch);
+      out.progress = {
+        ...d.progress,
+        epoch: ev.epoch,
+        epochs: ev.epochs,
+        step: d.progress.steps ?? d.progress.step,
+        samplesPerS: ev.metrics.samples_per_s ?? d.progress.samplesPerS,
+        etaS: ev.eta_s ?? d.progress.etaS,
+      };
+      break;
+    }
+    case "log":
+      out.logs = [...d.logs, { level: ev.level ?? "info", message: ev.message }].slice(-500);
+      break;
+    case "result":
+      out.testMetrics = ev.test_metrics;
+      out.artifacts = ev.artifacts;
+      break;
+  }
+  return out;
+}
+
+const NOT_CURVES = new Set(["lr", "samples_per_s", "seconds"]);
+
+/** Metric names worth a curve, train names only ("loss", "accuracy"…); val_ twins are implied. */
+export function curveMetrics(d: Pick<RunData, "batches" | "epochs">): string[] {
+  const names = new Set<string>();
+  for (const e of d.epochs) for (const k of Object.keys(e.metrics)) names.add(k);
+  for (const b of d.batches.slice(-3)) for (const k of Object.keys(b.metrics)) names.add(k);
+  const train = [...names].filter((k) => !k.startsWith("val_") && !NOT_CURVES.has(k));
+  for (const k of names) if (k.startsWith("val_") && !train.includes(k.slice(4)) && !NOT_CURVES.has(k.slice(4))) train.push(k.slice(4));
+  return train.sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : a.localeCompare(b)));
+}
+
+/** Aligned columns for one metric: x, per-batch train, per-epoch train, per-epoch validation. */
+export function seriesFor(d: Pick<RunData, "batches" | "epochs">, metric: string): [number[], (number | null)[], (number | null)[], (number | null)[]] {
+  const xs = new Set<number>();
+  for (const b of d.batches) if (b.metrics[metric] !== undefined) xs.add(b.x);
+  for (const e of d.epochs) xs.add(e.epoch);
+  const x = [...xs].sort((a, b) => a - b);
+  const at = new Map(x.map((v, i) => [v, i]));
+  const batch: (number | null)[] = x.map(() => null);
+  const train: (number | null)[] = x.map(() => null);
+  const val: (number | null)[] = x.map(() => null);
+  for (const b of d.batches) {
+    const v = b.metrics[metric];
+    if (v !== undefined && Number.isFinite(v)) batch[at.get(b.x)!] = v;
+  }
+  for (const e of d.epochs) {
+    const i = at.get(e.epoch)!;
+    const t = e.metrics[metric];
+    const v = e.metrics[`val_${metric}`];
+    if (t !== undefined && Number.isFinite(t)) train[i] = t;
+    if (v !== undefined && Number.isFinite(v)) val[i] = v;
+  }
+  return [x, batch, train, val];
+}
+
+/** Best value of each metric over epochs: min for losses and errors, max for the rest. */
+export function bestMetrics(epochs: EpochRecord[]): Metrics {
+  const best: Metrics = {};
+  for (const e of epochs) {
+    for (const [k, v] of Object.entries(e.metrics)) {
+      if (NOT_CURVES.has(k) || !Number.isFinite(v)) continue;
+      const lower = /loss|mae|mse|error/.test(k);
+      if (best[k] === undefined || (lower ? v < best[k] : v > best[k])) best[k] = v;
+    }
+  }
+  return best;
+}

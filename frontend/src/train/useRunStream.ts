@@ -1,0 +1,66 @@
+// Subscribes to WS /api/runs/{id}/stream: history first, then live events, folded into RunData.
+import { useEffect, useState } from "react";
+import { streamUrl } from "../api/client";
+import type { RunEvent } from "../api/types";
+import { applyEvent, emptyRunData, FINAL, type RunData } from "./runData";
+
+export function useRunStream(runId: string | null): RunData & { connected: boolean } {
+  const [data, setData] = useState<RunData>(emptyRunData);
+  const [connected, setConnected] = useState(false);
+
+  useEffect(() => {
+    if (!runId) return;
+    let closed = false;
+    let ws: WebSocket | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let frame = 0;
+    let acc = emptyRunData();
+    let last: { t: number; seen: number; epoch: number } | null = null;
+    let attempts = 0;
+
+    const flush = () => {
+      frame = 0;
+      setData(acc);
+    };
+    const connect = () => {
+      acc = emptyRunData(); // the server replays history on every connection
+      last = null;
+      ws = new WebSocket(streamUrl(runId));
+      ws.onopen = () => {
+        attempts = 0;
+        setConnected(true);
+      };
+      ws.onmessage = (msg) => {
+        let ev: RunEvent;
+        try {
+          ev = JSON.parse(msg.data as string) as RunEvent;
+        } catch {
+          return;
+        }
+        const now = performance.now();
+        acc = applyEvent(acc, ev, { now, last });
+        if (ev.type === "batch") last = { t: now, seen: ev.seen, epoch: ev.epoch };
+        if (!frame) frame = requestAnimationFrame(flush);
+      };
+      ws.onclose = () => {
+        setConnected(false);
+        if (frame) cancelAnimationFrame(frame);
+        flush();
+        // The server closes after the final status; anything else is a dropped line: reconnect.
+        if (!closed && !(acc.status && FINAL.includes(acc.status))) {
+          attempts += 1;
+          retry = setTimeout(connect, Math.min(5000, 500 * attempts));
+        }
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(retry);
+      if (frame) cancelAnimationFrame(frame);
+      ws?.close();
+    };
+  }, [runId]);
+
+  return { ...data, connected };
+}

@@ -1,0 +1,36 @@
+// Hash routes: #/ (canvas), #/runs, #/runs/ID (live view of one run), #/compare/ID,ID.
+import { useSyncExternalStore } from "react";
+
+export type Route =
+  | { page: "canvas" }
+  | { page: "runs" }
+  | { page: "run"; id: string }
+  | { page: "compare"; ids: string[] };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "runs" && parts[1]) return { page: "run", id: parts[1] };
+  if (parts[0] === "runs") return { page: "runs" };
+  if (parts[0] === "compare" && parts[1]) return { page: "compare", ids: parts[1].split(",") };
+  return { page: "canvas" };
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case "canvas": return "#/";
+    case "runs": return "#/runs";
+    case "run": return `#/runs/${encodeURIComponent(route.id)}`;
+    case "compare": return `#/compare/${route.ids.map(encodeURIComponent).join(",")}`;
+  }
+}
+
+export const navigate = (route: Route) => { location.hash = href(route); };
+
+const subscribe = (cb: () => void) => {
+  window.addEventListener("hashchange", cb);
+  return () => window.removeEventListener("hashchange", cb);
+};
+
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, () => location.hash, () => "");
+}
