@@ -291,3 +291,41 @@ def test_delete_and_options(settings: Settings, tmp_path: Path) -> None:
     assert leftovers(settings) == [] and info.id not in [d.id for d in list_datasets()]
     with pytest.raises(DataError, match="No uploaded data set"):
         uploads.delete(settings, info.id)
+
+
+def test_npz_stored_members_are_memory_mapped_and_match_compressed(settings: Settings, tmp_path: Path) -> None:
+    import zipfile as zf_mod
+
+    from netcanvas.data.npz import _stored_member
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (50, 6, 6), dtype=np.uint8)
+    y = np.arange(50) % 5
+    plain, packed = io.BytesIO(), io.BytesIO()
+    np.savez(plain, x=x, y=y)
+    np.savez_compressed(packed, x=x, y=y)
+    (tmp_path / "p.npz").write_bytes(plain.getvalue())
+    with zf_mod.ZipFile(tmp_path / "p.npz") as zf:
+        mapped = _stored_member(tmp_path / "p.npz", zf, "x", "p.npz")
+    assert isinstance(mapped, np.memmap) and np.array_equal(mapped, x)
+    a = upload(settings, tmp_path, "a.npz", plain.getvalue(), scaling="standard")
+    b = upload(settings, tmp_path, "b.npz", packed.getvalue(), scaling="standard")
+    da, db = load_dataset(a.id), load_dataset(b.id)
+    assert a.input_shape == [1, 6, 6]
+    np.testing.assert_array_equal(np.asarray(da.train.x), np.asarray(db.train.x))
+    np.testing.assert_array_equal(np.asarray(da.test.y), np.asarray(db.test.y))
+
+
+def test_stale_staging_is_swept(settings: Settings, tmp_path: Path) -> None:
+    import os
+
+    settings.uploads_dir.mkdir(parents=True)
+    old = settings.uploads_dir / ".staging-old"
+    old.mkdir()
+    (settings.uploads_dir / ".incoming-old").write_bytes(b"x")
+    fresh = settings.uploads_dir / ".staging-fresh"
+    fresh.mkdir()
+    for p in (old, settings.uploads_dir / ".incoming-old"):
+        os.utime(p, (0, 0))
+    assert sorted(uploads.sweep_stale(settings)) == [".incoming-old", ".staging-old"]
+    assert fresh.exists()

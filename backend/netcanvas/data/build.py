@@ -41,11 +41,12 @@ def write_split_files(
 
 
 def fit_scaler_chunked(method: str, x_all: np.ndarray, rows: np.ndarray, channel_axis: int | None,
-                       scaled_features: np.ndarray | None = None) -> Scaler:
+                       scaled_features: np.ndarray | None = None, convert: Transform | None = None) -> Scaler:
     """A Scaler fitted on `rows` of x_all, in chunks (sum, sum of squares, min, max).
 
     channel_axis None: one statistic per feature (tables, axis 1); otherwise per channel (images).
     scaled_features: a boolean mask of the features to scale (others get offset 0, scale 1).
+    convert: applied to each chunk first (e.g. uint8 → float 0..1).
     """
     if method == "none" or len(rows) == 0:
         return Scaler(method="none")
@@ -62,7 +63,8 @@ def fit_scaler_chunked(method: str, x_all: np.ndarray, rows: np.ndarray, channel
     hi = np.full(nfeat, -np.inf)
     count = 0
     for start in range(0, len(rows), CHUNK_ROWS):
-        block = np.asarray(x_all[rows[start:start + CHUNK_ROWS]], dtype=np.float64)
+        block = np.asarray(x_all[rows[start:start + CHUNK_ROWS]])
+        block = np.asarray(convert(block) if convert is not None else block, dtype=np.float64)
         s += block.sum(axis=reduce_axes)
         ss += (block**2).sum(axis=reduce_axes)
         lo = np.minimum(lo, block.min(axis=reduce_axes))

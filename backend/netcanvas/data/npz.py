@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import struct
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .base import DatasetInfo, Sizes, TargetInfo
-from .build import fit_scaler_chunked, write_split_files
+from .build import CHUNK_ROWS, fit_scaler_chunked, write_split_files
 from .errors import DataError, FormatError
 from .limits import LIMITS, Limits
 from .options import UploadOptions
@@ -32,23 +35,62 @@ def _array(npz: Any, key: str, name: str) -> np.ndarray:
     return a
 
 
-def _layout(x: np.ndarray, name: str) -> tuple[np.ndarray, str]:
-    """x in netcanvas layout and its kind: (N, F) table, (N, H, W) uint8 and (N, H, W, C) images
-    are made channels-first, (N, T, F) float is a sequence, (N, C, H, W) stays."""
+Convert = Callable[[np.ndarray], np.ndarray]
+
+
+def _layout(x: np.ndarray, name: str) -> tuple[np.ndarray, str, Convert]:
+    """A view of x in netcanvas layout, its kind, and the per-chunk conversion to float32:
+    (N, F) table; uint8 (N, H, W) and (N, H, W, C) images made channels-first and scaled to 0..1;
+    float (N, T, F) a sequence; (N, C, H, W) stays. Nothing is copied here (x may be a memmap)."""
     if x.ndim < 2:
         raise FormatError(f"{name}: x has shape {x.shape}; one row per sample (N, ...) is needed.")
-    if x.ndim == 2:
-        return x.astype(np.float32), "table"
     image_like = x.dtype == np.uint8
+
+    def to_float(b: np.ndarray) -> np.ndarray:
+        return b.astype(np.float32) / 255.0 if image_like else b.astype(np.float32)
+
+    if x.ndim == 2:
+        return x, "table", to_float
     if x.ndim == 3:
         if image_like:
-            return x[:, None].astype(np.float32) / 255.0, "image"
-        return x.astype(np.float32), "sequence"
+            return x[:, None], "image", to_float
+        return x, "sequence", to_float
     if x.ndim == 4:
         if x.shape[-1] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):  # channels-last (Keras)
             x = x.transpose(0, 3, 1, 2)
-        return (x.astype(np.float32) / 255.0 if image_like else x.astype(np.float32)), "image"
+        return x, "image", to_float
     raise FormatError(f"{name}: x has {x.ndim} axes {x.shape}; 2 to 4 are understood.")
+
+
+def _stored_member(src: Path, zf: zipfile.ZipFile, key: str, name: str) -> np.ndarray | None:
+    """An uncompressed (np.savez) member as a read-only memmap over the upload, else None."""
+    info = zf.getinfo(key + ".npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(src, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise FormatError(f"{name}: entry '{key}.npy' has a damaged local header.")
+        n, e = struct.unpack("<HH", local[26:30])
+        start = info.header_offset + 30 + n + e
+        f.seek(start)
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        except ValueError as exc:
+            raise FormatError(f"{name}: array '{key}' has a damaged header ({exc}).") from exc
+        offset = f.tell()
+    if dtype.hasobject:
+        raise FormatError(
+            f"{name}: array '{key}' holds Python objects, which would need unpickling; refused. "
+            "Save numeric arrays (np.savez(x=..., y=...)).")
+    if offset - start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize > info.file_size:
+        raise FormatError(f"{name}: array '{key}' is shorter than its header says.")
+    return np.memmap(src, dtype=dtype, mode="r", offset=offset, shape=tuple(shape), order="F" if fortran else "C")
 
 
 def _labels(y: np.ndarray, task: str, name: str) -> tuple[np.ndarray, str, int | None]:
@@ -90,54 +132,66 @@ def build_npz(src: Path, out: Path, name: str, opts: UploadOptions, limits: Limi
             raise DataError(
                 f"{name}: needs arrays 'x' and 'y' (or 'x_train', 'y_train'[, 'x_test', 'y_test']); "
                 f"it has {', '.join(sorted(keys)) or 'none'}.", 422)
-        arrays = {p: (_array(npz, kx, name), _array(npz, ky, name)) for p, (kx, ky) in parts.items()}
+        with zipfile.ZipFile(src) as zf:
+            def get(key: str) -> np.ndarray:
+                mapped = _stored_member(src, zf, key, name)
+                if mapped is not None and mapped.dtype.kind in "biuf":
+                    return mapped
+                return _array(npz, key, name)
+
+            arrays = {p: (get(kx), get(ky)) for p, (kx, ky) in parts.items()}
     for p, (x, y) in arrays.items():
         if len(x) != len(y):
             raise DataError(f"{name}: {len(x)} rows in x{'' if p == 'all' else '_' + p} but {len(y)} in y.", 422)
         if len(x) == 0:
             raise DataError(f"{name}: x{'' if p == 'all' else '_' + p} is empty.", 422)
     xs = {p: _layout(x, name) for p, (x, _) in arrays.items()}
-    kinds = {k for _, k in xs.values()}
-    shapes = {a.shape[1:] for a, _ in xs.values()}
+    kinds = {k for _, k, _ in xs.values()}
+    shapes = {a.shape[1:] for a, _, _ in xs.values()}
     if len(shapes) > 1:
         raise DataError(f"{name}: x_train and x_test differ in shape {sorted(shapes)}.", 422)
     kind = kinds.pop()
-    if not all(np.isfinite(a).all() for a, _ in xs.values()):
-        raise DataError(f"{name}: x holds NaN or infinite values.", 422)
+    convert = next(iter(xs.values()))[2]
+    for a, _, conv in xs.values():
+        for start in range(0, len(a), CHUNK_ROWS):
+            if not np.isfinite(conv(np.asarray(a[start:start + CHUNK_ROWS]))).all():
+                raise DataError(f"{name}: x holds NaN or infinite values.", 422)
     ys = {p: _labels(np.asarray(y), opts.task, name) for p, (_, y) in arrays.items()}
     target_kind = next(iter(ys.values()))[1]
     num_classes = max((k or 0) for _, _, k in ys.values()) if target_kind == "classes" else None
 
+    # (source x, source y, {split: row indices}) for each source array
+    jobs: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
     if "all" in xs:
-        x_all, y_all = xs["all"][0], ys["all"][0]
-        idx = split_indices(len(x_all), opts.validation_split, opts.test_split, opts.seed,
-                            y_all if target_kind == "classes" else None)
+        x_src, y_src = xs["all"][0], ys["all"][0]
+        idx = split_indices(len(x_src), opts.validation_split, opts.test_split, opts.seed,
+                            y_src if target_kind == "classes" else None)
+        jobs = [(x_src, y_src, idx)]
     else:  # the given test split stays; validation comes out of train
-        xt, yt = xs["train"][0], ys["train"][0]
-        n_train = len(xt)
-        parts_x, parts_y = [xt], [yt]
+        x_src, y_src = xs["train"][0], ys["train"][0]
+        sub = split_indices(len(x_src), opts.validation_split, 0.0, opts.seed,
+                            y_src if target_kind == "classes" else None)
+        jobs = [(x_src, y_src, {"train": sub["train"], "validation": sub["validation"]})]
         if "test" in xs:
-            parts_x.append(xs["test"][0])
-            parts_y.append(ys["test"][0])
-        x_all, y_all = np.concatenate(parts_x), np.concatenate(parts_y)
-        sub = split_indices(n_train, opts.validation_split, 0.0, opts.seed,
-                            yt if target_kind == "classes" else None)
-        idx = {"train": sub["train"], "validation": sub["validation"],
-               "test": np.arange(n_train, len(x_all), dtype=np.int64)}
+            jobs.append((xs["test"][0], ys["test"][0], {"test": np.arange(len(xs["test"][0]), dtype=np.int64)}))
     method = opts.scaling if opts.scaling != "auto" else ("standard" if kind == "table" else "none")
-    channel_axis = 1 if kind == "image" else (2 if kind == "sequence" else None)
-    if kind == "sequence":  # one statistic per feature over samples and time
-        scaler = fit_scaler_chunked(method, x_all, idx["train"], channel_axis=2)
-        transform = (lambda b: scaler.apply(b, channel_axis=2))
-    else:
-        scaler = fit_scaler_chunked(method, x_all, idx["train"], channel_axis)
-        transform = (lambda b: scaler.apply(b))
-    sizes = write_split_files(out, x_all, y_all, idx, None if method == "none" else transform)
+    channel_axis = {"image": 1, "sequence": 2}.get(kind)  # sequences: one statistic per feature
+    train_x, _, train_idx = jobs[0]
+    scaler = fit_scaler_chunked(method, train_x, train_idx["train"], channel_axis, convert=convert)
+    axis = channel_axis or 1
+
+    def transform(b: np.ndarray) -> np.ndarray:
+        return scaler.apply(convert(b), channel_axis=axis)
+
+    sizes: dict[str, int] = {}
+    for x_src, y_src, idx in jobs:
+        sizes.update(write_split_files(out, x_src, y_src, idx, transform))
+    n_all = sum(sizes.values())
     class_names = [str(i) for i in range(num_classes)] if num_classes else None
     info = DatasetInfo(
-        id="", name=opts.name or Path(name).stem, kind=kind, input_shape=list(x_all.shape[1:]),
+        id="", name=opts.name or Path(name).stem, kind=kind, input_shape=list(train_x.shape[1:]),
         target=TargetInfo(kind=target_kind, num_classes=num_classes, class_names=class_names),  # type: ignore[arg-type]
         sizes=Sizes(**sizes), suggested_loss="", source="upload",
-        description=f"{len(x_all)} samples from {name}.",
+        description=f"{n_all} samples from {name}.",
     )
     return {"info": info, "preprocessing": {"arrays": sorted(keys), "scaler": scaler.model_dump()}}

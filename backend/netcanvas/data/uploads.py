@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,27 @@ def staging_dir(settings: Settings) -> Path:
     return path
 
 
+STALE_AFTER_S = 6 * 3600
+
+
+def sweep_stale(settings: Settings, max_age_s: float = STALE_AFTER_S) -> list[str]:
+    """Remove staging folders and partial incoming files that a crash left behind (older than
+    `max_age_s`, so builds in progress are never touched). Returns what was removed."""
+    root = settings.uploads_dir
+    if not root.is_dir():
+        return []
+    removed = []
+    cutoff = time.time() - max_age_s
+    for p in root.iterdir():
+        if p.name.startswith((STAGING_PREFIX, ".incoming-")) and p.stat().st_mtime < cutoff:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(p.name)
+    return removed
+
+
 def detect_kind(filename: str, opts: UploadOptions) -> str:
     if opts.kind != "auto":
         return opts.kind
@@ -70,6 +92,7 @@ def create_from_file(
 
     Raises DataError (a 4xx) for anything refused; nothing is left behind then.
     """
+    sweep_stale(settings)
     try:
         kind = detect_kind(filename, opts)
     except DataError:
