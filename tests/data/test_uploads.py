@@ -329,3 +329,17 @@ def test_stale_staging_is_swept(settings: Settings, tmp_path: Path) -> None:
         os.utime(p, (0, 0))
     assert sorted(uploads.sweep_stale(settings)) == [".incoming-old", ".staging-old"]
     assert fresh.exists()
+
+
+def test_text_csv_is_recognised_by_its_columns(settings: Settings, tmp_path: Path) -> None:
+    data = "text,label\n" + "".join(f"word{i} and more words,{i % 2}\n" for i in range(20))
+    info = upload(settings, tmp_path, "t.csv", data.encode())
+    assert info.kind == "text" and info.input_dtype == "int64"
+
+
+def test_a_damaged_upload_does_not_hide_the_others(settings: Settings, tmp_path: Path) -> None:
+    good = upload(settings, tmp_path, "shop.csv", CSV.encode())
+    bad = upload(settings, tmp_path, "shop2.csv", CSV.encode())
+    (settings.uploads_dir / bad.id / "meta.json").write_text("{not json")
+    ids = [d.id for d in list_datasets()]
+    assert good.id in ids and bad.id not in ids and "digits" in ids

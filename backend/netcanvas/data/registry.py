@@ -8,6 +8,7 @@ the settings given to `configure` (default: `config.get_settings()`, i.e. NETCAN
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -16,6 +17,9 @@ from .base import Dataset, DatasetInfo
 
 if TYPE_CHECKING:
     from ..config import Settings
+
+
+log = logging.getLogger(__name__)
 
 
 class DatasetNotFound(LookupError):
@@ -103,8 +107,18 @@ def _all_ids() -> list[str]:
 
 
 def list_datasets() -> list[DatasetInfo]:
+    """Every data set; a file or upload set whose files cannot be read is left out (and logged),
+    so one damaged folder does not hide the others."""
     _ensure_registered()
-    return [_find(i).info() for i in _all_ids()]
+    out = []
+    for i in _all_ids():
+        try:
+            out.append(_find(i).info())
+        except (ValueError, OSError, DatasetNotFound) as exc:  # DataError is a ValueError
+            if i in _PROVIDERS:
+                raise
+            log.warning("data set %s left out of the list: %s", i, exc)
+    return out
 
 
 def load_dataset(dataset_id: str) -> Dataset:

@@ -70,11 +70,15 @@ def sweep_stale(settings: Settings, max_age_s: float = STALE_AFTER_S) -> list[st
     return removed
 
 
-def detect_kind(filename: str, opts: UploadOptions) -> str:
+def detect_kind(filename: str, opts: UploadOptions, src: Path | None = None) -> str:
+    """The kind from the option, else the extension; a CSV whose two columns are the text column
+    and the label (`text,label`) is a text CSV."""
     if opts.kind != "auto":
         return opts.kind
     suffix = Path(filename).suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
+        if src is not None and _looks_like_text_csv(src, opts):
+            return "text"
         return "csv"
     if suffix == ".npz":
         return "npz"
@@ -83,6 +87,18 @@ def detect_kind(filename: str, opts: UploadOptions) -> str:
     raise DataError(
         f"{filename}: cannot tell the kind of data from the name; use .csv, .npz or .zip, or set the "
         "option kind (csv, text, npz, images).", 415)
+
+
+def _looks_like_text_csv(src: Path, opts: UploadOptions) -> bool:
+    import csv
+
+    try:
+        with open(src, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return False  # the table reader reports the problem
+    header = [h.strip() for h in header]
+    return len(header) == 2 and opts.text_column in header and (opts.target or "label") in header
 
 
 def create_from_file(
@@ -94,7 +110,7 @@ def create_from_file(
     """
     sweep_stale(settings)
     try:
-        kind = detect_kind(filename, opts)
+        kind = detect_kind(filename, opts, src)
     except DataError:
         src.unlink(missing_ok=True)
         raise
