@@ -17,8 +17,8 @@ OPSET = 18
 def export_onnx(analysis: Analysis, state_dict: Mapping[str, torch.Tensor] | None, path: str | Path) -> None:
     """Writes `path` (external_data=False: one file). Raises ValueError when torch cannot export."""
     gm = inference_module(analysis, state_dict)
-    names = [n for n in analysis.inputs]
-    outputs = list(analysis.outputs)
+    names = list(analysis.inputs)
+    outputs = [f"{nid}/output" for nid in analysis.outputs]  # unlike any value inside the graph
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")

@@ -6,6 +6,7 @@ The batch axis (and variable sequence lengths) are dynamic; the final activation
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from .program import examples, inference_module, torch_dynamic_shapes
 def export_pt2(analysis: Analysis, state_dict: Mapping[str, torch.Tensor] | None, path: str | Path) -> None:
     gm = inference_module(analysis, state_dict)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            # nn.RNN caches `_flat_weights` during export; torch warns, the program is fine
+            warnings.filterwarnings("ignore", message=".*were assigned during export.*")
             program = torch.export.export(gm, examples(analysis), dynamic_shapes=torch_dynamic_shapes(analysis))
         torch.export.save(program, str(path))
     except Exception as err:
