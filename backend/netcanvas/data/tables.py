@@ -1,7 +1,7 @@
 """CSV uploads: a table (numeric columns scaled, categorical ones one-hot) and a text CSV (token ids).
 
-Both read the file as a stream, row by row, in passes; the table's matrix is written to a
-memory-mapped .npy, so a CSV larger than memory can still be prepared.
+Both read the file as a stream, row by row, in passes; the matrix is written to a memory-mapped
+.npy, so a CSV larger than memory can still be prepared (only the labels are held in memory).
 """
 
 from __future__ import annotations
@@ -248,7 +248,14 @@ def build_text(src: Path, out: Path, name: str, opts: UploadOptions, limits: Lim
                 f"{name}: no column '{col}'; a text CSV needs a text column and a label column "
                 f"(options text_column, target). Columns are {', '.join(header)}.", 422)
     ti, li = header.index(opts.text_column), header.index(target)
-    texts: list[str] = []
+
+    def texts() -> Iterator[str]:
+        rows = _rows(src, name, limits)
+        next(rows)
+        for _, row in rows:
+            yield row[ti]
+
+    # pass 1: labels, row checks, the preview rows (texts are not kept in memory)
     labels: list[str] = []
     head: list[list[str]] = []
     rows = _rows(src, name, limits)
@@ -258,14 +265,14 @@ def build_text(src: Path, out: Path, name: str, opts: UploadOptions, limits: Lim
             raise FormatError(f"{name}: line {line} has {len(row)} fields, the header has {len(header)}.")
         if not row[li].strip():
             raise DataError(f"{name}: line {line} has no value in label column '{target}'.", 422)
-        texts.append(row[ti])
         labels.append(row[li].strip())
         if len(head) < limits.preview_rows:
             head.append(row)
-        if len(texts) > limits.max_rows:
+        if len(labels) > limits.max_rows:
             raise TooLarge(f"{name}: more than {limits.max_rows} rows.")
-    if not texts:
+    if not labels:
         raise FormatError(f"{name}: the header is there but no data rows follow.")
+    n = len(labels)
     st = ColumnStats(target)
     for lab in labels:
         st.add(lab, max(limits.csv_max_categories, MAX_CLASSES_AUTO))
@@ -282,17 +289,37 @@ def build_text(src: Path, out: Path, name: str, opts: UploadOptions, limits: Lim
             y_all = np.array([index[lab] for lab in labels], dtype=np.int64)
     else:
         y_all = np.array([float(lab) for lab in labels], dtype=np.float32)[:, None]
-    idx = split_indices(len(texts), opts.validation_split, opts.test_split, opts.seed,
+    del labels
+    idx = split_indices(n, opts.validation_split, opts.test_split, opts.seed,
                         y_all if kind == "classes" else None)
-    vocab = build_vocabulary((texts[i] for i in idx["train"]), opts.vocab_size)
-    x_all = pad_sequences(texts_to_ids(texts, vocab), opts.max_length, opts.padding, opts.truncating)
+    # pass 2: the vocabulary, from the training rows only
+    is_train = np.zeros(n, dtype=bool)
+    is_train[idx["train"]] = True
+    vocab = build_vocabulary((t for t, keep in zip(texts(), is_train) if keep), opts.vocab_size)
+    # pass 3: token ids, padded, a chunk at a time into a memory-mapped matrix
+    x_all = open_memmap(out / "_x_all.npy", mode="w+", dtype=np.int64, shape=(n, opts.max_length))
+    chunk: list[str] = []
+    r = 0
+    for t in texts():
+        chunk.append(t)
+        if len(chunk) == CHUNK_ROWS:
+            x_all[r:r + len(chunk)] = pad_sequences(texts_to_ids(chunk, vocab), opts.max_length,
+                                                    opts.padding, opts.truncating)
+            r += len(chunk)
+            chunk = []
+    if chunk:
+        x_all[r:r + len(chunk)] = pad_sequences(texts_to_ids(chunk, vocab), opts.max_length,
+                                                opts.padding, opts.truncating)
+    x_all.flush()
     sizes = write_split_files(out, x_all, y_all, idx)
+    del x_all
+    (out / "_x_all.npy").unlink()
     (out / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False))
     info = DatasetInfo(
         id="", name=opts.name or Path(name).stem, kind="text", input_shape=[opts.max_length], input_dtype="int64",
         target=TargetInfo(kind=kind, num_classes=len(class_names) if class_names else None, class_names=class_names),
         sizes=Sizes(**sizes), suggested_loss="", source="upload",
-        description=f"{len(texts)} texts from {name}; Embedding input_dim {len(vocab)}.",
+        description=f"{n} texts from {name}; Embedding input_dim {len(vocab)}.",
         extra={"vocab_size": len(vocab), "max_length": opts.max_length},
     )
     return {
