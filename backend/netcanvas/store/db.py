@@ -17,8 +17,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 log = logging.getLogger(__name__)
 
 
+def normalize_url(url: str) -> str:
+    """postgres:// and postgresql:// URLs use psycopg 3 (the `postgres` extra), not psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a generous busy timeout."""
+    url = normalize_url(url)
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":

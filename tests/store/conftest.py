@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster (skipped where initdb or psycopg is missing)."""
+    pytest.importorskip("psycopg")
+    initdb = shutil.which("initdb")
+    postgres = shutil.which("postgres")
+    if not initdb or not postgres:
+        pytest.skip("PostgreSQL server binaries not installed")
+    as_user: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="netcanvas-pg-"))
+    if os.geteuid() == 0:  # initdb refuses root
+        if not shutil.which("runuser"):
+            pytest.skip("running as root without runuser")
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+    data = root / "data"
+    subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "netcanvas"],
+                   check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*as_user, postgres, "-D", str(data), "-p", str(port), "-k", str(root),
+         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql+psycopg://netcanvas@127.0.0.1:{port}/postgres"
+    import psycopg
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            psycopg.connect(f"postgresql://netcanvas@127.0.0.1:{port}/postgres", connect_timeout=1).close()
+            break
+        except psycopg.OperationalError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.skip("PostgreSQL did not start")
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(root, ignore_errors=True)
