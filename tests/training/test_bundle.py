@@ -1,0 +1,104 @@
+"""model.pt round trip (weights_only) and predict's checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from training_factories import blobs, mlp
+
+from netcanvas.graph.schema import Graph
+from netcanvas.training.bundle import BUNDLE_FORMAT, bundle_dict, load_bundle, predict, save_bundle
+
+
+@pytest.fixture
+def trained(train):
+    _, _, out = train(mlp(), blobs(), epochs=2)
+    return out / "model.pt"
+
+
+def test_file_is_plain_data_loadable_with_weights_only(trained):
+    data = torch.load(trained, weights_only=True)
+    assert data["format"] == BUNDLE_FORMAT
+    assert Graph.model_validate_json(data["graph"]).nodes[0].id == "in"
+    assert data["inputs"] == [{"id": "in", "shape": [4], "dtype": "float32"}]
+    assert data["outputs"] == ["out"] and data["linear_outputs"] == ["out"]
+    assert data["output_activations"] == ["softmax"]
+    assert data["class_names"] == ["c0", "c1", "c2"] and data["dataset"] == "blobs"
+    assert all(t.device.type == "cpu" for t in data["state_dict"].values())
+
+
+def test_round_trip_predicts_the_same_probabilities(trained):
+    b = load_bundle(trained)
+    assert b.settings.epochs == 2 and b.dataset == "blobs" and not b.module.training
+    x = blobs().test.x[:7]
+    probs = predict(b, x.tolist())  # nested lists, as the API receives them
+    assert probs.shape == (7, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    with torch.no_grad():
+        logits = b.module(torch.as_tensor(x))
+    np.testing.assert_allclose(probs, torch.softmax(logits, -1).numpy(), rtol=1e-6)
+    again = load_bundle(trained)
+    np.testing.assert_array_equal(predict(again, x), probs)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (np.zeros((2, 5)), r"Input 'in' expects a batch of shape \(N, 4\), got \(2, 5\)\."),
+        (np.zeros(4), r"got \(4,\) \(one sample\? wrap it in a list"),
+        ([[1, 2, 3, 4], [1, 2]], r"Input 'in' must be a rectangular batch of numbers of shape \(N, 4\)"),
+        ([["a", "b", "c", "d"]], "rectangular batch of numbers"),
+    ],
+)
+def test_predict_names_the_input_and_the_expected_shape(trained, inputs, message):
+    with pytest.raises(ValueError, match=message):
+        predict(load_bundle(trained), inputs)
+
+
+def test_predict_with_several_inputs_wants_a_list_per_input(tmp_path):
+    g = Graph.model_validate({
+        "nodes": [{"id": "a", "type": "Input", "params": {"shape": [3]}},
+                  {"id": "b", "type": "Input", "params": {"shape": [None, 2]}},
+                  {"id": "flat", "type": "GlobalAveragePooling1D", "params": {}},
+                  {"id": "cat", "type": "Concatenate", "params": {}},
+                  {"id": "out", "type": "Dense", "params": {"units": 2}}],
+        "edges": [{"source": "b", "target": "flat"}, {"source": "a", "target": "cat"},
+                  {"source": "flat", "target": "cat", "target_port": 1}, {"source": "cat", "target": "out"}],
+    })
+    from netcanvas.graph.compile import compile_graph
+
+    path = tmp_path / "m.pt"
+    save_bundle(path, bundle_dict(g, compile_graph(g), settings=None, linear_outputs=[], output_activations=[None]))
+    b = load_bundle(path)
+    assert b.settings is None and b.inputs[1].shape == [None, 2]
+    out = predict(b, [np.zeros((2, 3)), np.zeros((2, 7, 2))])  # any sequence length
+    assert out.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"2 inputs \('a', 'b'\): give a list of 2 batches"):
+        predict(b, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="same number of samples"):
+        predict(b, [np.zeros((2, 3)), np.zeros((3, 7, 2))])
+    with pytest.raises(ValueError, match=r"Input 'b' expects a batch of shape \(N, None, 2\)"):
+        predict(b, [np.zeros((2, 3)), np.zeros((2, 7, 3))])
+
+
+def test_a_foreign_file_is_refused(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"format": "something else"}, path)
+    with pytest.raises(ValueError, match="not a netcanvas model"):
+        load_bundle(path)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"old")
+
+    def boom(obj, f):
+        with open(f, "wb") as fh:
+            fh.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", boom)
+    with pytest.raises(OSError):
+        save_bundle(path, {"format": BUNDLE_FORMAT})
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.pt"]
