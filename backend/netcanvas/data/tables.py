@@ -72,43 +72,62 @@ class ColumnStats:
     missing: int = 0
     total: float = 0.0
     count: int = 0
-    values: dict[str, int] = field(default_factory=dict)  # distinct raw values (bounded)
+    values: dict[str, int] = field(default_factory=dict)  # distinct raw values (bounded), insertion order
     too_many: bool = False
 
     def add(self, cell: str, limit: int) -> None:
-        cell = cell.strip()
-        if cell == "":
-            self.missing += 1
+        self.add_many([cell], limit)
+
+    def add_many(self, cells: list[str], limit: int) -> None:
+        """A chunk of raw cells of this column (numpy parses the numbers in bulk)."""
+        cells = [c.strip() for c in cells]
+        present = [c for c in cells if c]
+        self.missing += len(cells) - len(present)
+        if not present:
             return
         if self.numeric:
-            v = _number(cell)
-            if v is None:
-                self.numeric = False
+            try:
+                nums = np.array(present, dtype=np.float64)
+                ok = bool(np.isfinite(nums).all())
+            except ValueError:
+                ok = False
+            if ok:
+                self.total += float(nums.sum())
+                self.count += len(nums)
             else:
-                self.total += v
-                self.count += 1
+                self.numeric = False
         if not self.too_many:
-            self.values[cell] = self.values.get(cell, 0) + 1
+            self.values.update(dict.fromkeys(present, 0))
             if len(self.values) > limit:
                 self.too_many = True
 
 
 def _scan(path: Path, name: str, header: list[str], limits: Limits) -> tuple[list[ColumnStats], int, list[list[str]]]:
     stats = [ColumnStats(h) for h in header]
+    limit = max(limits.csv_max_categories, MAX_CLASSES_AUTO)
     n = 0
     head: list[list[str]] = []
+    chunk: list[list[str]] = []
+
+    def flush() -> None:
+        for i, st in enumerate(stats):
+            st.add_many([row[i] for row in chunk], limit)
+        chunk.clear()
+
     rows = _rows(path, name, limits)
     next(rows)
     for line, row in rows:
         if len(row) != len(header):
             raise FormatError(f"{name}: line {line} has {len(row)} fields, the header has {len(header)}.")
-        for st, cell in zip(stats, row):
-            st.add(cell, max(limits.csv_max_categories, MAX_CLASSES_AUTO))
+        chunk.append(row)
         n += 1
         if n > limits.max_rows:
             raise TooLarge(f"{name}: more than {limits.max_rows} rows.")
         if len(head) < limits.preview_rows:
             head.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            flush()
+    flush()
     if n == 0:
         raise FormatError(f"{name}: the header is there but no data rows follow.")
     return stats, n, head
@@ -190,31 +209,45 @@ def build_table(src: Path, out: Path, name: str, opts: UploadOptions, limits: Li
     rows = _rows(src, name, limits)
     next(rows)
     cat_index = [{c: i for i, c in enumerate(spec.get("categories", []))} for spec in columns]
-    block = np.zeros((CHUNK_ROWS, len(features)), dtype=np.float32)
+    offsets = np.cumsum([0] + [1 if c["type"] == "numeric" else len(c["categories"]) for c in columns])
+
+    def encode(chunk: list[list[str]], start: int, x_all: np.ndarray) -> None:
+        """One chunk of rows, a column at a time (numpy parses numeric columns in bulk)."""
+        m = len(chunk)
+        block = np.zeros((m, len(features)), dtype=np.float32)
+        for col_i, spec, cats, j in zip(feature_cols, columns, cat_index, offsets):
+            cells = [row[col_i].strip() for row in chunk]
+            if spec["type"] == "numeric":
+                try:
+                    block[:, j] = np.array(cells, dtype=np.float64)
+                except ValueError:  # empty cells (or nan/inf): one by one, filled with the mean
+                    block[:, j] = [v if (v := _number(c) if c else None) is not None else spec["fill"]
+                                   for c in cells]
+                if not np.isfinite(block[:, j]).all():
+                    block[:, j] = [v if (v := _number(c) if c else None) is not None else spec["fill"]
+                                   for c in cells]
+            else:
+                block[np.arange(m), j + np.array([cats[c] for c in cells], dtype=np.int64)] = 1.0
+        x_all[start:start + m] = block
+        cells_t = [row[t].strip() for row in chunk]
+        if kind == "classes":
+            if tst.numeric:
+                y_all[start:start + m] = [numeric_classes[float(c)] for c in cells_t]
+            else:
+                y_all[start:start + m] = [class_index[c] for c in cells_t]
+        else:
+            y_all[start:start + m, 0] = np.array(cells_t, dtype=np.float64)
+
+    chunk: list[list[str]] = []
     r = 0
     for _, row in rows:
-        k = r % CHUNK_ROWS
-        block[k] = 0.0
-        j = 0
-        for col_i, spec, cats in zip(feature_cols, columns, cat_index):
-            raw = row[col_i].strip()
-            if spec["type"] == "numeric":
-                v = _number(raw) if raw else None
-                block[k, j] = spec["fill"] if v is None else v
-                j += 1
-            else:
-                block[k, j + cats[raw]] = 1.0
-                j += len(spec["categories"])
-        cell_t = row[t].strip()
-        if kind == "classes":
-            y_all[r] = numeric_classes[float(cell_t)] if tst.numeric else class_index[cell_t]
-        else:
-            y_all[r, 0] = float(cell_t)
-        r += 1
-        if r % CHUNK_ROWS == 0:
-            x_all[r - CHUNK_ROWS:r] = block
-    if r % CHUNK_ROWS:
-        x_all[r - r % CHUNK_ROWS:r] = block[: r % CHUNK_ROWS]
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            encode(chunk, r, x_all)
+            r += len(chunk)
+            chunk = []
+    if chunk:
+        encode(chunk, r, x_all)
     x_all.flush()
 
     idx = split_indices(n, opts.validation_split, opts.test_split, opts.seed, y_all if kind == "classes" else None)
