@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import time
@@ -86,6 +87,17 @@ def test_run_lifecycle_stream_history_and_late_watcher(fake, settings):
 
     r = fake.get(f"/api/runs/{run_id}/artifacts/model.pt")
     assert r.status_code == 200 and r.content == b"not really a model"
+    r = fake.post(f"/api/runs/{run_id}/predict", json={"inputs": [[0.0]]})
+    assert r.status_code == 409 and "could not be loaded" in r.json()["detail"]
+    if importlib.util.find_spec("netcanvas.export.artifacts"):  # a foreign model.pt cannot be converted
+        r = fake.get(f"/api/runs/{run_id}/artifacts/model.h5")
+        assert r.status_code == 422 and "model.pt" in r.json()["detail"]
+    r = fake.get(f"/api/runs/{run_id}/artifacts/other.bin")
+    assert r.status_code == 404 and "Available: model.pt" in r.json()["detail"]
+    for bad in (".model.pt", "a..b", "%2E%2E", "..%5Cmodel.pt", "x" * 200):
+        assert fake.get(f"/api/runs/{run_id}/artifacts/{bad}").status_code in (400, 404), bad
+    r = fake.get(f"/api/runs/{run_id}/artifacts/..%2F..%2Fnetcanvas.db")
+    assert r.status_code == 404 and "SQLite" not in r.text
 
 
 def test_two_watchers_and_a_watcher_joining_midway_see_the_same_story(fake):
@@ -121,7 +133,9 @@ def test_cancel_stops_gracefully_and_keeps_history(fake):
     r = fake.post(f"/api/runs/{run_id}/cancel")
     assert r.status_code == 202 and r.json()["id"] == run_id
     run = wait_status(fake, run_id, FINAL)
-    assert run["status"] == "cancelled" and run["finished_at"]
+    assert run["status"] == "cancelled" and run["finished_at"] and run["error"] == "stopped by the user"
+    r = fake.post(f"/api/runs/{run_id}/predict", json={"inputs": [[0.0]]})
+    assert r.status_code == 409 and "no trained model" in r.json()["detail"]
     history, _ = watch(fake, run_id)
     assert history[-1]["status"] == "cancelled"
     assert any(e["type"] == "batch" for e in history)

@@ -241,6 +241,8 @@ class LocalExecutor:
                     if w.final_seen:
                         continue
                     w.final_seen = True
+                    if event.status == "cancelled" and not event.error and w.cancelled:
+                        event = event.model_copy(update={"error": w.reason})  # say why it ended
                 self._emit(w.job.run_id, event)
         except (EOFError, OSError):
             w.eof = True

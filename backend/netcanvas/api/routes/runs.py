@@ -179,6 +179,9 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
     path = _model_path(row, settings.runs_dir)
     try:
         bundle = request.app.state.bundles.get(path)
+    except Exception as err:  # noqa: BLE001  (a foreign or damaged file: say so, not 500)
+        raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
+    try:
         outputs = run_predict(bundle, body.inputs)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
