@@ -25,7 +25,12 @@ def real_outputs(c: Case, module: torch.nn.Module) -> list[tuple[int, ...]]:
     if c.int_inputs is not None:
         xs = [torch.randint(0, c.int_inputs, (2, *s)) for s in c.concrete]
     else:
-        xs = [torch.randn(2, *s) for s in c.concrete]
+        xs = [torch.randn(2, *s, requires_grad=True) for s in c.concrete]
+    module.train()  # training mode runs and every parameter gets a gradient
+    out = module(*xs)
+    sum(o.float().sum() for o in (out if isinstance(out, tuple) else (out,))).backward()
+    for name, p in module.named_parameters():
+        assert p.grad is not None, f"{name} gets no gradient"
     module.eval()
     with torch.no_grad():
         out = module(*xs)
@@ -78,6 +83,24 @@ def test_layer_contract(kind):
         check_case(kind, make(data.draw))
 
     run()
+
+
+# A sensible input for a palette drop with default params (MNIST-sized, like Input's default).
+SENSIBLE = {"input": [], "core": [(784,)], "reshaping": [(784,)], "activation": [(784,)],
+            "normalization": [(784,)], "merge": [(784,), (784,)], "recurrent": [(None, 8)]}
+SENSIBLE_KIND = {"Embedding": [(None,)], "Permute": [(10, 8)], "UpSampling2D": [(1, 28, 28)],
+                 "ZeroPadding2D": [(1, 28, 28)]}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_palette_drop_fits_a_sensible_input(kind):
+    cls = REGISTRY[kind]
+    shapes = SENSIBLE_KIND.get(kind) or SENSIBLE.get(cls.family)
+    if shapes is None:  # convolution, pooling: images or sequences by their name
+        shapes = [(None, 8)] if kind.endswith("1D") else [(1, 28, 28)]
+    layer = cls.model_validate(schema_entry(cls)["defaults"])
+    assert layer.output_shapes(shapes)
+    layer.build(shapes)
 
 
 @pytest.mark.parametrize("kind", KINDS)

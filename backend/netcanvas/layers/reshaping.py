@@ -37,12 +37,12 @@ class Reshape(Layer):
 
     family = "reshaping"
 
-    target_shape: list[int] = required([1, 28, 28], min_length=1)
+    target_shape: list[Annotated[int, Field(ge=-1)]] = required([1, 28, 28], min_length=1)
 
     @field_validator("target_shape")
     @classmethod
     def _sizes(cls, v: list[int]) -> list[int]:
-        if any(d == 0 or d < -1 for d in v):
+        if 0 in v:
             raise PydanticCustomError("target_shape", "Every size must be positive, or -1 for the one size to compute")
         if v.count(-1) > 1:
             raise PydanticCustomError("target_shape", "Only one size may be -1")
