@@ -47,6 +47,8 @@ CASES: list[tuple[str, dict, tuple[int, ...]]] = [
     ("Bidirectional", {"layer": "GRU", "units": 2, "return_sequences": True, "merge_mode": "sum"}, (4, 3)),
     ("Bidirectional", {"layer": "SimpleRNN", "units": 2, "merge_mode": "ave"}, (4, 3)),
     ("Bidirectional", {"layer": "LSTM", "units": 2, "return_sequences": True, "merge_mode": "mul"}, (3, 2)),
+    ("Bidirectional", {"layer": "LSTM", "units": 2, "return_state": True}, (4, 3)),
+    ("Bidirectional", {"layer": "GRU", "units": 3, "return_state": True, "merge_mode": "ave"}, (4, 2)),
 ]
 
 

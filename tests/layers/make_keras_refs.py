@@ -46,9 +46,10 @@ def rnn_weights(sd: dict, kind: str, suffix: str = "") -> list[np.ndarray]:
 def keras_layer(kind: str, p: dict):
     cls = getattr(keras.layers, kind)
     if kind == "Bidirectional":
-        inner = {k: v for k, v in p.items() if k not in ("layer", "merge_mode")}
+        inner = {k: v for k, v in p.items() if k not in ("layer", "merge_mode", "return_state")}
         if p["layer"] != "SimpleRNN":
             inner.pop("activation")
+        inner["return_state"] = p["return_state"]
         return cls(getattr(keras.layers, p["layer"])(**inner), merge_mode=p["merge_mode"])
     if kind in ("BatchNormalization", "LayerNormalization"):
         p = {**p, "axis": -1}

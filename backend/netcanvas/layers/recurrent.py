@@ -112,17 +112,26 @@ class BidirectionalModule(nn.Module):
     """A bidirectional `.rnn`; Keras's merge of the forward and the backward outputs.
 
     Without return_sequences Keras merges the forward pass's last step with the backward pass's
-    last step, which torch stores at time 0 of the backward half.
+    last step, which torch stores at time 0 of the backward half. With return_state it also
+    returns Keras's states: forward h (, c), then backward h (, c).
     """
 
-    def __init__(self, rnn: nn.RNNBase, return_sequences: bool, merge_mode: str):
+    def __init__(self, rnn: nn.RNNBase, return_sequences: bool, merge_mode: str, return_state: bool = False):
         super().__init__()
         self.rnn = recurrent_(rnn)
-        self.return_sequences, self.merge_mode = return_sequences, merge_mode
+        self.return_sequences, self.merge_mode, self.return_state = return_sequences, merge_mode, return_state
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.rnn(x)
-        forward, backward = out.chunk(2, dim=-1)
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        out, state = self.rnn(x)
+        y = self.merge(*out.chunk(2, dim=-1))
+        if not self.return_state:
+            return y
+        if isinstance(state, tuple):  # LSTM: h and c, each (directions, N, units)
+            h, c = state
+            return y, h[0], c[0], h[1], c[1]
+        return y, state[0], state[1]
+
+    def merge(self, forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
         if not self.return_sequences:
             forward, backward = forward[:, -1], backward[:, 0]
         if self.merge_mode == "concat":
@@ -142,7 +151,8 @@ class Bidirectional(Layer):
     """Runs a recurrent layer forwards and backwards in time and merges both (`merge_mode`).
 
     Flat params (forms are generated from them): `layer` names the wrapped kind, the others are
-    its params. `activation` is used by SimpleRNN only. return_state is not supported.
+    its params. `activation` is used by SimpleRNN only. return_state adds Keras's state ports:
+    [output, forward h, backward h], for LSTM [output, forward h, forward c, backward h, backward c].
     """
 
     family = "recurrent"
@@ -152,6 +162,7 @@ class Bidirectional(Layer):
     activation: Literal["tanh", "relu"] = "tanh"
     use_bias: bool = True
     return_sequences: bool = False
+    return_state: bool = False
     merge_mode: MergeMode = "concat"
 
     @field_validator("activation")
@@ -166,10 +177,12 @@ class Bidirectional(Layer):
         (x,) = inputs
         expect_sequence("Bidirectional", x)
         features = 2 * self.units if self.merge_mode == "concat" else self.units
-        return [(x[0], features) if self.return_sequences else (features,)]
+        out = (x[0], features) if self.return_sequences else (features,)
+        states = (4 if self.layer == "LSTM" else 2) if self.return_state else 0
+        return [out] + [(self.units,)] * states
 
     def build(self, inputs: list[Shape]) -> nn.Module:
         kwargs = {"nonlinearity": self.activation} if self.layer == "SimpleRNN" else {}
         rnn = RNN_CLASSES[self.layer](inputs[0][-1], self.units, batch_first=True, bias=self.use_bias,
                                       bidirectional=True, **kwargs)
-        return BidirectionalModule(rnn, self.return_sequences, self.merge_mode)
+        return BidirectionalModule(rnn, self.return_sequences, self.merge_mode, self.return_state)
