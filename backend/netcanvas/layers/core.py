@@ -98,7 +98,10 @@ class Flatten(Layer):
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         (x,) = inputs
         if any(d is None for d in x):
-            raise ShapeError(f"Flatten needs every dimension known, got {fmt(x)}.")
+            raise ShapeError(
+                f"Flatten needs every dimension known, got {fmt(x)}: for sequences of any length use "
+                "GlobalAveragePooling1D, or a recurrent layer without return_sequences, to get one vector."
+            )
         return [(math.prod(x),)]
 
     def build(self, inputs: list[Shape]) -> nn.Module:

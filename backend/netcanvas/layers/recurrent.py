@@ -182,7 +182,7 @@ class Bidirectional(Layer):
         return [out] + [(self.units,)] * states
 
     def build(self, inputs: list[Shape]) -> nn.Module:
-        kwargs = {"nonlinearity": self.activation} if self.layer == "SimpleRNN" else {}
+        kwargs = {"nonlinearity": "relu" if self.activation == "relu" else "tanh"} if self.layer == "SimpleRNN" else {}
         rnn = RNN_CLASSES[self.layer](inputs[0][-1], self.units, batch_first=True, bias=self.use_bias,
                                       bidirectional=True, **kwargs)
         return BidirectionalModule(rnn, self.return_sequences, self.merge_mode, self.return_state)
