@@ -3,6 +3,7 @@ a tiny MLP on digits for 2 epochs, watched over real websockets."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -106,6 +107,20 @@ def test_train_watch_download_predict(server):
     assert len(out) == 3 and len(out[0]) == 10 and abs(sum(out[0]) - 1) < 1e-4
     r = http.post(f"/api/runs/{run_id}/predict", json={"inputs": [[1, 2, 3]]})
     assert r.status_code == 422 and "'in'" in r.json()["detail"]
+    for junk in ({"inputs": "abc"}, {"inputs": None}, {"inputs": [[["x"]]]}, {}):
+        r = http.post(f"/api/runs/{run_id}/predict", json=junk)
+        assert r.status_code == 422, (junk, r.text)
+
+    r = http.post(f"/api/runs/{run_id}/evaluate")
+    assert r.status_code == 200, r.text
+    ev = r.json()
+    assert ev["metrics"]["accuracy"] == pytest.approx(run["test_metrics"]["accuracy"], abs=1e-6)
+    assert len(ev["confusion_matrix"]) == 10 and sum(map(sum, ev["confusion_matrix"])) == 360
+    assert ev["class_names"] == [str(i) for i in range(10)]
+
+    if importlib.util.find_spec("netcanvas.export.artifacts"):
+        r = http.get(f"/api/runs/{run_id}/artifacts/model.py")
+        assert r.status_code == 200 and "class" in r.text
 
     r = http.get(f"/api/runs/{run_id}/artifacts/nothing.bin")
     assert r.status_code == 404 and "model.pt" in r.json()["detail"]

@@ -20,8 +20,10 @@ from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
 from ..analysis import validate_graph
 from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
+from ..evaluation import evaluate_bundle
 from ..schemas import (
     EpochRecord,
+    EvaluateResponse,
     Message,
     PredictRequest,
     PredictResponse,
@@ -186,3 +188,18 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
     return PredictResponse(outputs=_as_json(outputs))
+
+
+@router.post("/runs/{run_id}/evaluate", responses={409: {"model": Message}, 422: {"model": Message}})
+def evaluate(row: RunDep, settings: SettingsDep, request: Request) -> EvaluateResponse:
+    """Loss and metrics of the trained model on its data set's test split (plus a confusion matrix
+    for classifiers)."""
+    path = _model_path(row, settings.runs_dir)
+    try:
+        bundle = request.app.state.bundles.get(path)
+    except Exception as err:  # noqa: BLE001
+        raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
+    try:
+        return evaluate_bundle(bundle, row.dataset)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
