@@ -1,4 +1,11 @@
+import pytest
 import torch
 
-# The machine is shared and the tensors are tiny: one thread avoids oversubscription.
-torch.set_num_threads(1)
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tensors here are tiny and the machine is shared: one thread avoids oversubscription."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
