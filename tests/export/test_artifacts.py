@@ -14,6 +14,9 @@ from netcanvas.export import artifacts, keras_map
 from netcanvas.export.program import inference_module
 from netcanvas.training.bundle import bundle_dict, save_bundle
 
+# Keras (torch backend) converts tensors with np.array(x), which torch 2.13 warns about
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
 
 def make_run(tmp_path, case: str, linear_outputs=()):
     a, m, xs = trained_like(CASES[case]())

@@ -8,6 +8,9 @@ from test_keras_h5 import keras_predict
 from netcanvas.export.codegen_keras import keras_source
 from netcanvas.export.keras_h5 import build_keras_model, export_h5
 
+# Keras (torch backend) converts tensors with np.array(x), which torch 2.13 warns about
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_generated_keras_builds_the_same_model(case, keras, tmp_path):

@@ -22,6 +22,7 @@ from .layout import (
     flatten_perm,
     is_image,
     keras_axis,
+    netcanvas_axis,
     to_channels_first_dims,
     to_channels_last_dims,
     to_netcanvas_shape,
@@ -411,3 +412,349 @@ def _upsampling(n: ExportNode) -> list[KTensor]:
     n.plain_inputs()
     cfg = {"size": _size(n.layer.size, 2), "interpolation": n.layer.interpolation, "data_format": "channels_last"}
     return n.add("UpSampling2D", cfg)
+
+
+# ============================================================================================
+# Keras → netcanvas (`from_keras`): each gets an ImportNode (keras_import.py) holding the Keras
+# layer's config `cfg`, its weights in Keras order, and its inputs as netcanvas values; it adds
+# node(s) with `n.node(kind, params, state)` and returns their outputs. `state` is a function
+# (called only when the file has weights: a model JSON has none) giving the torch state_dict
+# entries of the node, prefix excluded. Options netcanvas cannot
+# express are refused with `n.fail(...)`, never dropped silently.
+
+ACTIVATIONS = {
+    "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu", "leaky_relu", "softplus",
+    "softsign", "swish", "hard_sigmoid", "exponential",
+}
+_ACTIVATION_ALIASES = {"silu": "swish", None: "linear"}
+
+
+def keras_activation(n: Any, value: Any, what: str = "activation") -> str:
+    if isinstance(value, dict):  # a serialized function: {"class_name": "function", "config": "relu"}
+        value = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
+    name = _ACTIVATION_ALIASES.get(value, value)
+    if name not in ACTIVATIONS:
+        raise n.fail(f"{what} '{value}' is not one netcanvas has ({', '.join(sorted(ACTIVATIONS))})")
+    return name
+
+
+def _compact(v: Any) -> Any:
+    """Keras's [3, 3] → 3 (netcanvas sizes take an int or one per axis)."""
+    if isinstance(v, (list, tuple)):
+        v = list(v)
+        return v[0] if v and all(x == v[0] for x in v) else v
+    return v
+
+
+def _require(n: Any, cfg: dict[str, Any], **expected: Any) -> None:
+    for key, want in expected.items():
+        have = cfg.get(key, want)
+        if have != want and not (isinstance(want, tuple) and have in want):
+            shown = want if not isinstance(want, tuple) else " or ".join(map(repr, want))
+            raise n.fail(f"{key}={have!r} is not supported (netcanvas needs {shown})")
+
+
+@from_keras("Input")
+def _input_from(n: Any) -> Any:
+    raise AssertionError("InputLayer is handled by keras_import")
+
+
+@from_keras("Dense")
+def _dense_from(n: Any) -> Any:
+    cfg = n.cfg
+    (x,) = n.inputs
+    if is_image(x.shape):
+        raise n.fail("Dense on an image tensor (channels-last) has no netcanvas equivalent; add a Flatten")
+
+    def state() -> dict[str, np.ndarray]:
+        kernel = n.weights[0]
+        if x.perm is not None:  # Keras flattened H·W·C; netcanvas flattens C·H·W
+            kernel = kernel[np.argsort(x.perm)]
+        out = {"linear.weight": kernel.T}
+        if cfg.get("use_bias", True):
+            out["linear.bias"] = n.weights[1]
+        return out
+
+    params = {"units": cfg["units"], "activation": keras_activation(n, cfg.get("activation")),
+              "use_bias": cfg.get("use_bias", True)}
+    return n.node("Dense", params, state)
+
+
+@from_keras("Activation")
+def _activation_from(n: Any) -> Any:
+    return n.passthrough(n.node("Activation", {"activation": keras_activation(n, n.cfg.get("activation"))}))
+
+
+@from_keras("Dropout")
+def _dropout_from(n: Any) -> Any:
+    return n.passthrough(n.node("Dropout", {"rate": float(n.cfg.get("rate", 0.5))}))
+
+
+@from_keras("Flatten")
+def _flatten_from(n: Any) -> Any:
+    (x,) = n.inputs
+    if not is_image(x.shape):
+        return n.node("Flatten", {})
+    if n.perm_ok:  # only Dense layers read it: their kernel rows get reordered
+        (out,) = n.node("Flatten", {})
+        out.perm = flatten_perm(x.shape)
+        return [out]
+    rank = len(x.shape)
+    hwc = n.node("Permute", {"dims": list(to_channels_last_dims(rank))}, suffix="_channels_last")
+    return n.node("Flatten", {}, inputs=hwc)
+
+
+@from_keras("Concatenate")
+def _concatenate_from(n: Any) -> Any:
+    rank = len(n.inputs[0].shape)
+    return n.node("Concatenate", {"axis": _nc_axis(n, n.cfg.get("axis", -1), rank)})
+
+
+def _nc_axis(n: Any, axis: Any, rank: int) -> int:
+    if isinstance(axis, list):
+        if len(axis) != 1:
+            raise n.fail(f"axis={axis} (several axes) is not supported")
+        axis = axis[0]
+    try:
+        return netcanvas_axis(int(axis), rank)
+    except ValueError as err:
+        raise n.fail(str(err)) from err
+
+
+def _merge_from(kind: str) -> Callable:
+    return lambda n: n.node(kind, {})
+
+
+for _kind in ("Add", "Subtract", "Multiply", "Average", "Maximum"):
+    from_keras(_kind)(_merge_from(_kind))
+
+
+@from_keras("Embedding")
+def _embedding_from(n: Any) -> Any:
+    _require(n, n.cfg, mask_zero=False)
+    params = {"input_dim": n.cfg["input_dim"], "output_dim": n.cfg["output_dim"]}
+    return n.node("Embedding", params, lambda: {"embedding.weight": n.weights[0]})
+
+
+def _channels_last(n: Any) -> None:
+    _require(n, n.cfg, data_format=("channels_last", None))
+
+
+def _conv_from(kind: str, axes: tuple[int, ...]) -> Callable:
+    def from_keras_(n: Any) -> Any:
+        cfg = n.cfg
+        _channels_last(n)
+        _require(n, cfg, groups=1, output_padding=None)
+        params = {
+            "filters": cfg["filters"], "kernel_size": _compact(cfg["kernel_size"]),
+            "strides": _compact(cfg.get("strides", 1)), "padding": cfg.get("padding", "valid"),
+            "dilation_rate": _compact(cfg.get("dilation_rate", 1)),
+            "activation": keras_activation(n, cfg.get("activation")), "use_bias": cfg.get("use_bias", True),
+        }
+
+        def state() -> dict[str, np.ndarray]:
+            out = {"conv.weight": n.weights[0].transpose(axes)}
+            if params["use_bias"]:
+                out["conv.bias"] = n.weights[1]
+            return out
+
+        return n.node(kind, params, state)
+
+    return from_keras_
+
+
+from_keras("Conv1D")(_conv_from("Conv1D", (2, 1, 0)))
+from_keras("Conv2D")(_conv_from("Conv2D", (3, 2, 0, 1)))
+from_keras("Conv2DTranspose")(_conv_from("Conv2DTranspose", (3, 2, 0, 1)))
+
+
+def _pool_from(kind: str) -> Callable:
+    def from_keras_(n: Any) -> Any:
+        _channels_last(n)
+        cfg = n.cfg
+        pool = _compact(cfg.get("pool_size", 2))
+        strides = cfg.get("strides")
+        params = {"pool_size": pool, "strides": None if strides is None else _compact(strides),
+                  "padding": cfg.get("padding", "valid")}
+        return n.node(kind, params)
+
+    return from_keras_
+
+
+def _global_pool_from(kind: str) -> Callable:
+    def from_keras_(n: Any) -> Any:
+        _channels_last(n)
+        return n.node(kind, {"keepdims": bool(n.cfg.get("keepdims", False))})
+
+    return from_keras_
+
+
+for _kind in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D"):
+    from_keras(_kind)(_pool_from(_kind))
+for _kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+    from_keras(_kind)(_global_pool_from(_kind))
+
+
+def _scale_center(n: Any, size: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """(the weights after gamma/beta, gamma, beta): absent ones are 1 and 0."""
+    w = list(n.weights)
+    gamma = w.pop(0) if n.cfg.get("scale", True) else np.ones(size, np.float32)
+    beta = w.pop(0) if n.cfg.get("center", True) else np.zeros(size, np.float32)
+    return w, gamma, beta
+
+
+@from_keras("BatchNormalization")
+def _batch_norm_from(n: Any) -> Any:
+    _require(n, n.cfg, renorm=False, synchronized=False)
+    rank = len(n.inputs[0].shape)
+    axis = _nc_axis(n, n.cfg.get("axis", -1), rank)
+    size = n.inputs[0].shape[axis - 1]
+    params = {"axis": None if axis - 1 == resolve_axis(None, rank) else axis,
+              "momentum": float(n.cfg.get("momentum", 0.99)), "epsilon": float(n.cfg.get("epsilon", 1e-3))}
+
+    def state() -> dict[str, np.ndarray]:
+        (mean, var), gamma, beta = _scale_center(n, size)
+        return {"bn.weight": gamma, "bn.bias": beta, "bn.running_mean": mean, "bn.running_var": var}
+
+    return n.node("BatchNormalization", params, state)
+
+
+@from_keras("LayerNormalization")
+def _layer_norm_from(n: Any) -> Any:
+    _require(n, n.cfg, rms_scaling=False)
+    rank = len(n.inputs[0].shape)
+    axis = _nc_axis(n, n.cfg.get("axis", -1), rank)
+    params = {"axis": None if axis - 1 == resolve_axis(None, rank) else axis,
+              "epsilon": float(n.cfg.get("epsilon", 1e-3))}
+
+    def state() -> dict[str, np.ndarray]:
+        _, gamma, beta = _scale_center(n, n.inputs[0].shape[axis - 1])
+        return {"norm.weight": gamma, "norm.bias": beta}
+
+    return n.node("LayerNormalization", params, state)
+
+
+def rnn_state(kind: str, weights: list[np.ndarray], units: int, use_bias: bool, suffix: str = "",
+              prefix: str = "rnn.") -> dict[str, np.ndarray]:
+    """Keras kernel, recurrent_kernel(, bias) → torch's weight_ih/hh(, bias_ih/hh) (see rnn_weights)."""
+    order = _gru_order(units) if kind == "GRU" else np.arange(weights[0].shape[1])
+    state = {f"{prefix}weight_ih_l0{suffix}": weights[0].T[order],
+             f"{prefix}weight_hh_l0{suffix}": weights[1].T[order]}
+    if use_bias:
+        b = weights[2]
+        if kind == "GRU":
+            b_ih, b_hh = b[0][order], b[1][order]
+        else:
+            b_ih, b_hh = b[order], np.zeros_like(b)
+        state[f"{prefix}bias_ih_l0{suffix}"], state[f"{prefix}bias_hh_l0{suffix}"] = b_ih, b_hh
+    return state
+
+
+def _rnn_params(n: Any, kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    _require(n, cfg, go_backwards=False, stateful=False, time_major=False)
+    if kind == "GRU":
+        _require(n, cfg, reset_after=True)
+    params: dict[str, Any] = {"units": cfg["units"], "use_bias": cfg.get("use_bias", True),
+                              "return_sequences": bool(cfg.get("return_sequences", False))}
+    act = keras_activation(n, cfg.get("activation", "tanh"))
+    if kind == "SimpleRNN":
+        if act not in ("tanh", "relu"):
+            raise n.fail(f"SimpleRNN activation '{act}' is not supported (tanh or relu)")
+        params["activation"] = act
+    else:
+        _require(n, {"activation": act}, activation="tanh")
+        rec = keras_activation(n, cfg.get("recurrent_activation", "sigmoid"), "recurrent_activation")
+        _require(n, {"recurrent_activation": rec}, recurrent_activation="sigmoid")
+    return params
+
+
+def _recurrent_from(kind: str) -> Callable:
+    def from_keras_(n: Any) -> Any:
+        params = _rnn_params(n, kind, n.cfg)
+        params["return_state"] = bool(n.cfg.get("return_state", False))
+        return n.node(kind, params, lambda: rnn_state(kind, n.weights, params["units"], params["use_bias"]))
+
+    return from_keras_
+
+
+for _kind in ("SimpleRNN", "LSTM", "GRU"):
+    from_keras(_kind)(_recurrent_from(_kind))
+
+
+@from_keras("Bidirectional")
+def _bidirectional_from(n: Any) -> Any:
+    inner = n.cfg["layer"]
+    kind, cfg = inner["class_name"], inner["config"]
+    if kind not in ("SimpleRNN", "LSTM", "GRU"):
+        raise n.fail(f"it wraps a {kind}; netcanvas's Bidirectional wraps SimpleRNN, LSTM or GRU")
+    if cfg.get("return_state"):
+        raise n.fail("return_state is not supported on Bidirectional")
+    if n.cfg.get("merge_mode", "concat") is None:
+        raise n.fail("merge_mode=None (two separate outputs) is not supported")
+    params = _rnn_params(n, kind, cfg)
+    if kind != "SimpleRNN":
+        params.pop("activation", None)
+    params.update(layer=kind, merge_mode=n.cfg.get("merge_mode", "concat"))
+
+    def state() -> dict[str, np.ndarray]:
+        half = len(n.weights) // 2
+        out = rnn_state(kind, n.weights[:half], params["units"], params["use_bias"])
+        out.update(rnn_state(kind, n.weights[half:], params["units"], params["use_bias"], "_reverse"))
+        return out
+
+    return n.node("Bidirectional", params, state)
+
+
+@from_keras("Reshape")
+def _reshape_from(n: Any) -> Any:
+    (x,) = n.inputs
+    target = [-1 if d is None else int(d) for d in n.cfg["target_shape"]]
+    inputs = None
+    if is_image(x.shape) and x.shape[0] != 1:  # to (H, W, C): the order Keras reads values in
+        inputs = n.node("Permute", {"dims": list(to_channels_last_dims(len(x.shape)))}, suffix="_channels_last")
+    if len(target) >= 3 and target[-1] != 1:
+        y = n.node("Reshape", {"target_shape": target}, inputs=inputs, suffix="_reshape")
+        return n.node("Permute", {"dims": list(to_channels_first_dims(len(target)))}, inputs=y)
+    nc_target = [target[-1], *target[:-1]] if len(target) >= 3 else target
+    return n.node("Reshape", {"target_shape": nc_target}, inputs=inputs)
+
+
+@from_keras("Permute")
+def _permute_from(n: Any) -> Any:
+    rank = len(n.inputs[0].shape)
+    kdims = [int(d) for d in n.cfg["dims"]]
+    inv = {_keras_pos(i, rank): i for i in range(rank)}
+    dims = [inv[kdims[_keras_pos(j, rank)] - 1] + 1 for j in range(rank)]
+    return n.node("Permute", {"dims": dims})
+
+
+@from_keras("RepeatVector")
+def _repeat_vector_from(n: Any) -> Any:
+    return n.node("RepeatVector", {"n": n.cfg["n"]})
+
+
+@from_keras("ZeroPadding2D")
+def _zero_padding_from(n: Any) -> Any:
+    _channels_last(n)
+    p = n.cfg.get("padding", 1)
+    if isinstance(p, int):
+        sides = [[p, p], [p, p]]
+    elif isinstance(p[0], int):
+        sides = [[p[0], p[0]], [p[1], p[1]]]
+    else:
+        sides = [list(p[0]), list(p[1])]
+    return n.node("ZeroPadding2D", {"padding": sides})
+
+
+@from_keras("UpSampling2D")
+def _upsampling_from(n: Any) -> Any:
+    _channels_last(n)
+    interp = n.cfg.get("interpolation", "nearest")
+    if interp not in ("nearest", "bilinear"):
+        raise n.fail(f"interpolation '{interp}' is not supported (nearest or bilinear)")
+    return n.node("UpSampling2D", {"size": _compact(n.cfg.get("size", 2)), "interpolation": interp})
+
+
+def keras_class_index() -> dict[str, str]:
+    """Keras class name → netcanvas kind (for import)."""
+    return {cls: m.kind for m in KERAS.values() for cls in m.keras_classes}

@@ -1,0 +1,505 @@
+"""Uploaded model files → a netcanvas graph with its weights (POST /api/models/import).
+
+Accepted: Keras legacy HDF5 (`.h5`: model_config + model_weights), Keras 3 `.keras` archives
+(config.json + model.weights.h5), a Keras model JSON (`model.to_json()`: the architecture only,
+fresh weights), and netcanvas's own model.pt bundle (read with weights_only=True). Files are
+recognised by their content, not their name. Nothing is unpickled except through
+`torch.load(weights_only=True)`; zip members are size-checked before they are read.
+
+Keras models are channels-last; the graph is channels-first (netcanvas's layout): image inputs
+(H, W, C) become (C, H, W), kernels are transposed, a Flatten of an image reorders the rows of
+the Dense layers reading it, and axes are mapped. The imported model's predictions equal
+Keras's for the transposed input. Every error is an ImportFailed (ValueError) whose message
+names the file and, where it is about one, the layer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+import h5py
+import numpy as np
+import torch
+from pydantic import ValidationError
+
+from ..graph.analyze import analyze
+from ..graph.compile import GraphError, compile_graph, module_names
+from ..graph.schema import Graph
+from ..layers import REGISTRY, Shape, ShapeError
+from .keras_map import KERAS, keras_class_index
+from .layout import to_netcanvas_shape
+
+MAX_ZIP_MEMBER = 2 * 1024**3  # uncompressed size of one .keras member
+MAX_LAYERS = 2000
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+NESTED_MODELS = {"Functional", "Sequential", "Model"}
+BUNDLE_FORMAT = "netcanvas.model/1"
+
+
+class ImportFailed(ValueError):
+    """The upload cannot become a netcanvas model; the message names the file (and layer)."""
+
+
+@dataclass
+class Imported:
+    graph: Graph
+    state_dict: dict[str, torch.Tensor]
+    source: str  # "keras-h5" | "keras" | "keras-json" | "netcanvas"
+    has_weights: bool = True
+    # from a netcanvas bundle: kept as they were
+    bundle: dict[str, Any] | None = None
+
+
+# ----------------------------------------------------------------------------------------------
+# containers
+
+
+def import_model(filename: str, data: bytes) -> Imported:
+    """Parse an upload. Raises ImportFailed with a sentence naming `filename`."""
+    name = filename or "the upload"
+    if not data:
+        raise ImportFailed(f"{name} is empty.")
+    try:
+        if data.startswith(HDF5_MAGIC):
+            config, weights = _read_h5(name, data)
+            return _from_keras(name, config, weights, "keras-h5")
+        if data.startswith(b"PK\x03\x04"):
+            return _read_zip(name, data)
+        text = data.lstrip()[:1]
+        if text in (b"{", b"["):
+            try:
+                config = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise ImportFailed(f"{name} is not valid JSON: {err}.") from err
+            if isinstance(config, dict) and config.get("format") == "netcanvas.graph/1":
+                raise ImportFailed(f"{name} is a netcanvas graph, not a model: open it on the canvas instead.")
+            return _from_keras(name, config, None, "keras-json")
+    except ImportFailed:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError, zipfile.BadZipFile) as err:
+        raise ImportFailed(f"{name} could not be read: it looks damaged or is not a model file "
+                           f"({type(err).__name__}: {err}).") from err
+    raise ImportFailed(
+        f"{name} is not a model file netcanvas can import: upload a Keras .h5 or .keras file, a Keras "
+        "model JSON, or a netcanvas model.pt."
+    )
+
+
+def _attr_str(v: Any) -> str:
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def _read_h5(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, list[np.ndarray]] | None]:
+    try:
+        f = h5py.File(io.BytesIO(data), "r")
+    except OSError as err:
+        raise ImportFailed(f"{name} is a damaged HDF5 file: {err}.") from err
+    with f:
+        if "model_config" not in f.attrs:
+            if "layer_names" in f.attrs or "model_weights" in f:
+                raise ImportFailed(f"{name} holds weights only (save_weights); save the whole model with "
+                                   "model.save('model.h5') and upload that.")
+            raise ImportFailed(f"{name} is an HDF5 file but not a Keras model (no model_config).")
+        config = json.loads(_attr_str(f.attrs["model_config"]))
+        group = f.get("model_weights", None)
+        if group is None:
+            return config, None
+        weights: dict[str, list[np.ndarray]] = {}
+        for layer in (_attr_str(x) for x in group.attrs.get("layer_names", [])):
+            g = group[layer]
+            names = [_attr_str(x) for x in g.attrs.get("weight_names", [])]
+            weights[layer] = [np.asarray(g[w], dtype=np.float32) for w in names]
+        return config, weights
+
+
+def _read_zip(name: str, data: bytes) -> Imported:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = {i.filename: i for i in z.infolist()}
+        for info in infos.values():
+            if info.file_size > MAX_ZIP_MEMBER:
+                raise ImportFailed(f"{name}: member {info.filename} is too large ({info.file_size} bytes).")
+        if "config.json" in infos:
+            config = json.loads(z.read("config.json").decode("utf-8"))
+            weights = None
+            if "model.weights.h5" in infos:
+                weights = _read_keras_weights(name, z.read("model.weights.h5"))
+            return _from_keras(name, config, weights, "keras")
+        if any(n.endswith("/data.pkl") for n in infos):  # torch.save's zip format
+            return _read_bundle(name, data)
+    raise ImportFailed(f"{name} is a zip file but neither a Keras .keras archive nor a netcanvas model.pt.")
+
+
+def _read_keras_weights(name: str, data: bytes) -> dict[str, list[np.ndarray]]:
+    """Keras 3 model.weights.h5: layers/<key>/vars/<i>, nested objects below (cell, forward_layer…).
+    The layer's own name is the `name` attribute of its `vars` group."""
+    out: dict[str, list[np.ndarray]] = {}
+
+    def collect(g: h5py.Group) -> list[np.ndarray]:
+        arrays: list[np.ndarray] = []
+        if "vars" in g:
+            v = g["vars"]
+            arrays += [np.asarray(v[k], dtype=np.float32) for k in sorted(v.keys(), key=int)]
+        children = [k for k in g if k != "vars" and isinstance(g[k], h5py.Group)]
+        order = {"forward_layer": 0, "backward_layer": 1}
+        for k in sorted(children, key=lambda k: (order.get(k, 0), k)):
+            arrays += collect(g[k])
+        return arrays
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        if "layers" not in f:
+            return out
+        for key in f["layers"]:
+            g = f["layers"][key]
+            layer_name = _attr_str(g["vars"].attrs.get("name", key)) if "vars" in g else key
+            out[layer_name] = collect(g)
+    return out
+
+
+def _read_bundle(name: str, data: bytes) -> Imported:
+    try:
+        bundle = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as err:  # weights_only refuses anything but plain data
+        raise ImportFailed(f"{name} is not a loadable netcanvas model.pt ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0][:200]}).") from err
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        raise ImportFailed(f"{name} is a PyTorch file but not a netcanvas model (format {BUNDLE_FORMAT}).")
+    try:
+        graph = Graph.model_validate_json(bundle["graph"])
+        module = compile_graph(graph, linear_outputs=set(bundle.get("linear_outputs") or []))
+        state = {k: v for k, v in bundle["state_dict"].items()}
+        module.load_state_dict(state, strict=True)
+    except (ValidationError, GraphError, KeyError, RuntimeError, TypeError) as err:
+        raise ImportFailed(f"{name}: the model inside does not load: {str(err).splitlines()[0][:300]}") from err
+    return Imported(graph=graph, state_dict=module.state_dict(), source="netcanvas", bundle=bundle)
+
+
+# ----------------------------------------------------------------------------------------------
+# Keras config → layers with inbound tensors
+
+
+@dataclass
+class _KLayer:
+    name: str
+    class_name: str
+    cfg: dict[str, Any]
+    inputs: list[tuple[str, int]] = field(default_factory=list)  # (layer, tensor index)
+
+
+def _history(t: Any) -> tuple[str, int, int] | None:
+    if isinstance(t, dict) and t.get("class_name") == "__keras_tensor__":
+        h = t["config"]["keras_history"]
+        return h[0], int(h[1]), int(h[2])
+    return None
+
+
+def _tensors(v: Any) -> list[tuple[str, int, int]]:
+    h = _history(v)
+    if h is not None:
+        return [h]
+    if isinstance(v, dict):
+        return [x for item in v.values() for x in _tensors(item)]
+    if isinstance(v, (list, tuple)):
+        return [x for item in v for x in _tensors(item)]
+    return []
+
+
+def _inbound(fail: Callable[[str, str], ImportFailed], layer: dict[str, Any]) -> list[tuple[str, int]]:
+    nodes = layer.get("inbound_nodes") or []
+    name = layer.get("name") or layer["config"].get("name")
+    if len(nodes) > 1:
+        raise fail(name, f"it is shared (called {len(nodes)} times); a netcanvas graph uses each layer once")
+    if not nodes:
+        return []
+    node = nodes[0]
+    if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+        refs = _tensors(node.get("args", []))
+        extra = _tensors(node.get("kwargs", {}))
+        if extra:
+            keys = ", ".join(k for k, v in node["kwargs"].items() if _tensors(v))
+            raise fail(name, f"it is called with extra tensors ({keys}), which netcanvas does not support")
+    else:  # Keras 2: [[layer, node, tensor, kwargs], ...]
+        refs = [(r[0], int(r[1]), int(r[2])) for r in node]
+        if any(len(r) > 3 and _tensors(r[3]) for r in node):
+            raise fail(name, "it is called with extra tensors, which netcanvas does not support")
+    for src, node_index, _ in refs:
+        if node_index != 0:
+            raise fail(name, f"it reads '{src}', a layer that is called several times (shared)")
+    return [(src, t) for src, _, t in refs]
+
+
+def _refs(v: Any) -> list[tuple[str, int]]:
+    if isinstance(v, list) and len(v) == 3 and isinstance(v[0], str):
+        return [(v[0], int(v[2]))]
+    return [(r[0], int(r[2])) for r in v]
+
+
+def _layers(name: str, config: dict[str, Any]) -> tuple[list[_KLayer], list[tuple[str, int]], list[tuple[str, int]]]:
+    def fail(layer: str, why: str) -> ImportFailed:
+        return ImportFailed(f"{name}: layer '{layer}': {why}.")
+
+    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+        raise ImportFailed(f"{name} has no Keras model config (class_name/config).")
+    kind, cfg = config["class_name"], config["config"]
+    if kind == "Sequential":
+        return _sequential(name, cfg)
+    if kind not in ("Functional", "Model"):
+        raise ImportFailed(f"{name} holds a Keras {kind}, not a Functional or Sequential model.")
+    layers = []
+    for entry in cfg["layers"]:
+        lname = entry.get("name") or entry["config"]["name"]
+        layers.append(_KLayer(lname, entry["class_name"], entry.get("config", {}), _inbound(fail, entry)))
+    return layers, _refs(cfg["input_layers"]), _refs(cfg["output_layers"])
+
+
+def _sequential(name: str, cfg: dict[str, Any]) -> tuple[list[_KLayer], list[tuple[str, int]], list[tuple[str, int]]]:
+    entries = cfg["layers"] if isinstance(cfg, dict) else cfg  # Keras 1/2 may store a bare list
+    layers: list[_KLayer] = []
+    if not entries:
+        raise ImportFailed(f"{name} is an empty Sequential model.")
+    first = entries[0]
+    if first["class_name"] != "InputLayer":
+        fc = first.get("config", {})
+        shape = (fc.get("batch_shape") or fc.get("batch_input_shape")
+                 or (cfg.get("build_input_shape") if isinstance(cfg, dict) else None)
+                 or (first.get("build_config") or {}).get("input_shape"))
+        if not shape:
+            raise ImportFailed(f"{name}: the Sequential model does not say its input shape; build it with "
+                               "keras.Input(shape=...) first and save it again.")
+        dtype = fc.get("dtype") if isinstance(fc.get("dtype"), str) else "float32"
+        layers.append(_KLayer("input", "InputLayer", {"batch_shape": shape, "dtype": dtype}))
+    prev: str | None = None
+    for entry in entries:
+        lname = entry.get("config", {}).get("name") or entry.get("name")
+        layers.append(_KLayer(lname, entry["class_name"], entry.get("config", {})))
+    for lay in layers:
+        if prev is not None:
+            lay.inputs = [(prev, 0)]
+        prev = lay.name
+    return layers, [(layers[0].name, 0)], [(layers[-1].name, 0)]
+
+
+# ----------------------------------------------------------------------------------------------
+# Keras layers → netcanvas nodes
+
+
+@dataclass
+class _Value:
+    """A netcanvas value standing for a Keras tensor (see KTensor for `perm`)."""
+
+    node: str
+    port: int
+    shape: Shape
+    perm: np.ndarray | None = None
+
+
+@dataclass
+class _Spec:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    inputs: list[_Value]
+    state: Callable[[], dict[str, np.ndarray]] | None
+
+
+class ImportNode:
+    """What a `from_keras` function in keras_map sees (see there)."""
+
+    def __init__(self, b: _Builder, lay: _KLayer, weights: list[np.ndarray] | None, inputs: list[_Value],
+                 perm_ok: bool):
+        self.b, self.name, self.class_name, self.cfg = b, lay.name, lay.class_name, lay.cfg
+        self.weights = weights if weights is not None else []
+        self.inputs, self.perm_ok = inputs, perm_ok
+
+    def fail(self, why: str) -> ImportFailed:
+        return ImportFailed(f"{self.b.file}: layer '{self.name}' ({self.class_name}): {why}.")
+
+    def node(self, kind: str, params: dict[str, Any], state: Any = None, inputs: list[_Value] | None = None,
+             suffix: str = "") -> list[_Value]:
+        ins = self.inputs if inputs is None else inputs
+        try:
+            layer = REGISTRY[kind].model_validate(params)
+            shapes = layer.output_shapes([v.shape for v in ins])
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise self.fail(f"{where}: {first['msg']}") from err
+        except ShapeError as err:
+            raise self.fail(err.message) from err
+        nid = self.b.unique(self.name + suffix)
+        fn = state if callable(state) or state is None else (lambda s=state: s)
+        self.b.specs.append(_Spec(nid, kind, layer.model_dump(), list(ins), fn))
+        return [_Value(nid, i, tuple(s)) for i, s in enumerate(shapes)]
+
+    def passthrough(self, outs: list[_Value]) -> list[_Value]:
+        for o in outs:
+            o.perm = self.inputs[0].perm
+        return outs
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.specs: list[_Spec] = []
+        self._ids: set[str] = set()
+
+    def unique(self, base: str) -> str:
+        name, i = base, 1
+        while name in self._ids:
+            i += 1
+            name = f"{base}_{i}"
+        self._ids.add(name)
+        return name
+
+
+def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.ndarray]] | None,
+                source: str) -> Imported:
+    layers, input_refs, output_refs = _layers(name, config)
+    if len(layers) > MAX_LAYERS:
+        raise ImportFailed(f"{name} has {len(layers)} layers; netcanvas imports at most {MAX_LAYERS}.")
+    index = keras_class_index()
+    unsupported = [f"'{lay.name}' ({lay.class_name})" for lay in layers
+                   if lay.class_name not in index and lay.class_name != "InputLayer"]
+    if unsupported:
+        nested = any(lay.class_name in NESTED_MODELS for lay in layers)
+        raise ImportFailed(
+            f"{name} has layers netcanvas does not support: {', '.join(unsupported)}."
+            + (" Nested models are not supported: rebuild the model flat." if nested else "")
+        )
+    by_name = {lay.name: lay for lay in layers}
+    for lay in layers:
+        for src, _ in lay.inputs:
+            if src not in by_name:
+                raise ImportFailed(f"{name}: layer '{lay.name}' reads '{src}', which is not in the model.")
+    try:
+        order = list(TopologicalSorter({lay.name: [s for s, _ in lay.inputs] for lay in layers}).static_order())
+    except CycleError as err:
+        raise ImportFailed(f"{name}: the layers form a cycle ({' → '.join(err.args[1])}).") from err
+
+    consumers: dict[str, list[str]] = {lay.name: [] for lay in layers}
+    for lay in layers:
+        for src, _ in lay.inputs:
+            consumers[src].append(lay.name)
+    outputs = {o for o, _ in output_refs}
+
+    def perm_ok(lname: str) -> bool:
+        if lname in outputs or not consumers[lname]:
+            return False
+        return all(by_name[c].class_name == "Dense"
+                   or (by_name[c].class_name in ("Dropout", "Activation") and perm_ok(c))
+                   for c in consumers[lname])
+
+    b = _Builder(name)
+    values: dict[str, list[_Value]] = {}
+    for lname in order:
+        lay = by_name[lname]
+        if lay.class_name == "InputLayer":
+            values[lname] = _input(b, lay)
+            continue
+        ins = []
+        for src, t in lay.inputs:
+            if t >= len(values[src]):
+                raise ImportFailed(f"{name}: layer '{lname}' reads output {t} of '{src}', which has "
+                                   f"{len(values[src])}.")
+            ins.append(values[src][t])
+        if not ins:
+            raise ImportFailed(f"{name}: layer '{lname}' has no input.")
+        lw = None if weights is None else weights.get(lname, [])
+        n = ImportNode(b, lay, lw, ins, perm_ok(lname))
+        try:
+            values[lname] = KERAS[index[lay.class_name]].from_keras(n)  # type: ignore[misc]
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            if isinstance(err, ImportFailed):
+                raise
+            raise n.fail(f"its configuration or weights are not what netcanvas expects ({type(err).__name__}: "
+                         f"{err})") from err
+    for src, t in output_refs:
+        if values[src][t].perm is not None:  # cannot happen: perm_ok excludes outputs
+            raise ImportFailed(f"{name}: output '{src}' cannot be reordered.")
+    return _assemble(name, config, b, [values[s][t] for s, t in input_refs], [values[s][t] for s, t in output_refs],
+                     source, weights is not None)
+
+
+def _input(b: _Builder, lay: _KLayer) -> list[_Value]:
+    cfg = lay.cfg
+    shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+    if not shape or len(shape) < 2:
+        raise ImportFailed(f"{b.file}: input '{lay.name}' has no shape.")
+    dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else "float32"
+    nc_dtype = "int64" if dtype.startswith(("int", "uint")) else "float32"
+    nc_shape = list(to_netcanvas_shape(tuple(shape[1:])))
+    n = ImportNode(b, lay, None, [], False)
+    return n.node("Input", {"shape": nc_shape, "dtype": nc_dtype})
+
+
+def _layout(specs: list[_Spec]) -> dict[str, dict[str, float]]:
+    """A simple layered layout: column = longest path from an input, rows in order."""
+    depth: dict[str, int] = {}
+    for s in specs:  # specs are in topological order
+        depth[s.id] = max((depth[v.node] + 1 for v in s.inputs), default=0)
+    rows: dict[int, int] = {}
+    pos = {}
+    for s in specs:
+        d = depth[s.id]
+        r = rows.get(d, 0)
+        rows[d] = r + 1
+        pos[s.id] = {"x": 80.0 + 260.0 * d, "y": 80.0 + 120.0 * r}
+    return pos
+
+
+def _assemble(name: str, config: dict[str, Any], b: _Builder, inputs: list[_Value], outputs: list[_Value],
+              source: str, has_weights: bool) -> Imported:
+    pos = _layout(b.specs)
+    title = (config.get("config") or {}).get("name") if isinstance(config.get("config"), dict) else None
+    nodes = [{"id": s.id, "type": s.kind, "params": s.params, "position": pos[s.id]} for s in b.specs]
+    edges = [{"source": v.node, "target": s.id, "source_port": v.port, "target_port": i}
+             for s in b.specs for i, v in enumerate(s.inputs)]
+    out_ids = []
+    for v in outputs:
+        if v.port != 0:
+            raise ImportFailed(f"{name}: output {v.port + 1} of '{v.node}' is a model output; netcanvas uses "
+                               "the first output of a layer as a model output.")
+        out_ids.append(v.node)
+    graph = Graph.model_validate({"name": title or name.rsplit(".", 1)[0], "nodes": nodes, "edges": edges,
+                                  "outputs": out_ids})
+    analysis = analyze(graph)
+    if not analysis.ok:
+        raise ImportFailed(f"{name}: the imported graph has problems: {GraphError(analysis)}")
+    if [i for i in analysis.inputs] != [v.node for v in inputs]:
+        # keep Keras's input order: it is the order predict() takes the inputs in
+        graph = graph.model_copy(update={"nodes": _inputs_first(graph, [v.node for v in inputs])})
+        analysis = analyze(graph)
+    module = compile_graph(analysis)
+    template = module.state_dict()
+    if has_weights:
+        names = module_names(analysis.order)
+        filled: set[str] = set()
+        for s in b.specs:
+            if s.state is None:
+                continue
+            for key, arr in s.state().items():
+                full = f"{names[s.id]}.{key}"
+                if full not in template:
+                    raise ImportFailed(f"{name}: layer '{s.id}': no weight '{key}' in netcanvas's {s.kind}.")
+                t = torch.as_tensor(np.ascontiguousarray(arr, dtype=np.float32))
+                if tuple(t.shape) != tuple(template[full].shape):
+                    raise ImportFailed(f"{name}: layer '{s.id}': weight '{key}' has shape {tuple(t.shape)}, "
+                                       f"netcanvas's {s.kind} needs {tuple(template[full].shape)}.")
+                template[full] = t
+                filled.add(full)
+        missing = [k for k in template if k not in filled and not k.endswith("num_batches_tracked")]
+        if missing:
+            raise ImportFailed(f"{name}: no weights in the file for {', '.join(missing[:5])}.")
+        module.load_state_dict(template, strict=True)
+    return Imported(graph=graph, state_dict=module.state_dict(), source=source, has_weights=has_weights)
+
+
+def _inputs_first(graph: Graph, order: list[str]) -> list[Any]:
+    rank = {nid: i for i, nid in enumerate(order)}
+    inputs = sorted((n for n in graph.nodes if n.id in rank), key=lambda n: rank[n.id])
+    return inputs + [n for n in graph.nodes if n.id not in rank]

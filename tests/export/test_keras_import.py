@@ -1,0 +1,186 @@
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from nc_export_cases import CASES, outputs_list, to_channels_first, to_channels_last, trained_like
+
+from netcanvas.export.keras_h5 import build_keras_model, write_h5
+from netcanvas.export.keras_import import ImportFailed, import_model
+from netcanvas.graph.analyze import analyze
+from netcanvas.graph.compile import compile_graph, example_inputs
+
+# Keras (torch backend) converts tensors with np.array(x), which torch 2.13 warns about
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
+
+def run_imported(imp, xs):
+    m = compile_graph(imp.graph)
+    m.load_state_dict(imp.state_dict, strict=True)
+    with torch.no_grad():
+        return outputs_list(m.eval()(*xs))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_netcanvas_to_h5_and_back_predicts_the_same(case, tmp_path):
+    a, m, xs = trained_like(CASES[case]())
+    path = tmp_path / "model.h5"
+    write_h5(build_keras_model(a, m.state_dict()), path)
+    imp = import_model("model.h5", path.read_bytes())
+    assert imp.source == "keras-h5"
+    assert all(n.position is not None for n in imp.graph.nodes)
+    with torch.no_grad():
+        want = outputs_list(m(*xs))
+    got = run_imported(imp, xs)
+    diff = max(float(np.abs(g - w).max()) for g, w in zip(got, want, strict=True))
+    assert diff <= 1e-5, diff
+
+
+def keras_models(keras):
+    L = keras.layers
+    out = {}
+    # CNN: channels-last images, BN statistics, Flatten → Dense, Concatenate of image towers (axis -1)
+    img = keras.Input((9, 8, 3), name="image")
+    a = L.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(img)
+    b = L.Conv2D(2, (1, 2), padding="same", name="conv_b")(img)
+    x = L.Concatenate(name="towers")([a, b])
+    x = L.BatchNormalization(name="bn")(x)
+    x = L.MaxPooling2D(2, padding="same", name="pool")(x)
+    x = L.Conv2DTranspose(3, 2, strides=2, name="up")(x)
+    x = L.ZeroPadding2D(((1, 0), (0, 1)), name="pad")(x)
+    f = L.Flatten(name="flat")(x)
+    d = L.Dense(7, activation="tanh", name="hidden")(L.Dropout(0.2, name="drop")(f))
+    g = L.GlobalAveragePooling2D(name="gap")(x)
+    out["cnn"] = keras.Model(img, [L.Dense(3, activation="softmax", name="probs")(d), g], name="kcnn")
+    # sequences: Embedding, LSTM/GRU/SimpleRNN, Bidirectional, Conv1D, merges
+    tok = keras.Input((6,), dtype="int32", name="tokens")
+    e = L.Embedding(11, 5, name="emb")(tok)
+    s = L.LSTM(4, return_sequences=True, name="lstm")(e)
+    s = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="concat", name="bigru")(s)
+    c = L.Conv1D(6, 2, padding="causal", name="conv1d")(e)
+    s = L.Add(name="add")([s, c])
+    s = L.LayerNormalization(name="ln")(s)
+    r, h = L.SimpleRNN(2, return_state=True, name="srnn")(s)
+    out["seq"] = keras.Model(tok, L.Concatenate(name="cat")([r, h, L.GlobalMaxPooling1D(name="gmp")(c)]),
+                             name="kseq")
+    # Sequential with Reshape / Permute
+    out["sequential"] = keras.Sequential([
+        keras.Input((12,)), L.Reshape((2, 3, 2)), L.Conv2D(2, 1), L.Permute((3, 1, 2)), L.Flatten(),
+        L.Dense(4, activation="relu"), L.RepeatVector(2), L.GRU(2), L.Activation("sigmoid"),
+    ], name="kseqential")
+    for model in out.values():  # non-trivial BN statistics
+        for layer in model.layers:
+            if isinstance(layer, L.BatchNormalization):
+                layer.moving_mean.assign(np.random.default_rng(0).normal(size=layer.moving_mean.shape))
+                layer.moving_variance.assign(np.random.default_rng(1).uniform(0.5, 2, layer.moving_variance.shape))
+    return out
+
+
+def keras_inputs(model, rng):
+    xs = []
+    for t in model.inputs:
+        shape = (3, *t.shape[1:])
+        xs.append(rng.integers(0, 11, shape).astype("int32") if "int" in str(t.dtype)
+                  else rng.normal(size=shape).astype("float32"))
+    return xs
+
+
+@pytest.mark.parametrize("fmt", ["h5", "keras"])
+def test_keras_models_import_and_predict_like_keras(keras, tmp_path, fmt):
+    rng = np.random.default_rng(0)
+    for name, model in keras_models(keras).items():
+        path = tmp_path / f"{name}.{fmt}"
+        model.save(path)
+        xs = keras_inputs(model, rng)
+        k_out = model(xs[0] if len(xs) == 1 else xs, training=False)
+        k_out = [o.detach().numpy() for o in (k_out if isinstance(k_out, (list, tuple)) else [k_out])]
+        imp = import_model(path.name, path.read_bytes())
+        got = run_imported(imp, [torch.from_numpy(to_channels_first(x)).long() if x.dtype == np.int32
+                                 else torch.from_numpy(to_channels_first(x)) for x in xs])
+        for g, w in zip(got, k_out, strict=True):
+            g = to_channels_last(g)
+            assert g.shape == w.shape, name
+            print(f"keras {name}.{fmt}: max abs diff {float(np.abs(g - w).max()):.2e}, output std {w.std():.2f}")
+            assert float(np.abs(g - w).max()) <= 1e-4, (name, float(np.abs(g - w).max()))
+
+
+def test_keras_json_imports_the_architecture(keras):
+    model = keras_models(keras)["cnn"]
+    imp = import_model("model.json", model.to_json().encode())
+    assert imp.source == "keras-json" and not imp.has_weights
+    a = analyze(imp.graph)
+    assert a.ok and a.nodes["image"].output_shapes == [(3, 9, 8)]
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert a.total_params == trainable
+    compile_graph(a)(*example_inputs(a))
+
+
+def test_unsupported_layers_are_named(keras, tmp_path):
+    L = keras.layers
+    x = keras.Input((4,))
+    y = L.Dense(3)(L.Rescaling(0.5, name="scale")(x))
+    path = tmp_path / "m.h5"
+    keras.Model(x, L.UnitNormalization(name="unit")(y)).save(path)
+    with pytest.raises(ImportFailed, match=r"m.h5 has layers netcanvas does not support: 'scale' \(Rescaling\), "
+                                           r"'unit' \(UnitNormalization\)"):
+        import_model("m.h5", path.read_bytes())
+
+
+def test_unsupported_options_are_named(keras, tmp_path):
+    L = keras.layers
+    x = keras.Input((5, 3))
+    path = tmp_path / "m.keras"
+    keras.Model(x, L.LSTM(2, go_backwards=True, name="back")(x)).save(path)
+    with pytest.raises(ImportFailed, match=r"m.keras: layer 'back' \(LSTM\): go_backwards=True is not supported"):
+        import_model("m.keras", path.read_bytes())
+
+
+def test_netcanvas_bundle_imports_with_weights_only(tmp_path):
+    from netcanvas.training.bundle import bundle_dict, save_bundle
+
+    a, m, _xs = trained_like(CASES["mlp"]())
+    save_bundle(tmp_path / "model.pt", bundle_dict(a.graph, m, settings=None, linear_outputs=["dense_4"],
+                                                  output_activations=["softmax"], class_names=list("abcde")))
+    imp = import_model("model.pt", (tmp_path / "model.pt").read_bytes())
+    assert imp.source == "netcanvas" and imp.bundle["class_names"] == list("abcde")
+    for k, v in m.state_dict().items():
+        assert torch.equal(imp.state_dict[k], v)
+
+
+class Evil:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("empty.h5", b"", "empty.h5 is empty"),
+    ("noise.h5", b"\x00\x01garbage" * 50, "noise.h5 is not a model file"),
+    ("trunc.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 100, "trunc.h5"),
+    ("bad.json", b"{not json", "bad.json is not valid JSON"),
+    ("graph.json", json.dumps({"format": "netcanvas.graph/1", "nodes": []}).encode(), "is a netcanvas graph"),
+    ("zip.keras", b"PK\x03\x04" + b"\x00" * 60, "zip.keras"),
+])
+def test_corrupt_files_fail_with_their_name(name, data, message):
+    with pytest.raises(ImportFailed, match=message):
+        import_model(name, data)
+
+
+def test_pickles_are_never_run(capsys):
+    buf = io.BytesIO()
+    torch.save({"format": "netcanvas.model/1", "x": Evil()}, buf)
+    with pytest.raises(ImportFailed, match="evil.pt is not a loadable netcanvas model.pt"):
+        import_model("evil.pt", buf.getvalue())
+    assert "pwned" not in capsys.readouterr().out
+    with pytest.raises(ImportFailed, match="raw.pkl is not a model file"):
+        import_model("raw.pkl", pickle.dumps(Evil()))
+
+
+def test_weights_only_h5_says_what_to_upload(keras, tmp_path):
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(2)(x))
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    with pytest.raises(ImportFailed, match="w.weights.h5"):
+        import_model(path.name, path.read_bytes())
