@@ -5,7 +5,7 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useCatalog } from "../api/catalog";
-import type { LayerNode, WireEdge as WireEdgeType } from "../graph/convert";
+import { validationKey, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { fmtCount } from "../ui/format";
 import { Icon } from "../ui/Icon";
@@ -34,6 +34,8 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const analysis = useGraph((s) => s.analysis);
   const validating = useGraph((s) => s.validating);
   const validationError = useGraph((s) => s.validationError);
+  // Fresh: the analysis on screen answers the graph on screen (tests wait for this too).
+  const fresh = useGraph((s) => s.analysisKey === validationKey(s));
   const canUndo = useGraph((s) => s.past.length > 0);
   const canRedo = useGraph((s) => s.future.length > 0);
   const byType = useCatalog((s) => s.byType);
@@ -87,7 +89,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const graphProblems = problems.filter((p) => !p.node);
 
   return (
-    <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
+    <div className="canvas" ref={wrapper} data-validation={fresh ? "fresh" : "pending"} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
       <ReactFlow<LayerNode, WireEdgeType>
         nodes={nodes}
         edges={edges}
@@ -110,8 +112,6 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
         colorMode="dark"
-        fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#2a3142" />
         <MiniMap
@@ -143,7 +143,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
           <button className="icon-btn" onClick={() => setSnap((v) => !v)} aria-pressed={snap} title="Snap to grid" data-testid="snap"><Icon name="grid" /></button>
         </Panel>
         <Panel position="bottom-left" className="statusbar" data-testid="statusbar">
-          <span className={`status-dot ${validating ? "busy" : problems.length ? "bad" : analysis ? "good" : ""}`} />
+          <span className={`status-dot ${validating || !fresh ? "busy" : problems.length ? "bad" : analysis ? "good" : ""}`} />
           {validationError ? (
             <span className="error">Validation unavailable: {validationError}</span>
           ) : !nodes.length ? (

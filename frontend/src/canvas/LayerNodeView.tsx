@@ -7,6 +7,8 @@ import { inHandle, outHandle, portOf } from "../graph/convert";
 import { inputPorts, useGraph } from "../graph/store";
 import { fmtCompact, fmtShape, keyParams } from "../ui/format";
 
+const HANDLE_TOP = 22;
+const HANDLE_GAP = 20;
 const OUTPUT_NAMES: Record<string, string[]> = { LSTM: ["out", "h", "c"], GRU: ["out", "h"], SimpleRNN: ["out", "h"] };
 
 function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
@@ -37,14 +39,16 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const merge = info ? info.max_inputs === null || info.max_inputs > 1 : false;
   const inPos = horizontal ? Position.Left : Position.Top;
   const outPos = horizontal ? Position.Right : Position.Bottom;
-  const along = (i: number, n: number) => `${((i + 1) / (n + 1)) * 100}%`;
+  // Handles sit at fixed offsets from the top, so a problem note growing below does not move them.
+  const along = (i: number, n: number) => (horizontal ? (n === 1 ? 38 : HANDLE_TOP + i * HANDLE_GAP) : `${((i + 1) / (n + 1)) * 100}%`);
+  const tallest = Math.max(nIn, nOut);
 
   return (
     <div
       className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}`}
       data-testid={`node-${id}`}
       data-type={data.type}
-      style={nIn > 2 || nOut > 2 ? { minHeight: Math.max(nIn, nOut) * 20 + 16 } : undefined}
+      style={horizontal && tallest > 2 ? { minHeight: HANDLE_TOP + (tallest - 1) * HANDLE_GAP + 24 } : undefined}
     >
       {Array.from({ length: nIn }, (_, i) => (
         <Handle

@@ -47,6 +47,7 @@ export default function Palette({ onAdd }: { onAdd: (type: string) => void }) {
                 className="group-head"
                 onClick={() => setClosed((c) => ({ ...c, [family]: !c[family] }))}
                 aria-expanded={open}
+                data-testid={`family-${family}`}
               >
                 <span className={`chev${open ? " open" : ""}`}>›</span>
                 <span className={`fam-dot fam-${family}`} />

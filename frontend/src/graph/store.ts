@@ -31,6 +31,7 @@ export interface GraphStore extends GraphState {
   future: Snapshot[];
   clipboard: Clipboard | null;
   analysis: ValidateResult | null;
+  analysisKey: string | null; // validationKey of the graph the analysis answers
   validating: boolean;
   validationError: string | null;
   fitRequest: number; // bumped to ask the canvas to zoom to fit
@@ -54,7 +55,7 @@ export interface GraphStore extends GraphState {
   autoLayout: (direction?: Direction) => void;
   load: (graph: GraphJson | unknown, saved?: { id: string | null; version: number | null }) => void;
   setSaved: (id: string | null, version: number | null) => void;
-  setAnalysis: (analysis: ValidateResult | null, error?: string | null) => void;
+  setAnalysis: (analysis: ValidateResult | null, error?: string | null, key?: string | null) => void;
   setValidating: (v: boolean) => void;
   requestFit: () => void;
   graph: () => GraphJson;
@@ -74,6 +75,7 @@ export const emptyState = () => ({
   future: [] as Snapshot[],
   clipboard: null as Clipboard | null,
   analysis: null as ValidateResult | null,
+  analysisKey: null as string | null,
   validating: false,
   validationError: null as string | null,
   fitRequest: 0,
@@ -267,7 +269,8 @@ export const useGraph = create<GraphStore>()((set, get) => {
     },
 
     setSaved: (graphId, version) => set({ graphId, version }),
-    setAnalysis: (analysis, error = null) => set({ analysis, validationError: error }),
+    setAnalysis: (analysis, error = null, key) =>
+      set(key === undefined ? { analysis, validationError: error } : { analysis, validationError: error, analysisKey: key }),
     setValidating: (validating) => set({ validating }),
     requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
     graph: () => toGraphJson(get()),

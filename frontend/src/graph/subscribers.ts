@@ -15,8 +15,9 @@ export function startValidation(): () => void {
   const run = async () => {
     const s = useGraph.getState();
     const graph = toGraphJson(s);
+    const key = validationKey(s);
     if (!graph.nodes.length) {
-      s.setAnalysis(null);
+      s.setAnalysis(null, null, key);
       return;
     }
     inflight?.abort();
@@ -26,7 +27,7 @@ export function startValidation(): () => void {
     s.setValidating(true);
     try {
       const result = await api.validate(graph, ctrl.signal);
-      if (mine === seq) useGraph.getState().setAnalysis(result);
+      if (mine === seq) useGraph.getState().setAnalysis(result, null, key);
     } catch (err) {
       if ((err as Error).name !== "AbortError" && mine === seq) {
         useGraph.getState().setAnalysis(useGraph.getState().analysis, (err as Error).message);

@@ -23,7 +23,13 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const key = series.map((s) => s.label + s.color).join("|");
-  const count = data.slice(1).map((col) => (col as (number | null)[]).filter((v) => v !== null && v !== undefined).length);
+  const cols = data.slice(1) as (number | null | undefined)[][];
+  const count = cols.map((col) => col.filter((v) => v !== null && v !== undefined).length);
+  // What the curves end on, for tests and for the curious (inspect the element).
+  const last = cols.map((col) => {
+    for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null && col[i] !== undefined) return Number(col[i]!.toPrecision(6));
+    return null;
+  });
 
   useEffect(() => {
     const el = box.current!;
@@ -71,7 +77,7 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
 
   const total = count.reduce((a, b) => a + b, 0);
   return (
-    <div className="chart" data-testid={testid} data-points={total} data-points-by-series={count.join(",")}>
+    <div className="chart" data-testid={testid} data-points={total} data-points-by-series={count.join(",")} data-last={JSON.stringify(last)}>
       <div className="chart-title">{title}</div>
       <div ref={box} className="chart-box" />
       {total === 0 && <div className="chart-empty">{empty ?? "Waiting for the first points…"}</div>}

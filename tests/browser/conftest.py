@@ -1,0 +1,138 @@
+"""Browser tests: Debian's chromium driven by Playwright (sync API) against a real
+`python -m netcanvas serve` with a throwaway data dir, serving the built front end (frontend/dist).
+
+Chromium comes from apt (scripts/setup.sh test installs it); `playwright install` is never used.
+Without /usr/bin/chromium these tests skip, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DIST = REPO / "frontend" / "dist"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path(os.environ.get("NETCANVAS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        msg = (f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium, or "
+               "scripts/setup.sh test); Playwright's own browser download is not used here.")
+        if _ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
+    """Base URL of a real server on a free port, with its own data dir."""
+    if not (DIST / "index.html").is_file():
+        pytest.fail(f"{DIST} is not built: run `scripts/setup.sh test` (or `cd frontend && npm ci && npm run build`).")
+    data_dir = tmp_path_factory.mktemp("netcanvas-browser")
+    port = _free_port()
+    env = {**os.environ, "NETCANVAS_DATA_DIR": str(data_dir), "NETCANVAS_MAX_CONCURRENT_RUNS": "2"}
+    env.pop("NETCANVAS_FRONTEND_DIST", None)
+    log_path = data_dir / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netcanvas", "serve", "--port", str(port)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("netcanvas serve did not start:\n" + log_path.read_text())
+        time.sleep(0.25)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def page(request, browser, server: str):
+    """A fresh context (empty localStorage) on the canvas, with console errors collected."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True, base_url=server)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.errors = errors  # type: ignore[attr-defined]
+    pg.goto("/")
+    pg.wait_for_selector('[data-testid="palette-Dense"]')
+    yield pg
+    if request.node.stash.get(FAILED, False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"))
+    context.close()
+    # Uncaught exceptions in the page are bugs even when the assertions passed.
+    assert not [e for e in errors if e.startswith("pageerror")], errors
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,173 @@
+"""The canvas in a real browser: palette drops, wiring, inferred shapes, problems, editing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from canvas_helpers import connect, drop_layer, node_ids, select_node, set_param, shape_of
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_palette_groups_layers_by_family_and_searches(page: Page):
+    families = page.eval_on_selector_all(".group-head", "els => els.map(e => e.dataset.testid)")
+    assert families[:2] == ["family-input", "family-core"], families
+    assert {"family-convolution", "family-pooling", "family-recurrent", "family-merge"} <= set(families)
+    merge = page.locator('.palette-group:has([data-testid="family-merge"]) .palette-item')
+    assert {"Concatenate", "Add"} <= {t.split("\n")[0] for t in merge.all_inner_texts()}
+    page.fill('[data-testid="palette-search"]', "concat")
+    expect(page.locator(".palette-item")).to_have_count(1)
+    expect(page.locator('[data-testid="palette-Concatenate"]')).to_be_visible()
+    page.fill('[data-testid="palette-search"]', "nothing-like-this")
+    expect(page.locator(".palette-list")).to_contain_text("No layer matches")
+
+
+def test_inception_branch_into_concatenate(page: Page, artifacts):
+    """Drag an Inception-style block from the palette, wire three towers into a Concatenate in order."""
+    inp = drop_layer(page, "Input", 130, 330)
+    set_param(page, inp, "shape", "192, 28, 28")
+    expect(shape_of(page, inp)).to_have_text("(192, 28, 28)")
+
+    c1 = drop_layer(page, "Conv2D", 420, 150)
+    set_param(page, c1, "filters", "64")
+    set_param(page, c1, "kernel_size", "1")
+    set_param(page, c1, "activation", "relu")
+    c3 = drop_layer(page, "Conv2D", 420, 330)
+    set_param(page, c3, "filters", "128")
+    set_param(page, c3, "padding", "same")
+    pool = drop_layer(page, "MaxPooling2D", 420, 510)
+    set_param(page, pool, "pool_size", "3")
+    set_param(page, pool, "strides", "1")
+    set_param(page, pool, "padding", "same")
+    cat = drop_layer(page, "Concatenate", 720, 330)
+    assert {inp, c1, c3, pool, cat} == set(node_ids(page))
+
+    for tower in (c1, c3, pool):
+        connect(page, inp, tower)
+    # A merge layer shows one handle per wire plus a spare: wire the towers in order.
+    expect(page.locator(f'[data-testid="node-{cat}"] .react-flow__handle.target')).to_have_count(2)
+    connect(page, c1, cat, target_port=0)
+    connect(page, c3, cat, target_port=1)
+    connect(page, pool, cat, target_port=2)
+    expect(page.locator(f'[data-testid="node-{cat}"] .react-flow__handle.target')).to_have_count(4)
+
+    # Shapes inferred by the server show on the nodes and on the wires.
+    expect(shape_of(page, c1)).to_have_text("(64, 28, 28)")
+    expect(shape_of(page, c3)).to_have_text("(128, 28, 28)")
+    expect(shape_of(page, pool)).to_have_text("(192, 28, 28)")
+    expect(shape_of(page, cat)).to_have_text("(384, 28, 28)")
+    expect(page.locator(f'[data-testid="edge-label-{c3}-{cat}"]')).to_have_text("(128, 28, 28)")
+    expect(page.locator(f'[data-testid="edge-label-{inp}-{pool}"]')).to_have_text("(192, 28, 28)")
+    expect(page.locator('[data-testid="problem-count"]')).to_have_text("Ready to train")
+    # 192·64+64 + 192·9·128+128 = 12,352 + 221,312
+    expect(page.locator('[data-testid="total-params"]')).to_have_text("233,664 params")
+    page.locator(".react-flow__pane").click(position={"x": 60, "y": 700})
+    page.screenshot(path=str(artifacts / "canvas-inception.png"))
+
+    # The summary lists the Concatenate's inputs in port order.
+    page.click('[data-testid="show-summary"]')
+    row = page.locator('[data-testid="summary"] tr', has_text=f"{cat} (Concatenate)")
+    expect(row).to_contain_text(f"{c1}, {c3}, {pool}")
+    expect(page.locator('[data-testid="summary-total"]')).to_have_text("233,664")
+    page.screenshot(path=str(artifacts / "canvas-summary.png"))
+    page.keyboard.press("Escape")
+
+    # The exported JSON is the documented graph format with ordered merge ports.
+    with page.expect_download() as dl:
+        page.click('[data-testid="export-graph"]')
+    graph = json.loads(open(dl.value.path()).read())
+    assert graph["format"] == "netcanvas.graph/1"
+    into_cat = sorted((e["target_port"], e["source"]) for e in graph["edges"] if e["target"] == cat)
+    assert into_cat == [(0, c1), (1, c3), (2, pool)]
+    assert {n["id"]: n["params"] for n in graph["nodes"]}[c3]["padding"] == "same"
+
+
+def test_dense_after_conv_shows_error_then_flatten_fixes_it(page: Page, artifacts):
+    inp = drop_layer(page, "Input", 130, 300)
+    set_param(page, inp, "shape", "1, 8, 8")
+    conv = drop_layer(page, "Conv2D", 420, 300)
+    dense = drop_layer(page, "Dense", 720, 300)
+    connect(page, inp, conv)
+    connect(page, conv, dense)
+
+    problem = page.locator(f'[data-testid="problem-{dense}"]')
+    expect(problem).to_contain_text("Dense expects a flat vector, got (32, 6, 6): add a Flatten before it.")
+    assert "has-problem" in (page.locator(f'[data-testid="node-{dense}"]').get_attribute("class") or "")
+    expect(page.locator('[data-testid="problem-count"]')).to_have_text("1 problem")
+    page.screenshot(path=str(artifacts / "canvas-dense-error.png"))
+
+    flat = drop_layer(page, "Flatten", 570, 480)
+    connect(page, conv, flat)
+    connect(page, flat, dense)  # replaces the wire from the Conv2D: one wire per input
+    expect(page.locator(f'[data-testid^="rf__edge-e:{conv}:0->{dense}"]')).to_have_count(0)
+    expect(problem).to_have_count(0)
+    expect(shape_of(page, flat)).to_have_text("(1152,)")
+    expect(shape_of(page, dense)).to_have_text("(32,)")
+    expect(page.locator('[data-testid="problem-count"]')).to_have_text("Ready to train")
+    page.locator(".react-flow__pane").click(position={"x": 60, "y": 700})
+    page.screenshot(path=str(artifacts / "canvas-fixed.png"))
+
+
+def test_inspector_validates_inline_and_renames(page: Page):
+    dense = drop_layer(page, "Dense", 400, 300)
+    select_node(page, dense)
+    units = page.locator('[data-testid="param-units"]')
+    units.fill("0")
+    expect(page.locator('[data-testid="param-units-error"]')).to_have_text("Units must be greater than 0.")
+    units.fill("2.5")
+    expect(page.locator('[data-testid="param-units-error"]')).to_have_text("Units must be a whole number.")
+    units.fill("64")
+    units.press("Enter")
+    expect(page.locator(f'[data-testid="node-{dense}"] .node-params')).to_contain_text("64 units")
+    name = page.locator('[data-testid="inspector-name"]')
+    name.fill("hidden")
+    name.press("Enter")
+    expect(page.locator(f'[data-testid="node-{dense}"] .node-id')).to_have_text("hidden")
+
+
+def test_editing_shortcuts_copy_paste_delete_undo_redo(page: Page):
+    a = drop_layer(page, "Dense", 300, 250)
+    b = drop_layer(page, "Dropout", 600, 250)
+    connect(page, a, b)
+    page.locator(".react-flow__pane").click(position={"x": 60, "y": 700})
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expect(page.locator(".react-flow__node")).to_have_count(4)
+    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    page.keyboard.press("Delete")
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    page.keyboard.press("Control+z")
+    expect(page.locator(".react-flow__node")).to_have_count(4)
+    page.keyboard.press("Control+Shift+z")
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    select_node(page, a)
+    page.keyboard.press("Control+d")
+    expect(page.locator(".react-flow__node")).to_have_count(3)
+    page.click('[data-testid="undo"]')
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    page.click('[data-testid="layout-tb"]')
+    ya = page.locator(f'[data-testid="node-{a}"]').bounding_box()["y"]
+    yb = page.locator(f'[data-testid="node-{b}"]').bounding_box()["y"]
+    assert ya < yb  # top to bottom
+
+
+def test_templates_load_valid_and_graphs_save_and_reopen(page: Page):
+    page.click('[data-testid="open-templates"]')
+    page.click('[data-testid="template-inception"]')
+    expect(page.locator(".react-flow__node")).to_have_count(9)
+    expect(page.locator('[data-testid="problem-count"]')).to_have_text("Ready to train")
+    page.fill('[data-testid="graph-name"]', "my inception")
+    page.click('[data-testid="save-graph"]')
+    expect(page.locator(".graph-version")).to_have_text("v1")
+    page.click('[data-testid="save-graph"]')
+    expect(page.locator(".graph-version")).to_have_text("v2")
+    page.click('[data-testid="new-graph"]')
+    expect(page.locator(".react-flow__node")).to_have_count(0)
+    page.click('[data-testid="open-graphs"]')
+    page.click('[data-testid="saved-my inception"]')
+    expect(page.locator(".react-flow__node")).to_have_count(9)
+    expect(page.locator('[data-testid="graph-name"]')).to_have_value("my inception")
+    expect(page.locator(".graph-version")).to_have_text("v2")
