@@ -142,6 +142,15 @@ def test_run_requests_with_problems_are_422(server):
     assert detail["message"] == "The graph has problems."
     assert any(p["node"] == "h" and "Flatten" in p["message"] for p in detail["problems"]), detail
 
+    g = mlp_graph()
+    g["nodes"][0]["params"]["shape"] = [64]
+    g["nodes"][1] = {"id": "flat", "type": "Dropout", "params": {"rate": 0.1}}
+    r = http.post("/api/runs", json=run_request(g))
+    assert r.status_code == 422
+    assert "Input 'in'" in r.json()["detail"]["problems"][0]["message"], r.json()
+    r = http.post("/api/runs", json=run_request(mlp_graph(), dataset="iris"))
+    assert r.status_code == 422 and "iris" in r.json()["detail"]["message"]
+
     r = http.post("/api/runs", json=run_request(dataset="no-such-data"))
     assert r.status_code == 422 and "no-such-data" in r.json()["detail"]
     r = http.post("/api/runs", json={"graph_id": "missing", "dataset": "digits"})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from ..data.base import DatasetInfo
 from ..graph.analyze import analyze
 from ..graph.schema import Graph, Problem
+from ..training.settings import TrainSettings
 from .schemas import ValidationReport
 
 log = logging.getLogger(__name__)
@@ -20,3 +22,19 @@ def validate_graph(graph: Graph) -> ValidationReport:
         return ValidationReport(
             ok=False, total_params=0, nodes={}, problems=[problem], inputs=[], outputs=[]
         )
+
+
+def fit_problems(graph: Graph, info: DatasetInfo, settings: TrainSettings) -> list[Problem]:
+    """Whether an (already valid) graph fits a data set and loss: what run_training would refuse
+    in its first second, told before a worker starts. Empty when it fits."""
+    from ..training.plan import check_inputs, plan_outputs
+
+    try:
+        analysis = analyze(graph)
+        check_inputs(analysis, info)
+        plan_outputs(analysis, info, settings)
+    except ValueError as err:
+        return [Problem(message=str(err))]
+    except Exception:  # a bug in a check must not block training: the worker will tell
+        log.exception("checking graph %r against data set %r failed", graph.name, info.id)
+    return []

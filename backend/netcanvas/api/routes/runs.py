@@ -18,7 +18,7 @@ from ...store.models import RunRow
 from ...training.events import FINAL_STATUSES, StatusEvent
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
-from ..analysis import validate_graph
+from ..analysis import fit_problems, validate_graph
 from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
 from ..schemas import (
@@ -87,10 +87,14 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
         raise HTTPException(422, detail.model_dump())
     try:
-        await run_in_threadpool(dataset_info, body.dataset)
+        info = await run_in_threadpool(dataset_info, body.dataset)
     except DatasetNotFound as err:
         raise HTTPException(422, str(err)) from None
     train = TrainSettings.model_validate(body.model_dump(include=set(TrainSettings.model_fields)))
+    misfit = await run_in_threadpool(fit_problems, graph, info, train)
+    if misfit:
+        detail = ProblemsDetail(message=f"The graph does not fit data set '{info.id}'.", problems=misfit)
+        raise HTTPException(422, detail.model_dump())
     request = RunRequestPublic.model_validate(
         {**train.model_dump(mode="json"), "graph_id": body.graph_id, "graph_version": version, "name": body.name}
     )

@@ -1,0 +1,44 @@
+"""Unexpected errors are logged and answered with a short 500 JSON; user mistakes are 4xx."""
+
+from __future__ import annotations
+
+import logging
+
+from api_factories import mlp_graph
+from fastapi.testclient import TestClient
+
+from netcanvas.api.main import create_app
+
+
+def test_unexpected_error_is_logged_and_answered(settings, caplog):
+    app = create_app(settings)
+
+    @app.get("/api/boom", tags=["test"])
+    def boom() -> dict[str, str]:
+        raise RuntimeError("kaboom")
+
+    app.router.routes.insert(0, app.router.routes.pop())  # before the front-end catch-all
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.ERROR):
+        r = c.get("/api/boom")
+    assert r.status_code == 500
+    assert r.json() == {"detail": "Internal error; the server log has the details."}
+    assert any("kaboom" in (rec.exc_text or str(rec.exc_info)) for rec in caplog.records)
+
+
+def test_user_mistakes_are_4xx(client):
+    gid = client.post("/api/graphs", json={"graph": mlp_graph()}).json()["id"]
+    cases = [
+        ("get", f"/api/graphs/{gid}?version=abc", None, 422),
+        ("put", f"/api/graphs/{gid}", {"graph": {"nodes": [{"id": "a"}]}}, 422),
+        ("post", "/api/runs", {"graph": mlp_graph(), "epochs": 0}, 422),
+        ("post", "/api/runs", {"graph": mlp_graph(), "graph_id": gid}, 422),
+        ("post", "/api/runs", {"graph": mlp_graph(), "optimizer": {"type": "magic"}}, 422),
+        ("post", "/api/runs", {"graph": mlp_graph(), "surprise": 1}, 422),
+        ("get", "/api/runs/none/artifacts/model.pt", None, 404),
+        ("post", "/api/runs/none/evaluate", None, 404),
+        ("delete", "/api/runs/none", None, 404),
+    ]
+    for method, url, body, status in cases:
+        r = client.request(method, url, json=body)
+        assert r.status_code == status, (method, url, r.status_code, r.text)
+        assert "detail" in r.json()
