@@ -148,3 +148,26 @@ def test_published_sets_status_preview_and_options(client: TestClient, settings:
     assert r.status_code == 200 and r.json()["extra"]["options"]["augment"]["shift"] == 3
     r = client.post("/api/datasets/published/emnist/download")
     assert r.status_code == 404
+
+
+def test_a_run_on_an_uploaded_set_trains_in_a_worker_process(settings: Settings) -> None:
+    """The worker (another process, no database) finds the upload by id from its files alone."""
+    import time
+
+    graph = {"format": "netcanvas.graph/1", "name": "csv-mlp", "outputs": ["out"],
+             "nodes": [{"id": "in", "type": "Input", "params": {"shape": [4]}},
+                       {"id": "h", "type": "Dense", "params": {"units": 8, "activation": "relu"}},
+                       {"id": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"}}],
+             "edges": [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}]}
+    with TestClient(create_app(settings)) as c:
+        info = post(c, "colours.csv", CSV, target="label").json()
+        r = c.post("/api/runs", json={"graph": graph, "dataset": info["id"], "epochs": 2, "batch_size": 8,
+                                      "device": "cpu"})
+        assert r.status_code == 201, r.text
+        run_id = r.json()["id"]
+        end = time.monotonic() + 180
+        while (run := c.get(f"/api/runs/{run_id}").json())["status"] not in {"succeeded", "failed", "cancelled"}:
+            assert time.monotonic() < end, run["status"]
+            time.sleep(0.2)
+        assert run["status"] == "succeeded", run["error"]
+        assert len(run["epochs"]) == 2 and "accuracy" in run["test_metrics"]
