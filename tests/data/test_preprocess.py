@@ -78,8 +78,12 @@ def test_scaler_standard_and_minmax() -> None:
     np.testing.assert_allclose(m[:, 0], [0, 0.5, 1])
 
 
-def test_augment_flip_and_shift_on_device() -> None:
-    x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).reshape(2, 3, 4, 4)
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"))]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_augment_flip_and_shift_on_device(device: str) -> None:
+    x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32, device=device).reshape(2, 3, 4, 4)
     flip = ImageAugment(AugmentOptions(horizontal_flip=True), seed=0)
     outs = [flip(x) for _ in range(20)]
     for o in outs:

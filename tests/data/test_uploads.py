@@ -343,3 +343,10 @@ def test_a_damaged_upload_does_not_hide_the_others(settings: Settings, tmp_path:
     (settings.uploads_dir / bad.id / "meta.json").write_text("{not json")
     ids = [d.id for d in list_datasets()]
     assert good.id in ids and bad.id not in ids and "digits" in ids
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_separators_are_detected(settings: Settings, tmp_path: Path, sep: str) -> None:
+    data = CSV.replace(",", sep)
+    info = upload(settings, tmp_path, "semi.tsv", data.encode(), target="bought")
+    assert info.input_shape == [5] and info.target.class_names == ["no", "yes"]

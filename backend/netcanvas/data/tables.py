@@ -27,12 +27,26 @@ from .preprocess import build_vocabulary, pad_sequences, split_indices, texts_to
 MAX_CLASSES_AUTO = 50  # an integer target with at most this many values counts as classes
 
 
+DELIMITERS = ",;\t|"
+
+
+def _delimiter(path: Path) -> str:
+    """The separator of the header line: the most frequent of , ; tab | outside quotes (',' if none)."""
+    with open(path, "rb") as f:
+        first = f.readline(1 << 20).decode("utf-8", "replace")
+    unquoted = "".join(part for i, part in enumerate(first.split('"')) if i % 2 == 0)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def _rows(path: Path, name: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) of each non-empty row, the header included."""
     csv.field_size_limit(limits.csv_max_field)
+    delimiter = _delimiter(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
+            reader = csv.reader(f, delimiter=delimiter)
             for row in reader:
                 if row and any(cell.strip() for cell in row):
                     yield reader.line_num, row

@@ -92,9 +92,11 @@ def detect_kind(filename: str, opts: UploadOptions, src: Path | None = None) -> 
 def _looks_like_text_csv(src: Path, opts: UploadOptions) -> bool:
     import csv
 
+    from .tables import _delimiter
+
     try:
         with open(src, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), [])
+            header = next(csv.reader(f, delimiter=_delimiter(src)), [])
     except (UnicodeDecodeError, csv.Error, OSError):
         return False  # the table reader reports the problem
     header = [h.strip() for h in header]
