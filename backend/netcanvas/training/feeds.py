@@ -54,8 +54,17 @@ def targets_per_output(ys: list, n_outputs: int) -> list:
     raise ValueError(f"The data set gives {len(ys)} targets for a model with {n_outputs} outputs.")
 
 
-def _rows(a: np.ndarray, start: int, stop: int) -> np.ndarray:
-    return a[start:stop]
+def _to_device(a: np.ndarray, start: int, stop: int, device: torch.device) -> torch.Tensor:
+    """Rows start:stop as a tensor on the device (read-only arrays and memmaps are copied into memory)."""
+    rows = np.asarray(a[start:stop])
+    if not rows.flags.writeable or isinstance(a, np.memmap):
+        rows = np.array(rows)
+    return _as_model_dtype(torch.from_numpy(rows).to(device))
+
+
+def _as_model_dtype(t: torch.Tensor) -> torch.Tensor:
+    """Models compute in float32: float64 (or float16) arrays are converted; integers stay."""
+    return t.float() if t.is_floating_point() and t.dtype != torch.float32 else t
 
 
 class TensorFeed:
@@ -64,13 +73,13 @@ class TensorFeed:
     def __init__(self, split: Split, targets: list[TargetFn], device: torch.device, batch_size: int,
                  start: int = 0, stop: int | None = None):
         stop = n_samples(split) if stop is None else stop
-        self.xs = [torch.as_tensor(np.asarray(_rows(a, start, stop))).to(device) for a in as_list(split.x)]
+        self.xs = [_to_device(a, start, stop, device) for a in as_list(split.x)]
         ys = targets_per_output(as_list(split.y), len(targets))
         cache: dict[int, torch.Tensor] = {}  # the same array feeding several outputs moves once
         raw = []
         for a in ys:
             if id(a) not in cache:
-                cache[id(a)] = torch.as_tensor(np.asarray(_rows(a, start, stop))).to(device)
+                cache[id(a)] = _to_device(a, start, stop, device)
             raw.append(cache[id(a)])
         self.ys = [fn(t) for fn, t in zip(targets, raw, strict=True)]
         self.n = stop - start
@@ -168,7 +177,7 @@ class LoaderFeed:
             num_workers=self.workers, pin_memory=self.device.type == "cuda",
         )
         for arrays in loader:
-            tensors = [t.to(self.device, non_blocking=True) for t in arrays]
+            tensors = [_as_model_dtype(t.to(self.device, non_blocking=True)) for t in arrays]
             xs, ys = tensors[:self.n_x], tensors[self.n_x:]
             yield xs, [fn(t) for fn, t in zip(self.targets, ys, strict=True)], len(xs[0])
 
