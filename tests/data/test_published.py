@@ -162,3 +162,18 @@ def test_cifar_download_extracts_the_archive(settings: Settings, tmp_path: Path,
     ds = load_dataset("cifar10")
     np.testing.assert_array_equal(ds.train.y, ytr)
     np.testing.assert_array_equal(np.round(ds.train.x * 255).astype(np.uint8), xtr)
+
+
+def test_prepared_arrays_are_memory_mapped_and_follow_the_files(settings: Settings) -> None:
+    from netcanvas.data.registry import forget
+
+    folder = published.folder(settings, "mnist")
+    write_mnist(folder, seed=1)
+    ds = load_dataset("mnist")
+    assert isinstance(ds.train.x, np.memmap) and (folder / "prepared" / "x_train.npy").is_file()
+    arrays = write_mnist(folder, n_train=5, seed=2)  # the user replaces the files
+    forget("mnist")
+    ds = load_dataset("mnist")
+    assert len(ds.train) == 5
+    np.testing.assert_array_equal(np.asarray(ds.train.y), arrays["train_y"])
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import cifar
-from .assemble import assemble, with_options
+from .assemble import assemble, load_arrays, save_arrays, with_options
 from .base import Dataset, DatasetInfo, Sizes, TargetInfo
 from .download import fetch
 from .errors import DataError, FormatError
@@ -198,25 +200,69 @@ def read_idx_pair(images: Path, labels: Path, num_classes: int = 10) -> tuple[np
     return (x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64)
 
 
-def load(settings: Settings, dataset_id: str) -> Dataset:
-    spec, root = PUBLISHED[dataset_id], folder(settings, dataset_id)
-    if not present(settings, dataset_id):
-        raise DataError(f"The files of {spec.name} are not in {root}.", 404)
+def _source_files(root: Path, spec: Published) -> list[Path]:
+    if spec.format == "idx":
+        return [p for p in (_idx_path(root, n) for n in IDX_FILES.values()) if p is not None]
+    d = _cifar_dir(root)
+    if d is None:
+        return [root / CIFAR_ARCHIVE]
+    return [d / f for f in cifar.TRAIN_FILES + cifar.TEST_FILES]
+
+
+def _stamp(files: list[Path]) -> str:
+    return json.dumps([[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files])
+
+
+def read_arrays(root: Path, spec: Published) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The published files decoded: float32 images in 0..1, int64 labels."""
     if spec.format == "idx":
         p = {role: _idx_path(root, name) for role, name in IDX_FILES.items()}
         train = read_idx_pair(p["train_x"], p["train_y"], len(spec.class_names))  # type: ignore[arg-type]
         test = read_idx_pair(p["test_x"], p["test_y"], len(spec.class_names))  # type: ignore[arg-type]
-    else:
-        d = _cifar_dir(root)
-        if d is None:
-            cifar.extract_archive(root / CIFAR_ARCHIVE, root)
-            d = root
-        xs, ys = cifar.read_batches(d / f for f in cifar.TRAIN_FILES)
-        xt, yt = cifar.read_batches(d / f for f in cifar.TEST_FILES)
-        train = (xs.astype(np.float32) / 255.0, ys)
-        test = (xt.astype(np.float32) / 255.0, yt)
-    base = _base_info(spec, len(train[0]), len(test[0]))
-    return assemble(base, {"train": train, "test": test}, load_options(settings, dataset_id))
+        return {"train": train, "test": test}
+    d = _cifar_dir(root)
+    if d is None:
+        cifar.extract_archive(root / CIFAR_ARCHIVE, root)
+        d = root
+    xs, ys = cifar.read_batches(d / f for f in cifar.TRAIN_FILES)
+    xt, yt = cifar.read_batches(d / f for f in cifar.TEST_FILES)
+    return {"train": (xs.astype(np.float32) / 255.0, ys), "test": (xt.astype(np.float32) / 255.0, yt)}
+
+
+def prepared(settings: Settings, dataset_id: str) -> Path:
+    """`{folder}/prepared/`: the decoded arrays as .npy, made once (atomically) from the published
+    files and remade when they change, so every process memory-maps them instead of decoding."""
+    spec, root = PUBLISHED[dataset_id], folder(settings, dataset_id)
+    out = root / "prepared"
+    stamp = _stamp(_source_files(root, spec))
+    if (out / "source.json").is_file() and (out / "source.json").read_text() == stamp:
+        return out
+    stage = root / f".prepared-{uuid.uuid4().hex}"
+    stage.mkdir()
+    try:
+        for name, (x, y) in read_arrays(root, spec).items():
+            save_arrays(stage, name, x, y)
+        (stage / "source.json").write_text(_stamp(_source_files(root, spec)))
+        old = root / f".old-{uuid.uuid4().hex}"
+        if out.exists():
+            out.rename(old)
+        stage.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        if not out.exists():
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return out
+
+
+def load(settings: Settings, dataset_id: str) -> Dataset:
+    spec, root = PUBLISHED[dataset_id], folder(settings, dataset_id)
+    if not present(settings, dataset_id):
+        raise DataError(f"The files of {spec.name} are not in {root}.", 404)
+    arrays = load_arrays(prepared(settings, dataset_id))
+    base = _base_info(spec, len(arrays["train"][0]), len(arrays["test"][0]))
+    return assemble(base, arrays, load_options(settings, dataset_id))
 
 
 def download(settings: Settings, dataset_id: str) -> Path:
