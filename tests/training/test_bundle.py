@@ -8,7 +8,7 @@ import torch
 from training_factories import blobs, mlp
 
 from netcanvas.graph.schema import Graph
-from netcanvas.training.bundle import BUNDLE_FORMAT, bundle_dict, load_bundle, predict, save_bundle
+from netcanvas.training.bundle import BUNDLE_FORMAT, bundle_dict, evaluate, load_bundle, predict, save_bundle
 
 
 @pytest.fixture
@@ -102,3 +102,32 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_bundle(path, {"format": BUNDLE_FORMAT})
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_evaluate_matches_the_runs_test_metrics(train):
+    ds = blobs()
+    _, rec, out = train(mlp(), ds, epochs=2)
+    got = evaluate(load_bundle(out / "model.pt"), ds)
+    result = rec.events[-1]
+    assert got["metrics"] == pytest.approx(result.test_metrics)
+    assert got["confusion_matrix"] == result.confusion_matrix and got["class_names"] == ["c0", "c1", "c2"]
+
+
+def test_evaluate_a_model_whose_softmax_was_not_fused(train, tmp_path):
+    """An imported model (no settings, softmax kept in the module) reads probabilities, not logits."""
+    ds = blobs()
+    _, _, out = train(mlp(), ds, epochs=2)
+    trained = load_bundle(out / "model.pt")
+    from netcanvas.graph.compile import compile_graph
+
+    module = compile_graph(trained.graph)  # softmax inside
+    module.load_state_dict(trained.module.state_dict())
+    path = tmp_path / "imported.pt"
+    save_bundle(path, bundle_dict(trained.graph, module, settings=None, linear_outputs=[],
+                                  output_activations=[None]))
+    imported = load_bundle(path)
+    np.testing.assert_allclose(predict(imported, ds.test.x), predict(trained, ds.test.x), rtol=1e-5, atol=1e-7)
+    want = evaluate(trained, ds)["metrics"]
+    got = evaluate(imported, ds)["metrics"]
+    assert got["loss"] == pytest.approx(want["loss"], rel=1e-4)
+    assert got["accuracy"] == want["accuracy"]

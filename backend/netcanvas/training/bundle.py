@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..data.base import Dataset
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
 from ..graph.schema import Graph
@@ -184,3 +185,34 @@ def predict(
     module.train(was_training)
     results = [torch.cat(parts).numpy() for parts in zip(*chunks, strict=True)]
     return results[0] if len(results) == 1 else results
+
+
+def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
+    """Loss and metrics of a loaded model on a data set's test split (POST /api/runs/{id}/evaluate):
+    {"metrics": {...}, "confusion_matrix": [[...]] | None, "class_names": [...] | None}.
+
+    Uses the model's own training settings (loss, metrics), or the data set's suggested loss for a
+    model without them; raises ValueError when the model and the data set do not fit.
+    """
+    from .feeds import n_samples
+    from .fit import Trainer
+    from .plan import check_inputs, plan_outputs
+
+    info = data.info
+    if n_samples(data.test) == 0:
+        raise ValueError(f"Data set '{info.id}' has no test split to evaluate on.")
+    settings = bundle.settings or TrainSettings(dataset=info.id, loss=info.suggested_loss)
+    analysis = analyze(bundle.graph)
+    check_inputs(analysis, info)
+    plans = plan_outputs(analysis, info, settings, linear_outputs=bundle.linear_outputs)
+    device = next((p.device for p in bundle.module.parameters()), torch.device("cpu"))
+    trainer = Trainer(bundle.module, plans, settings, device)
+    metrics = trainer.evaluate(data.test)
+    confusion = None
+    if info.target.kind == "classes" and len(plans) == 1 and info.target.num_classes:
+        confusion = trainer.confusion_matrix(data.test, info.target.num_classes)
+    return {
+        "metrics": metrics,
+        "confusion_matrix": confusion,
+        "class_names": info.target.class_names if confusion is not None else None,
+    }

@@ -14,7 +14,7 @@ learns the same target. The total loss is the sum of the outputs' losses (Keras)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import torch
@@ -24,7 +24,7 @@ from ..data.base import DatasetInfo
 from ..graph.analyze import Analysis
 from ..layers import fmt
 from .losses import CROSSENTROPY, LossFn, fusable, make_loss
-from .metrics import Metric, make_metric
+from .metrics import Metric, activate_fn, make_metric
 from .settings import TrainSettings
 
 TargetFn = Callable[[torch.Tensor], torch.Tensor]
@@ -130,15 +130,27 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
     )
 
 
-def plan_outputs(analysis: Analysis, info: DatasetInfo, settings: TrainSettings) -> list[OutputPlan]:
+def plan_outputs(
+    analysis: Analysis, info: DatasetInfo, settings: TrainSettings, linear_outputs: Collection[str] | None = None
+) -> list[OutputPlan]:
+    """One plan per model output. `linear_outputs`: the nodes an already compiled module outputs as
+    logits (a loaded model.pt); None decides the fusion afresh, for a module about to be compiled."""
     plans = []
     several = len(analysis.outputs) > 1
     for node in analysis.outputs:
         shape = tuple(analysis.nodes[node].output_shapes[0])
         activation = output_activation(analysis, node)
-        fused = fusable(settings.loss, activation, settings.from_logits)
+        if linear_outputs is None:
+            fused = fusable(settings.loss, activation, settings.from_logits)
+        else:
+            fused = node in linear_outputs and activation is not None
         target, sparse = _target_fn(node, shape, info, settings.loss)
-        logits = fused or settings.from_logits
+        if fused and not fusable(settings.loss, activation, False):
+            # logits from the module but a loss that wants the activated output (a model trained with
+            # another loss): apply the activation first
+            loss = _after(activate_fn(activation), make_loss(settings.loss, settings.from_logits))
+        else:
+            loss = make_loss(settings.loss, fused or settings.from_logits)
         metrics = [
             make_metric(m, loss=settings.loss, out_shape=shape, sparse_targets=sparse,
                         logits_activation=activation if fused else None, k=settings.top_k)
@@ -146,10 +158,14 @@ def plan_outputs(analysis: Analysis, info: DatasetInfo, settings: TrainSettings)
         ]
         plans.append(OutputPlan(
             node=node, shape=shape, activation=activation, fused=fused,
-            loss=make_loss(settings.loss, logits), metrics=metrics, target=target,
+            loss=loss, metrics=metrics, target=target,
             prefix=f"{node}_" if several else "", sparse_targets=sparse,
         ))
     return plans
+
+
+def _after(act: Callable[[torch.Tensor], torch.Tensor], loss: LossFn) -> LossFn:
+    return lambda out, y: loss(act(out), y)
 
 
 def dataset_input_shapes(info: DatasetInfo) -> list[list[int | None]]:
