@@ -177,3 +177,17 @@ def test_prepared_arrays_are_memory_mapped_and_follow_the_files(settings: Settin
     assert len(ds.train) == 5
     np.testing.assert_array_equal(np.asarray(ds.train.y), arrays["train_y"])
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_keras_mnist_npz_is_read_too(settings: Settings) -> None:
+    folder = published.folder(settings, "mnist")
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    x_train = rng.integers(0, 256, (9, 28, 28), dtype=np.uint8)
+    y_train = rng.integers(0, 10, 9).astype(np.uint8)
+    np.savez_compressed(folder / "mnist.npz", x_train=x_train, y_train=y_train,
+                        x_test=x_train[:2], y_test=y_train[:2])
+    assert dataset_info("mnist").sizes.train == 9
+    ds = load_dataset("mnist")
+    np.testing.assert_array_equal(np.round(np.asarray(ds.train.x[:, 0]) * 255).astype(np.uint8), x_train)
+    np.testing.assert_array_equal(np.asarray(ds.test.y), y_train[:2])

@@ -126,10 +126,38 @@ def _cifar_dir(root: Path) -> Path | None:
     return None
 
 
+KERAS_NPZ = "mnist.npz"  # keras.datasets.mnist's file (~/.keras/datasets/mnist.npz), no pickle inside
+
+
+def _has_idx(root: Path) -> bool:
+    return all(_idx_path(root, n) for n in IDX_FILES.values())
+
+
+def _keras_npz(root: Path, spec: Published) -> Path | None:
+    """MNIST also reads Keras's mnist.npz (x_train, y_train, x_test, y_test) when no IDX files are there."""
+    path = root / KERAS_NPZ
+    return path if spec.id == "mnist" and not _has_idx(root) and path.is_file() else None
+
+
+def read_keras_npz(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            raw = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except (KeyError, ValueError, OSError) as exc:
+        raise FormatError(f"{path.name}: not Keras's mnist.npz with x_train, y_train, x_test, y_test ({exc}).") from exc
+    out = {}
+    for split in ("train", "test"):
+        x, y = raw[f"x_{split}"], raw[f"y_{split}"]
+        if x.ndim != 3 or x.dtype != np.uint8 or y.ndim != 1 or len(x) != len(y):
+            raise FormatError(f"{path.name}: x_{split} {x.dtype} {x.shape} / y_{split} {y.shape} are not MNIST's.")
+        out[split] = ((x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64))
+    return out
+
+
 def present(settings: Settings, dataset_id: str) -> bool:
     spec, root = PUBLISHED[dataset_id], folder(settings, dataset_id)
     if spec.format == "idx":
-        return all(_idx_path(root, n) for n in IDX_FILES.values())
+        return _has_idx(root) or _keras_npz(root, spec) is not None
     return _cifar_dir(root) is not None or (root / CIFAR_ARCHIVE).is_file()
 
 
@@ -175,7 +203,10 @@ def _base_info(spec: Published, train: int, test: int) -> DatasetInfo:
 
 def info(settings: Settings, dataset_id: str) -> DatasetInfo:
     spec, root = PUBLISHED[dataset_id], folder(settings, dataset_id)
-    if spec.format == "idx":
+    if (npz := _keras_npz(root, spec)) is not None:
+        with np.load(npz, allow_pickle=False) as f:
+            train, test = len(f["y_train"]), len(f["y_test"])
+    elif spec.format == "idx":
         train = _idx_count(_idx_path(root, IDX_FILES["train_y"]))  # type: ignore[arg-type]
         test = _idx_count(_idx_path(root, IDX_FILES["test_y"]))  # type: ignore[arg-type]
     else:
@@ -201,6 +232,8 @@ def read_idx_pair(images: Path, labels: Path, num_classes: int = 10) -> tuple[np
 
 
 def _source_files(root: Path, spec: Published) -> list[Path]:
+    if (npz := _keras_npz(root, spec)) is not None:
+        return [npz]
     if spec.format == "idx":
         return [p for p in (_idx_path(root, n) for n in IDX_FILES.values()) if p is not None]
     d = _cifar_dir(root)
@@ -215,6 +248,8 @@ def _stamp(files: list[Path]) -> str:
 
 def read_arrays(root: Path, spec: Published) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The published files decoded: float32 images in 0..1, int64 labels."""
+    if (npz := _keras_npz(root, spec)) is not None:
+        return read_keras_npz(npz)
     if spec.format == "idx":
         p = {role: _idx_path(root, name) for role, name in IDX_FILES.items()}
         train = read_idx_pair(p["train_x"], p["train_y"], len(spec.class_names))  # type: ignore[arg-type]
