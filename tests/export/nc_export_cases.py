@@ -184,6 +184,7 @@ def _conv1d() -> Graph:
         ("Conv1D", {"filters": 5, "kernel_size": 2, "strides": 2, "padding": "same", "activation": "tanh"}),
         ("AveragePooling1D", {"pool_size": 2, "padding": "same"}),
         ("MaxPooling1D", {"pool_size": 2, "strides": 1}),
+        ("GlobalMaxPooling1D", {"keepdims": True}),
         ("GlobalAveragePooling1D", {}),
     ])
 
@@ -223,6 +224,22 @@ def _bidirectional() -> Graph:
         ("RepeatVector", {"n": 3}),
         ("Bidirectional", {"layer": "GRU", "units": 2, "merge_mode": "mul"}),
     ])
+
+
+@add_case("bidirectional_states", ("Bidirectional",))
+def _bidirectional_states() -> Graph:
+    return graph("bidirectional-states", [
+        {"id": "seq", "type": "Input", "params": {"shape": [None, 3]}},
+        {"id": "bi", "type": "Bidirectional", "params": {"layer": "LSTM", "units": 3, "return_state": True}},
+        {"id": "bg", "type": "Bidirectional", "params": {"layer": "GRU", "units": 2, "return_state": True,
+                                                          "return_sequences": True}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+    ], [
+        {"source": "seq", "target": "bi"}, {"source": "seq", "target": "bg"},
+        {"source": "bi", "target": "cat"}, {"source": "bi", "source_port": 2, "target": "cat", "target_port": 1},
+        {"source": "bi", "source_port": 3, "target": "cat", "target_port": 2},
+        {"source": "bg", "source_port": 2, "target": "cat", "target_port": 3},
+    ], outputs=["cat", "bg"])
 
 
 @add_case("reshape_residual", ("Reshape", "Permute", "Add", "ZeroPadding2D", "UpSampling2D"))

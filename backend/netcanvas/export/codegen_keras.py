@@ -53,7 +53,8 @@ def keras_source_from_model(model: KerasModelBuilder, title: str) -> str:
 
     def ref(t: Any) -> str:
         v = var[t.layer]
-        multi = any(lay.name == t.layer and lay.config.get("return_state") for lay in model.layers)
+        multi = any(lay.name == t.layer and (lay.config.get("return_state") or (
+            lay.config.get("layer") or {}).get("config", {}).get("return_state")) for lay in model.layers)
         return f"{v}[{t.index}]" if multi or n_out.get(t.layer, 1) > 1 else v
 
     body: list[str] = []

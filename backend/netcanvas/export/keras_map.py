@@ -348,7 +348,7 @@ def _bidirectional(n: ExportNode) -> list[KTensor]:
     n.plain_inputs()
     lay = n.layer
     inner = {"name": f"{n.name}_{lay.layer.lower()}", "trainable": True, "dtype": "float32",
-             **rnn_config(lay.layer, lay, lay.return_sequences)}
+             **rnn_config(lay.layer, lay, lay.return_sequences, lay.return_state)}
     weights = []
     for direction, suffix in (("forward", ""), ("backward", "_reverse")):
         weights += [(f"{direction}_{w}", a) for w, a in rnn_weights(lay.layer, n.sd, lay.units, lay.use_bias, suffix)]
@@ -687,14 +687,13 @@ def _bidirectional_from(n: Any) -> Any:
     kind, cfg = inner["class_name"], inner["config"]
     if kind not in ("SimpleRNN", "LSTM", "GRU"):
         raise n.fail(f"it wraps a {kind}; netcanvas's Bidirectional wraps SimpleRNN, LSTM or GRU")
-    if cfg.get("return_state"):
-        raise n.fail("return_state is not supported on Bidirectional")
     if n.cfg.get("merge_mode", "concat") is None:
         raise n.fail("merge_mode=None (two separate outputs) is not supported")
     params = _rnn_params(n, kind, cfg)
     if kind != "SimpleRNN":
         params.pop("activation", None)
-    params.update(layer=kind, merge_mode=n.cfg.get("merge_mode", "concat"))
+    params.update(layer=kind, merge_mode=n.cfg.get("merge_mode", "concat"),
+                  return_state=bool(cfg.get("return_state", False)))
 
     def state() -> dict[str, np.ndarray]:
         half = len(n.weights) // 2
