@@ -171,3 +171,10 @@ def test_a_run_on_an_uploaded_set_trains_in_a_worker_process(settings: Settings)
             time.sleep(0.2)
         assert run["status"] == "succeeded", run["error"]
         assert len(run["epochs"]) == 2 and "accuracy" in run["test_metrics"]
+
+
+def test_options_schema_for_the_forms(client: TestClient) -> None:
+    schema = client.get("/api/datasets/options-schema").json()
+    props = schema["upload"]["properties"]
+    assert props["color_mode"]["enum"] == ["rgb", "grayscale"] and props["test_split"]["default"] == 0.2
+    assert "label_mode" in schema["load"]["properties"]

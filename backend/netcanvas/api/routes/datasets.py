@@ -89,6 +89,17 @@ async def create_dataset(request: Request, settings: SettingsDep) -> DatasetInfo
         raise _http(exc) from None
 
 
+class OptionsSchemas(BaseModel):
+    upload: dict[str, Any]  # JSON Schema of the form fields of POST /api/datasets (besides `file`)
+    load: dict[str, Any]  # JSON Schema of PUT /api/datasets/{id}/options
+
+
+@router.get("/datasets/options-schema")
+def get_options_schema() -> OptionsSchemas:
+    """The option forms, with their defaults and limits, so the UI writes none of them twice."""
+    return OptionsSchemas(upload=UploadOptions.model_json_schema(), load=LoadOptions.model_json_schema())
+
+
 @router.get("/datasets/published")
 def list_published(settings: SettingsDep) -> PublishedList:
     data = [
