@@ -228,3 +228,17 @@ def test_runs_left_running_by_a_previous_server_end_failed(settings):
         assert run["status"] == "failed" and run["error"] == "server restarted"
         history, code = watch(c, run_id)
         assert code == 1000 and history[-1]["error"] == "server restarted"
+
+
+def test_a_watcher_that_leaves_is_released(fake):
+    run_id = start(fake, "slow")
+    hub = fake.app.state.hub
+    with fake.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        assert len(hub._states[run_id].subscribers) == 1
+    deadline = time.monotonic() + 5
+    while hub._states[run_id].subscribers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not hub._states[run_id].subscribers
+    fake.post(f"/api/runs/{run_id}/cancel")
+    assert wait_status(fake, run_id, FINAL)["status"] == "cancelled"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
@@ -11,6 +12,7 @@ from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
 from ..deps import DbDep, HubDep
+from ..hub import Subscriber
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
@@ -22,6 +24,36 @@ def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
         if s.get(RunRow, run_id) is None:
             return None
         return [e.payload for e in repo.run_events(s, run_id)]
+
+
+async def _relay(websocket: WebSocket, sub: Subscriber) -> bool:
+    """Send live events until the run ends (True) or the watcher leaves (False, noticed at once:
+    its buffer is released instead of filling until the run ends)."""
+    ended = False
+
+    async with anyio.create_task_group() as tg:
+
+        async def pump() -> None:
+            nonlocal ended
+            try:
+                while (payload := await sub.get()) is not None:
+                    await websocket.send_json(payload)
+                ended = True
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass  # the watcher is gone
+            tg.cancel_scope.cancel()
+
+        async def left() -> None:
+            try:
+                while (await websocket.receive())["type"] != "websocket.disconnect":
+                    pass  # watchers have nothing to say; ignore what they send
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(pump)
+        tg.start_soon(left)
+    return ended
 
 
 @router.websocket("/runs/{run_id}/stream")
@@ -41,9 +73,8 @@ async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep) 
         snapshot, sub = live
         for payload in snapshot:
             await websocket.send_json(payload)
-        while (payload := await sub.get()) is not None:
-            await websocket.send_json(payload)
-        await websocket.close(1000, "the run has ended")
+        if await _relay(websocket, sub):
+            await websocket.close(1000, "the run has ended")
     except (WebSocketDisconnect, RuntimeError):
         pass  # the watcher left
     finally:
