@@ -68,7 +68,8 @@ def keras_models(keras):
     # Sequential with Reshape / Permute
     out["sequential"] = keras.Sequential([
         keras.Input((12,)), L.Reshape((2, 3, 2)), L.Conv2D(2, 1), L.Permute((3, 1, 2)), L.Flatten(),
-        L.Dense(4, activation="relu"), L.RepeatVector(2), L.GRU(2), L.Activation("sigmoid"),
+        L.Dense(4), L.ReLU(), L.Dense(3), L.LeakyReLU(negative_slope=0.2), L.Dense(4), L.ELU(),
+        L.RepeatVector(2), L.GRU(2), L.Activation("sigmoid"), L.Dense(3), L.Softmax(),
     ], name="kseqential")
     for model in out.values():  # non-trivial BN statistics
         for layer in model.layers:

@@ -135,7 +135,8 @@ def _elementwise_out(n: ExportNode, outs: list[KTensor]) -> list[KTensor]:
     return outs
 
 
-@mapping("Activation", "Activation", elementwise=True)
+# Keras's activation layers (ReLU, Softmax, …) import as an Activation node; export writes Activation.
+@mapping("Activation", ("Activation", "ReLU", "Softmax", "ELU", "LeakyReLU"), elementwise=True)
 def _activation(n: ExportNode) -> list[KTensor]:
     return _elementwise_out(n, n.add("Activation", {"activation": n.layer.activation}))
 
@@ -482,7 +483,26 @@ def _dense_from(n: Any) -> Any:
 
 @from_keras("Activation")
 def _activation_from(n: Any) -> Any:
-    return n.passthrough(n.node("Activation", {"activation": keras_activation(n, n.cfg.get("activation"))}))
+    cfg = n.cfg
+    if n.class_name == "ReLU":
+        _require(n, cfg, max_value=None, negative_slope=(0, 0.0), threshold=(0, 0.0))
+        act = "relu"
+    elif n.class_name == "Softmax":
+        rank = len(n.inputs[0].shape)
+        if _nc_axis(n, cfg.get("axis", -1), rank) - 1 != resolve_axis(None, rank):
+            raise n.fail("softmax over an axis other than the features is not supported")
+        act = "softmax"
+    elif n.class_name == "ELU":
+        _require(n, cfg, alpha=(1, 1.0))
+        act = "elu"
+    elif n.class_name == "LeakyReLU":
+        slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
+        if abs(float(slope) - 0.2) > 1e-9:
+            raise n.fail(f"negative_slope={slope} is not supported (netcanvas's leaky_relu uses 0.2)")
+        act = "leaky_relu"
+    else:
+        act = keras_activation(n, cfg.get("activation"))
+    return n.passthrough(n.node("Activation", {"activation": act}))
 
 
 @from_keras("Dropout")
