@@ -178,3 +178,21 @@ def test_options_schema_for_the_forms(client: TestClient) -> None:
     props = schema["upload"]["properties"]
     assert props["color_mode"]["enum"] == ["rgb", "grayscale"] and props["test_split"]["default"] == 0.2
     assert "label_mode" in schema["load"]["properties"]
+
+
+def test_download_when_offline_or_tampered_is_a_clear_502(client: TestClient, settings: Settings,
+                                                           monkeypatch) -> None:
+    from netcanvas.data import download
+
+    def offline(url: str):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(download, "open_url", offline)
+    r = client.post("/api/datasets/published/fashion_mnist/download")
+    assert r.status_code == 502 and "Could not download" in r.json()["detail"]
+    assert str(published.folder(settings, "fashion_mnist")) in r.json()["detail"]
+
+    monkeypatch.setattr(download, "open_url", lambda url: io.BytesIO(b"not the real file"))
+    r = client.post("/api/datasets/published/fashion_mnist/download")
+    assert r.status_code == 502 and "does not match the published" in r.json()["detail"]
+    assert not any(published.folder(settings, "fashion_mnist").iterdir())

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netcanvas.data import cifar
 from netcanvas.data.errors import FormatError
@@ -88,3 +90,33 @@ def test_cifar_archive_extracts_only_known_members(tmp_path: Path) -> None:
     dest = tmp_path / "out"
     cifar.extract_archive(archive, dest)
     assert sorted(p.name for p in dest.iterdir()) == sorted(cifar.TRAIN_FILES + cifar.TEST_FILES)
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=4), st.sampled_from(["u1", "i2", "i4", "f4", "f8"]),
+       st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_idx_round_trip_any_shape(tmp_path_factory, shape: list[int], dtype: str, gz: bool) -> None:
+    path = tmp_path_factory.mktemp("idx") / ("a.gz" if gz else "a")
+    a = (np.arange(int(np.prod(shape))) % 97).astype(dtype).reshape(shape)
+    write_idx(path, a)
+    b = read_idx(path)
+    assert b.shape == a.shape and b.dtype == a.dtype and np.array_equal(a, b)
+
+
+def test_cifar_archive_ignores_members_that_climb_out(tmp_path: Path) -> None:
+    import io
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name in cifar.TRAIN_FILES + cifar.TEST_FILES:
+            data = bytes(3073)
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        evil = tarfile.TarInfo("../../data_batch_1.bin")
+        evil.size = 5
+        tar.addfile(evil, io.BytesIO(b"evil!"))
+    (tmp_path / "a.tar.gz").write_bytes(buf.getvalue())
+    cifar.extract_archive(tmp_path / "a.tar.gz", tmp_path / "out" / "deep")
+    assert (tmp_path / "out" / "deep" / "data_batch_1.bin").stat().st_size == 3073
+    assert not (tmp_path / "data_batch_1.bin").exists() and not (tmp_path / "out" / "data_batch_1.bin").exists()

@@ -350,3 +350,17 @@ def test_csv_separators_are_detected(settings: Settings, tmp_path: Path, sep: st
     data = CSV.replace(",", sep)
     info = upload(settings, tmp_path, "semi.tsv", data.encode(), target="bought")
     assert info.input_shape == [5] and info.target.class_names == ["no", "yes"]
+
+
+def test_options_that_do_not_fit_the_data_are_refused(settings: Settings, tmp_path: Path) -> None:
+    from netcanvas.data.preprocess import AugmentOptions, LoadOptions
+
+    with pytest.raises(DataError, match="shop.csv: horizontal_flip, vertical_flip and shift augment images"):
+        upload(settings, tmp_path, "shop.csv", CSV.encode(), shift="2")
+    rows = "\n".join(f"{i},{i * 0.5}" for i in range(10))
+    with pytest.raises(DataError, match="label_mode 'categorical' needs class labels"):
+        upload(settings, tmp_path, "reg.csv", f"x,y\n{rows}\n".encode(), label_mode="categorical")
+    assert leftovers(settings) == []
+    info = upload(settings, tmp_path, "shop.csv", CSV.encode())
+    with pytest.raises(DataError, match="augment images"):
+        uploads.set_load_options(settings, info.id, LoadOptions(augment=AugmentOptions(horizontal_flip=True)))

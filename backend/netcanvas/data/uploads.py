@@ -119,6 +119,7 @@ def create_from_file(
     stage = staging_dir(settings)
     try:
         built: dict[str, Any] = BUILDERS[kind](src, stage, filename, opts, limits)
+        check_load_options(built["info"], opts.load_options(), filename)
         dataset_id = new_id()
         info: DatasetInfo = built["info"].model_copy(update={"id": dataset_id})
         meta = {
@@ -140,6 +141,15 @@ def create_from_file(
     finally:
         src.unlink(missing_ok=True)
     return with_options(info, opts.load_options())
+
+
+def check_load_options(info: DatasetInfo, options: LoadOptions, what: str) -> None:
+    if options.augment.active and info.kind != "image":
+        raise DataError(
+            f"{what}: horizontal_flip, vertical_flip and shift augment images, but this is a {info.kind} "
+            "data set; leave them out.", 422)
+    if options.label_mode == "categorical" and info.target.kind != "classes":
+        raise DataError(f"{what}: label_mode 'categorical' needs class labels, but the target is values.", 422)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -173,6 +183,7 @@ def load(settings: Settings, dataset_id: str) -> Dataset:
 
 def set_load_options(settings: Settings, dataset_id: str, options: LoadOptions) -> DatasetInfo:
     meta = read_meta(settings, dataset_id)
+    check_load_options(DatasetInfo.model_validate(meta["info"]), options, f"Data set '{dataset_id}'")
     meta["load_options"] = options.model_dump(mode="json")
     _write_json(folder(settings, dataset_id) / META, meta)
     forget(dataset_id)
