@@ -364,3 +364,13 @@ def test_options_that_do_not_fit_the_data_are_refused(settings: Settings, tmp_pa
     info = upload(settings, tmp_path, "shop.csv", CSV.encode())
     with pytest.raises(DataError, match="augment images"):
         uploads.set_load_options(settings, info.id, LoadOptions(augment=AugmentOptions(horizontal_flip=True)))
+
+
+def test_an_unforeseen_failure_still_names_the_file(settings: Settings, tmp_path: Path, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(uploads.BUILDERS, "csv", broken)
+    with pytest.raises(FormatError, match="shop.csv: could not be prepared \\(KeyError"):
+        upload(settings, tmp_path, "shop.csv", CSV.encode())
+    assert leftovers(settings) == []

@@ -5,7 +5,9 @@ or a crash never leaves a half-made set; the worker loads one by id from these f
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .assemble import assemble, load_arrays, with_options
 from .base import Dataset, DatasetInfo
-from .errors import DataError
+from .errors import DataError, FormatError, TooLarge
 from .images import build_images
 from .limits import LIMITS, Limits
 from .npz import build_npz
@@ -26,6 +28,8 @@ from .tables import build_table, build_text
 
 if TYPE_CHECKING:
     from ..config import Settings
+
+log = logging.getLogger(__name__)
 
 META = "meta.json"
 STAGING_PREFIX = ".staging-"
@@ -135,12 +139,26 @@ def create_from_file(
         }
         _write_json(stage / META, meta)  # last: its presence marks a complete set
         stage.rename(settings.uploads_dir / dataset_id)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
-        raise
+        raise _as_data_error(exc, filename) from exc
     finally:
         src.unlink(missing_ok=True)
     return with_options(info, opts.load_options())
+
+
+def _as_data_error(exc: BaseException, filename: str) -> BaseException:
+    """Anything a builder did not foresee still answers a 4xx/5xx that names the file (logged)."""
+    if isinstance(exc, DataError) or not isinstance(exc, Exception):
+        return exc
+    if isinstance(exc, MemoryError):
+        return TooLarge(f"{filename}: too large to prepare in this server's memory.")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return DataError(f"{filename}: the server ran out of disk space preparing it.", 507)
+    if isinstance(exc, OSError):
+        return exc  # a server problem, not the file's
+    log.exception("preparing upload %s failed", filename)
+    return FormatError(f"{filename}: could not be prepared ({type(exc).__name__}: {exc}).")
 
 
 def check_load_options(info: DatasetInfo, options: LoadOptions, what: str) -> None:
