@@ -7,7 +7,6 @@ to `image_size` (bilinear, as Keras) in `color_mode`, and written to a memory-ma
 from __future__ import annotations
 
 import io
-import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,19 +33,19 @@ def decode_image(data: bytes, entry: str, size: tuple[int, int], color_mode: str
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                w, h = probe.size
-                if w * h > limits.image_max_pixels:
-                    raise TooLarge(f"{entry}: {w}×{h} pixels, more than the {limits.image_max_pixels} allowed.")
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                img = img.convert("L" if color_mode == "grayscale" else "RGB")
-                if img.size != (size[1], size[0]):
-                    img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                arr = np.asarray(img, dtype=np.float32) / 255.0
+        # our pixel limit is checked from the header before decoding (no global warning filters:
+        # they are not thread-safe, and uploads are prepared in a thread pool)
+        with Image.open(io.BytesIO(data)) as probe:
+            w, h = probe.size
+            if w * h > limits.image_max_pixels:
+                raise TooLarge(f"{entry}: {w}×{h} pixels, more than the {limits.image_max_pixels} allowed.")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            img = img.convert("L" if color_mode == "grayscale" else "RGB")
+            if img.size != (size[1], size[0]):
+                img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+            arr = np.asarray(img, dtype=np.float32) / 255.0
     except DataError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
