@@ -82,7 +82,7 @@ class UploadOptions(BaseModel):
             augment=AugmentOptions(
                 horizontal_flip=self.horizontal_flip, vertical_flip=self.vertical_flip, shift=self.shift
             ),
-            augment_seed=self.seed,
+            augment_seed=None,  # follows the run's seed (torch's, set by the engine)
         )
 
 

@@ -224,4 +224,4 @@ class LoadOptions(BaseModel):
     # engine encodes each batch, the stored labels stay class ids.
     label_mode: Literal["int", "categorical"] = "int"
     augment: AugmentOptions = Field(default_factory=AugmentOptions)
-    augment_seed: int | None = None
+    augment_seed: int | None = None  # None: from torch's seed when training starts (the run's seed)
