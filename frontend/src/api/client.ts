@@ -1,6 +1,6 @@
 // A small fetch wrapper: JSON in, JSON out, errors as ApiError with the server's sentence.
 import type {
-  DatasetInfo, EvaluateResult, GraphJson, GraphPublic, LayerInfo, ListOf, RunPublic, RunRequest,
+  DatasetInfo, DatasetPreview, EvaluateResult, GraphJson, GraphPublic, LayerInfo, ListOf, RunPublic, RunRequest,
   RunSummary, ValidateResult,
 } from "./types";
 
@@ -67,6 +67,8 @@ export const api = {
   cancel: (id: string) => request<RunPublic>("POST", `/api/runs/${encodeURIComponent(id)}/cancel`),
   deleteRun: (id: string) => request<void>("DELETE", `/api/runs/${encodeURIComponent(id)}`),
   evaluate: (id: string) => request<EvaluateResult>("POST", `/api/runs/${encodeURIComponent(id)}/evaluate`, {}),
+  preview: (dataset: string, count = 12) =>
+    request<DatasetPreview>("GET", `/api/datasets/${encodeURIComponent(dataset)}/preview?count=${count}`),
   predict: (id: string, inputs: unknown) =>
     request<{ outputs: unknown }>("POST", `/api/runs/${encodeURIComponent(id)}/predict`, { inputs }),
 };
@@ -79,3 +81,6 @@ export function streamUrl(runId: string): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}/api/runs/${encodeURIComponent(runId)}/stream`;
 }
+
+/** The server's error detail as one sentence (shared with uploads sent by XMLHttpRequest). */
+export const describeDetail = describe;

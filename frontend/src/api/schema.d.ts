@@ -153,6 +153,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict
+         * @description Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers).
+         */
+        post: operations["runs-predict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Loss and metrics of the trained model on its data set's test split (plus a confusion matrix
+         *     for classifiers).
+         */
+        post: operations["runs-evaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/artifacts/{name}": {
         parameters: {
             query?: never;
@@ -162,7 +203,7 @@ export interface paths {
         };
         /**
          * Get Artifact
-         * @description Download one artifact; 404 lists what this run has.
+         * @description Download one artifact; other formats than model.pt are made from it on first request.
          */
         get: operations["artifacts-get_artifact"];
         put?: never;
@@ -180,10 +221,152 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List All */
-        get: operations["datasets-list_all"];
+        /** List Datasets */
+        get: operations["datasets-list_datasets"];
+        put?: never;
+        /**
+         * Create Dataset
+         * @description Upload a CSV, text CSV, NPZ or image ZIP with options as form fields (UploadOptions).
+         */
+        post: operations["datasets-create_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Published */
+        get: operations["datasets-list_published"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/published/{dataset_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download Published
+         * @description Fetch a published set's files (verifying the published checksums); 502 when offline.
+         */
+        post: operations["datasets-download_published"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["datasets-get_dataset"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete an uploaded data set (built-in and published ones are refused with 409).
+         */
+        delete: operations["datasets-delete_dataset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset Preview
+         * @description Sample images (PNG data URLs) or rows with labels, class balance per split, input shape.
+         */
+        get: operations["datasets-get_dataset_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Dataset Options
+         * @description Change what applies at load time (label mode, augmentation) of an uploaded or published set.
+         */
+        put: operations["datasets-update_dataset_options"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Graph Code
+         * @description PyTorch source (always, for a valid graph) and Keras source (or why there is none).
+         */
+        post: operations["models-graph_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Model
+         * @description Turn an uploaded model into a run with status "imported" (graph laid out, weights kept).
+         */
+        post: operations["models-import_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -194,6 +377,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AugmentOptions
+         * @description Random training-time changes to image batches (the CIFAR-10 recipe: flip + padded crop).
+         */
+        AugmentOptions: {
+            /**
+             * Horizontal Flip
+             * @default false
+             */
+            horizontal_flip: boolean;
+            /**
+             * Vertical Flip
+             * @default false
+             */
+            vertical_flip: boolean;
+            /**
+             * Shift
+             * @default 0
+             */
+            shift: number;
+        };
+        /** Body_models-import_model */
+        "Body_models-import_model": {
+            /**
+             * File
+             * @description A Keras .h5 / .keras file, a Keras model JSON, or a netcanvas model.pt
+             */
+            file: string;
+            /** Name */
+            name?: string | null;
+            /** Dataset */
+            dataset?: string | null;
+        };
+        /** CodePublic */
+        CodePublic: {
+            /** Pytorch */
+            pytorch: string;
+            /** Keras */
+            keras?: string | null;
+            /** Keras Error */
+            keras_error?: string | null;
+        };
+        /** CodeRequest */
+        CodeRequest: {
+            graph: components["schemas"]["Graph"];
+        };
         /**
          * DatasetInfo
          * @description What GET /api/datasets lists (design.md).
@@ -235,6 +464,37 @@ export interface components {
             extra?: {
                 [key: string]: unknown;
             };
+        };
+        /** DatasetPreview */
+        DatasetPreview: {
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Input Shape */
+            input_shape: (number | null)[];
+            /** Input Dtype */
+            input_dtype: string;
+            /** Class Names */
+            class_names?: string[] | null;
+            /** Class Balance */
+            class_balance?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Samples */
+            samples?: components["schemas"]["Sample"][];
+            /** Features */
+            features?: string[] | null;
+            raw?: components["schemas"]["TablePreview"] | null;
+        };
+        /** DatasetsPublic */
+        DatasetsPublic: {
+            /** Data */
+            data: components["schemas"]["DatasetInfo"][];
+            /** Count */
+            count: number;
         };
         /** EarlyStopping */
         EarlyStopping: {
@@ -284,6 +544,17 @@ export interface components {
             metrics: {
                 [key: string]: number;
             };
+        };
+        /** EvaluateResponse */
+        EvaluateResponse: {
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Confusion Matrix */
+            confusion_matrix?: number[][] | null;
+            /** Class Names */
+            class_names?: string[] | null;
         };
         /** Graph */
         Graph: {
@@ -373,6 +644,26 @@ export interface components {
             /** Count */
             count: number;
         };
+        /**
+         * LoadOptions
+         * @description Options applied when a data set is loaded (so they can change without rebuilding it).
+         */
+        LoadOptions: {
+            /**
+             * Label Mode
+             * @default int
+             * @enum {string}
+             */
+            label_mode: "int" | "categorical";
+            augment?: components["schemas"]["AugmentOptions"];
+            /** Augment Seed */
+            augment_seed?: number | null;
+        };
+        /** Message */
+        Message: {
+            /** Detail */
+            detail: string;
+        };
         /** Node */
         Node: {
             /** Id */
@@ -459,6 +750,22 @@ export interface components {
              */
             y: number;
         };
+        /** PredictRequest */
+        PredictRequest: {
+            /**
+             * Inputs
+             * @description A batch in the graph's layout; a list of batches for several inputs.
+             */
+            inputs: unknown;
+        };
+        /** PredictResponse */
+        PredictResponse: {
+            /**
+             * Outputs
+             * @description The model's outputs for the batch; a list per output for several.
+             */
+            outputs: unknown;
+        };
         /** Problem */
         Problem: {
             /** Node */
@@ -474,6 +781,37 @@ export interface components {
             message: string;
             /** Problems */
             problems: components["schemas"]["Problem"][];
+        };
+        /** PublishedFile */
+        PublishedFile: {
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+            /** Md5 */
+            md5: string;
+            /** Sha256 */
+            sha256?: string | null;
+        };
+        /** PublishedList */
+        PublishedList: {
+            /** Data */
+            data: components["schemas"]["PublishedStatus"][];
+            /** Count */
+            count: number;
+        };
+        /** PublishedStatus */
+        PublishedStatus: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Present */
+            present: boolean;
+            /** Folder */
+            folder: string;
+            /** Files */
+            files: components["schemas"]["PublishedFile"][];
         };
         /** RunPublic */
         RunPublic: {
@@ -730,6 +1068,21 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** Sample */
+        Sample: {
+            /** Split */
+            split: string;
+            /** Index */
+            index: number;
+            /** Label */
+            label: string | number | number[] | null;
+            /** Image */
+            image?: string | null;
+            /** Text */
+            text?: string | null;
+            /** Values */
+            values?: unknown[] | null;
+        };
         /** ScheduleSettings */
         ScheduleSettings: {
             /**
@@ -778,6 +1131,13 @@ export interface components {
              * @default 0
              */
             test: number;
+        };
+        /** TablePreview */
+        TablePreview: {
+            /** Columns */
+            columns: string[];
+            /** Rows */
+            rows: unknown[][];
         };
         /** TargetInfo */
         TargetInfo: {
@@ -1199,6 +1559,90 @@ export interface operations {
             };
         };
     };
+    "runs-predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PredictRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluateResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
     "artifacts-get_artifact": {
         parameters: {
             query?: never;
@@ -1216,20 +1660,40 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/octet-stream": unknown;
+                };
             };
-            /** @description Validation Error */
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Message"];
                 };
             };
         };
     };
-    "datasets-list_all": {
+    "datasets-list_datasets": {
         parameters: {
             query?: never;
             header?: never;
@@ -1244,9 +1708,338 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: components["schemas"]["DatasetInfo"][] | number;
-                    };
+                    "application/json": components["schemas"]["DatasetsPublic"];
+                };
+            };
+        };
+    };
+    "datasets-create_dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description .csv (table or text), .npz (x, y) or .zip (a folder per class)
+                     */
+                    file: string;
+                    /** @description str | None */
+                    name?: string;
+                    /** @description Literal['auto', 'csv', 'npz', 'images', 'text'] */
+                    kind?: string;
+                    /** @description str | None */
+                    target?: string;
+                    /** @description <class 'str'> */
+                    text_column?: string;
+                    /** @description Literal['auto', 'classification', 'regression'] */
+                    task?: string;
+                    /** @description Literal['auto', 'standard', 'minmax', 'none'] */
+                    scaling?: string;
+                    /** @description Literal['int', 'categorical'] */
+                    label_mode?: string;
+                    /** @description <class 'float'> */
+                    validation_split?: string;
+                    /** @description <class 'float'> */
+                    test_split?: string;
+                    /** @description <class 'int'> */
+                    seed?: string;
+                    /** @description tuple[int, int] */
+                    image_size?: string;
+                    /** @description Literal['rgb', 'grayscale'] */
+                    color_mode?: string;
+                    /** @description <class 'int'> */
+                    max_length?: string;
+                    /** @description <class 'int'> */
+                    vocab_size?: string;
+                    /** @description Literal['pre', 'post'] */
+                    padding?: string;
+                    /** @description Literal['pre', 'post'] */
+                    truncating?: string;
+                    /** @description <class 'bool'> */
+                    horizontal_flip?: string;
+                    /** @description <class 'bool'> */
+                    vertical_flip?: string;
+                    /** @description <class 'int'> */
+                    shift?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+        };
+    };
+    "datasets-list_published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedList"];
+                };
+            };
+        };
+    };
+    "datasets-download_published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-get_dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-delete_dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-get_dataset_preview": {
+        parameters: {
+            query?: {
+                count?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-update_dataset_options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoadOptions"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "models-graph_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodePublic"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemsDetail"];
+                };
+            };
+        };
+    };
+    "models-import_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_models-import_model"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
                 };
             };
         };

@@ -80,6 +80,9 @@ export type Metrics = Record<string, number>;
 export type EpochRecord = Schemas["EpochRecord"];
 export type RunSummary = Schemas["RunSummary"];
 export type RunPublic = Omit<Schemas["RunPublic"], "graph"> & { graph: GraphJson };
+export type DatasetPreview = Schemas["DatasetPreview"];
+export type PreviewSample = Schemas["Sample"];
+export type CodePublic = Schemas["CodePublic"];
 export type EvaluateResult = {
   metrics: Metrics;
   confusion_matrix: number[][] | null;

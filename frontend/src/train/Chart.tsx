@@ -11,7 +11,7 @@ export interface SeriesSpec {
   alpha?: number;
 }
 
-export default function Chart({ title, series, data, xLabel = "epoch", testid, height = 220, empty }: {
+export default function Chart({ title, series, data, xLabel = "epoch", testid, height = 220, empty, xMax }: {
   title: string;
   series: SeriesSpec[];
   data: uPlot.AlignedData;
@@ -19,9 +19,12 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
   testid?: string;
   height?: number;
   empty?: string;
+  xMax?: number | null; // the planned span (epochs), so curves grow into a fixed frame
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const span = useRef<number | null>(null);
+  span.current = xMax ?? null;
   const key = series.map((s) => s.label + s.color).join("|");
   const cols = data.slice(1) as (number | null | undefined)[][];
   const count = cols.map((col) => col.filter((v) => v !== null && v !== undefined).length);
@@ -39,13 +42,21 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
       height,
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      scales: { x: { time: false } },
+      scales: {
+        x: {
+          time: false,
+          range: (_u, min, max) => {
+            const hi = Math.max(max ?? 1, span.current ?? 0, 1);
+            return [span.current ? 0 : Math.min(min ?? 0, 0), hi];
+          },
+        },
+      },
       axes: [
         { ...axis, label: xLabel, labelSize: 18, labelFont: axis.font, size: 34 },
         { ...axis, size: 52 },
       ],
       series: [
-        { label: xLabel, value: (_u, v) => (v === null || v === undefined ? "–" : Number.isInteger(v) ? String(v) : v.toFixed(2)) },
+        { label: xLabel, value: (_u, v) => (v === null || v === undefined ? "" : Number.isInteger(v) ? String(v) : v.toFixed(2)) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -54,7 +65,7 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
           spanGaps: true,
           alpha: s.alpha,
           points: { show: s.points ?? false, size: 5, fill: s.color },
-          value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? "–" : v.toPrecision(4)),
+          value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? "" : v.toPrecision(4)),
         })),
       ],
     };
@@ -73,7 +84,7 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
 
   useEffect(() => {
     plot.current?.setData(data);
-  }, [data]);
+  }, [data, xMax]);
 
   const total = count.reduce((a, b) => a + b, 0);
   return (
