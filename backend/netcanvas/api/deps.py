@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException
 from sqlalchemy.orm import Session
@@ -17,19 +17,19 @@ from .hub import EventHub
 
 
 def get_settings_dep(conn: HTTPConnection) -> Settings:
-    return conn.app.state.settings
+    return cast(Settings, conn.app.state.settings)
 
 
 def get_db(conn: HTTPConnection) -> Database:
-    return conn.app.state.db
+    return cast(Database, conn.app.state.db)
 
 
 def get_hub(conn: HTTPConnection) -> EventHub:
-    return conn.app.state.hub
+    return cast(EventHub, conn.app.state.hub)
 
 
 def get_executor(conn: HTTPConnection) -> Executor:
-    return conn.app.state.executor
+    return cast(Executor, conn.app.state.executor)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -43,7 +43,7 @@ def _evaluate(bundle: Any, data: Dataset) -> EvaluateResponse:
     info = data.info
     if n_samples(data.test) == 0:
         raise ValueError(f"Data set '{info.id}' has no test split to evaluate on.")
-    settings = bundle.settings or TrainSettings(dataset=info.id, loss=info.suggested_loss)
+    settings = bundle.settings or TrainSettings.model_validate({"dataset": info.id, "loss": info.suggested_loss})
     analysis = analyze(bundle.graph)
     check_inputs(analysis, info)
     plans = plan_outputs(analysis, info, settings)

@@ -128,7 +128,7 @@ class RunSummary(BaseModel):
 class RunPublic(RunSummary):
     graph: Graph
     epochs: list[EpochRecord] = Field(default_factory=list)
-    confusion_matrix: list[list[float]] | None = None
+    confusion_matrix: list[list[int]] | None = None
     class_names: list[str] | None = None
 
 
@@ -147,7 +147,7 @@ class PredictResponse(BaseModel):
 
 class EvaluateResponse(BaseModel):
     metrics: dict[str, float]
-    confusion_matrix: list[list[float]] | None = None
+    confusion_matrix: list[list[int]] | None = None
     class_names: list[str] | None = None
 
 

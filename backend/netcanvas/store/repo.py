@@ -66,11 +66,13 @@ def delete_graph(s: Session, row: GraphRow) -> None:
 
 def create_run(
     s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
-    graph_id: str | None = None, graph_version: int | None = None,
+    graph_id: str | None = None, graph_version: int | None = None, status: str = "queued",
+    artifacts: list[str] | None = None,
 ) -> RunRow:
+    """A new run; `status="imported"` (with its artifacts) for a model that was not trained here."""
     row = RunRow(
-        name=name, status="queued", request=request, graph=graph, dataset=dataset,
-        graph_id=graph_id, graph_version=graph_version, artifacts=[],
+        name=name, status=status, request=request, graph=graph, dataset=dataset,
+        graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []),
     )
     s.add(row)
     s.commit()

@@ -50,8 +50,9 @@ class Executor(Protocol):
 
     def submit(self, job: Job) -> None: ...
 
-    def cancel(self, run_id: str) -> bool:
-        """Ask a queued or running job to stop; False when the executor does not know it."""
+    def cancel(self, run_id: str, reason: str = "stopped by the user") -> bool:
+        """Ask a queued or running job to stop (`reason` becomes the run's error); False when the
+        executor does not know it."""
         ...
 
     def is_active(self, run_id: str) -> bool: ...

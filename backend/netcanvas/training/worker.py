@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ..graph.schema import Graph
 from .events import Event, LogEvent, StatusEvent
@@ -36,7 +36,7 @@ class Trainer(Protocol):
 def load_trainer(spec: str) -> Trainer:
     """'package.module:function' → the function."""
     module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name or "run_training")
+    return cast(Trainer, getattr(importlib.import_module(module), name or "run_training"))
 
 
 class _StopFlag(Protocol):
