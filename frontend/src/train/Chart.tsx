@@ -45,14 +45,14 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
       scales: {
         x: {
           time: false,
-          range: (_u, min, max) => {
-            const hi = Math.max(max ?? 1, span.current ?? 0, 1);
-            return [span.current ? 0 : Math.min(min ?? 0, 0), hi];
-          },
+          // A planned span frames the curves from 0; otherwise the data's own range.
+          range: (_u, min, max) =>
+            span.current ? [0, Math.max(max ?? 1, span.current)] : [min ?? 0, Math.max(max ?? 1, (min ?? 0) + 1)],
         },
       },
       axes: [
-        { ...axis, label: xLabel, labelSize: 18, labelFont: axis.font, size: 34 },
+        // Whole epochs on the x axis; batch points fall between them.
+        { ...axis, label: xLabel, labelSize: 18, labelFont: axis.font, size: 34, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
         { ...axis, size: 52 },
       ],
       series: [
