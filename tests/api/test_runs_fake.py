@@ -188,6 +188,8 @@ def test_concurrency_limit_queues_runs(settings):
         assert c.get(f"/api/runs/{first}").json()["status"] == "cancelled"
         listed = c.get("/api/runs").json()["data"]
         assert [r["id"] for r in listed] == [second, first]  # newest first
+        page = c.get("/api/runs", params={"offset": 1, "limit": 1}).json()
+        assert page["count"] == 2 and [r["id"] for r in page["data"]] == [first]
         c.post(f"/api/runs/{second}/cancel")
         wait_status(c, second, FINAL)
 

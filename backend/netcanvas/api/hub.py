@@ -192,10 +192,14 @@ class EventHub:
             accepted.append((run_id, st, repo.StoredEvent(run_id, st.seq, payload, store)))
         if not accepted:
             return
-        try:
-            await asyncio.to_thread(self._write, [ev for _, _, ev in accepted])
-        except Exception:
-            log.exception("event hub: storing %d events failed", len(accepted))
+        events = [ev for _, _, ev in accepted]
+        for attempt in (1, 2, 3):  # a locked or restarting database: retry, then still deliver live
+            try:
+                await asyncio.to_thread(self._write, events)
+                break
+            except Exception:
+                log.exception("event hub: storing %d events failed (attempt %d of 3)", len(events), attempt)
+                await asyncio.sleep(0.5 * attempt)
         for run_id, st, ev in accepted:
             if ev.store:
                 st.history.append(ev.payload)

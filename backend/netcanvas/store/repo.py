@@ -79,8 +79,10 @@ def create_run(
     return row
 
 
-def list_runs(s: Session) -> list[RunRow]:
-    return list(s.scalars(select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id)))
+def list_runs(s: Session, offset: int = 0, limit: int | None = None) -> list[RunRow]:
+    """Newest first."""
+    q = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id).offset(offset)
+    return list(s.scalars(q if limit is None else q.limit(limit)))
 
 
 def count_runs(s: Session) -> int:

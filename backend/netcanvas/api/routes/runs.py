@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -119,9 +119,12 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
 
 
 @router.get("/runs")
-def list_runs(session: SessionDep) -> RunsPublic:
-    data = [run_summary(r) for r in repo.list_runs(session)]
-    return RunsPublic(data=data, count=len(data))
+def list_runs(
+    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> RunsPublic:
+    """Newest first; `count` is the number of all runs (page with offset/limit)."""
+    data = [run_summary(r) for r in repo.list_runs(session, offset=offset, limit=limit)]
+    return RunsPublic(data=data, count=repo.count_runs(session))
 
 
 @router.get("/runs/{run_id}")
