@@ -44,3 +44,36 @@ def torch_dynamic_shapes(analysis: Analysis) -> tuple[dict[int, object], ...]:
     for axes in dynamic_axes(analysis):
         out.append({i: dims.setdefault(name, torch.export.Dim.AUTO) for i, name in axes.items()})
     return tuple(out)
+
+
+def check_inputs(analysis: Analysis) -> tuple[torch.Tensor, ...]:
+    """Inputs with another batch size (2) and other variable lengths (7) than `examples`: a program
+    that only works at the traced sizes fails on them."""
+    g = torch.Generator().manual_seed(1)
+    out = []
+    for nid in analysis.inputs:
+        layer = analysis.nodes[nid].layer
+        shape = [2] + [7 if d is None else d for d in layer.shape]
+        if layer.dtype == "int64":
+            out.append(torch.randint(0, 2, shape, generator=g))
+        else:
+            out.append(torch.randn(shape, generator=g))
+    return tuple(out)
+
+
+def outputs_of(out: object) -> list[torch.Tensor]:
+    return list(out) if isinstance(out, (tuple, list)) else [out]  # type: ignore[list-item]
+
+
+def same_outputs(got: list, want: list[torch.Tensor], atol: float = 1e-4) -> bool:
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want, strict=True):
+        g = torch.as_tensor(g)
+        if tuple(g.shape) != tuple(w.shape) or not torch.allclose(g.float(), w.float(), atol=atol, rtol=1e-3):
+            return False
+    return True
+
+
+def variable_lengths(analysis: Analysis) -> bool:
+    return any(d is None for nid in analysis.inputs for d in analysis.nodes[nid].layer.shape)
