@@ -272,3 +272,11 @@ def test_device_auto_records_cpu_and_missing_cuda_is_clear(train):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             train(mlp(), blobs(), device="cuda")
+
+
+def test_warns_about_a_loss_that_does_not_match_the_output(train):
+    _, rec, _ = train(mlp(activation="linear"), blobs(), epochs=1)
+    warnings = [e.message for e in rec.of("log") if e.level == "warning"]
+    assert any("expects probabilities but 'out' ends in linear" in m for m in warnings)
+    _, rec, _ = train(mlp(), blobs(), epochs=1, from_logits=True)
+    assert any("already ends in softmax" in e.message for e in rec.of("log") if e.level == "warning")

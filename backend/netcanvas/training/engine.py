@@ -23,11 +23,13 @@ from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
 from ..graph.schema import Graph
 from ..layers import fmt
+from ..layers.activations import FUSABLE
 from .bundle import bundle_dict, save_bundle
 from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
 from .feeds import n_samples
 from .fit import Trainer, validation_rows
+from .losses import CROSSENTROPY
 from .optimizers import learning_rate
 from .plan import check_inputs, plan_outputs
 from .settings import TrainSettings
@@ -100,6 +102,13 @@ def run_training(
         if p.fused:
             log(f"{settings.loss} reads the logits of '{p.node}' (its {p.activation} is fused into the loss "
                 "for numerical stability; predictions still apply it).")
+        elif settings.loss in CROSSENTROPY and settings.from_logits and p.activation in FUSABLE:
+            log(f"from_logits is on but '{p.node}' already ends in {p.activation}: the loss applies it a "
+                "second time (as Keras would). Turn from_logits off.", "warning")
+        elif settings.loss in CROSSENTROPY and not settings.from_logits and p.activation not in FUSABLE:
+            log(f"{settings.loss} expects probabilities but '{p.node}' ends in {p.activation or 'no activation'}: "
+                f"give it a {'sigmoid' if settings.loss == 'binary_crossentropy' else 'softmax'} activation "
+                "or turn from_logits on.", "warning")
     opt = settings.optimizer
     log(f"Optimizer {opt.type}, learning rate {learning_rate(opt):g}; batch size {settings.batch_size}, "
         f"{settings.epochs} epochs.")
