@@ -185,3 +185,78 @@ def test_weights_only_h5_says_what_to_upload(keras, tmp_path):
     model.save_weights(path)
     with pytest.raises(ImportFailed, match="w.weights.h5"):
         import_model(path.name, path.read_bytes())
+
+
+def keras2_style(config: dict) -> dict:
+    """A Keras 3 functional config rewritten the way Keras 2 / tf.keras wrote .h5 files."""
+    layers = []
+    for lay in config["config"]["layers"]:
+        cfg = dict(lay["config"])
+        if lay["class_name"] == "InputLayer":
+            cfg["batch_input_shape"] = cfg.pop("batch_shape")
+        nodes = []
+        for node in lay["inbound_nodes"]:
+            args = node["args"][0] if node["args"] and isinstance(node["args"][0], list) else node["args"]
+            nodes.append([[t["config"]["keras_history"][0], 0, t["config"]["keras_history"][2], {}] for t in args])
+        layers.append({"class_name": lay["class_name"], "config": cfg, "name": lay["name"], "inbound_nodes": nodes})
+
+    def refs(v):
+        return [v] if isinstance(v[0], str) else v
+
+    return {"class_name": "Functional", "config": {
+        "name": config["config"]["name"], "layers": layers,
+        "input_layers": refs(config["config"]["input_layers"]), "output_layers": refs(config["config"]["output_layers"]),
+    }, "keras_version": "2.15.0", "backend": "tensorflow"}
+
+
+@pytest.mark.parametrize("case", [c for c in ("cnn", "rnn", "branches") if c in CASES])
+def test_keras2_style_h5_imports(case, tmp_path):
+    import h5py
+
+    a, m, xs = trained_like(CASES[case]())
+    path = tmp_path / "k2.h5"
+    write_h5(build_keras_model(a, m.state_dict()), path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["model_config"] = json.dumps(keras2_style(json.loads(f.attrs["model_config"])))
+        f.attrs["keras_version"] = "2.15.0"
+        mw = f["model_weights"]
+        for layer in mw.attrs["layer_names"]:
+            g = mw[layer]
+            names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]]
+            g.attrs["weight_names"] = [f"{n}:0".encode() for n in names] if names else np.array([], "S1")
+            for n in names:
+                g.move(n, f"{n}:0")
+    imp = import_model("k2.h5", path.read_bytes())
+    with torch.no_grad():
+        want = outputs_list(m(*xs))
+    got = run_imported(imp, xs)
+    assert max(float(np.abs(g - w).max()) for g, w in zip(got, want, strict=True)) <= 1e-5
+
+
+def test_keras2_sequential_with_batch_input_shape(tmp_path):
+    import h5py
+
+    rng = np.random.default_rng(0)
+    k1, b1, k2 = (rng.normal(size=s).astype("float32") for s in ((4, 3), (3,), (3, 2)))
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "Dense", "config": {"name": "d1", "units": 3, "activation": "relu", "use_bias": True,
+                                           "batch_input_shape": [None, 4], "dtype": "float32"}},
+        {"class_name": "Dropout", "config": {"name": "drop", "rate": 0.5}},
+        {"class_name": "Dense", "config": {"name": "d2", "units": 2, "activation": "softmax", "use_bias": False}},
+    ]}}
+    path = tmp_path / "seq.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [b"d1", b"drop", b"d2"]
+        for name, ws in (("d1", {"kernel:0": k1, "bias:0": b1}), ("drop", {}), ("d2", {"kernel:0": k2})):
+            g = mw.create_group(name)
+            g.attrs["weight_names"] = [f"{name}/{w}".encode() for w in ws] if ws else np.array([], "S1")
+            for w, arr in ws.items():
+                g.create_dataset(f"{name}/{w}", data=arr)
+    imp = import_model("seq.h5", path.read_bytes())
+    x = rng.normal(size=(5, 4)).astype("float32")
+    h = np.maximum(x @ k1 + b1, 0) @ k2
+    want = np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)
+    (got,) = run_imported(imp, [torch.from_numpy(x)])
+    assert np.abs(got - want).max() <= 1e-5
