@@ -43,7 +43,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const [snap, setSnap] = useState(true);
   const wrapper = useRef<HTMLDivElement>(null);
 
-  const fit = useCallback(() => void fitView({ padding: 0.2, duration: 250, maxZoom: 1.2 }), [fitView]);
+  const fit = useCallback(() => void fitView({ padding: 0.08, duration: 250, maxZoom: 1.1 }), [fitView]);
   useCanvasShortcuts(true, fit);
   // Fit once the nodes of a loaded graph have been measured, not before.
   const initialized = useNodesInitialized();

@@ -24,3 +24,19 @@ export function layout(nodes: LayerNode[], edges: WireEdge[], direction: Directi
     return { ...n, position: { x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2) } };
   });
 }
+
+/** Lays out both ways and keeps the one that reads largest in a view of the given size. */
+export function bestLayout(
+  nodes: LayerNode[], edges: WireEdge[], view = { width: 880, height: 820 },
+): { nodes: LayerNode[]; direction: Direction } {
+  const score = (laid: LayerNode[]) => {
+    const xs = laid.map((n) => n.position.x);
+    const ys = laid.map((n) => n.position.y);
+    const w = Math.max(...xs) - Math.min(...xs) + NODE_W;
+    const h = Math.max(...ys) - Math.min(...ys) + NODE_H;
+    return Math.min(view.width / w, view.height / h, 1.1); // zoom to fit stops at 1.1
+  };
+  const lr = layout(nodes, edges, "LR");
+  const tb = layout(nodes, edges, "TB");
+  return nodes.length && score(tb) > score(lr) * 1.1 ? { nodes: tb, direction: "TB" } : { nodes: lr, direction: "LR" };
+}

@@ -99,8 +99,9 @@ describe("graph store", () => {
     expect(g().clipboard).toBeNull();
   });
 
-  it("loads graphs without positions through auto-layout, left to right", () => {
+  it("lays out graphs without positions in the direction that reads largest", () => {
     g().load(chain());
+    expect(g().direction).toBe("LR"); // three nodes fit side by side
     const xs = g().nodes.map((n) => n.position.x);
     expect(xs[0]).toBeLessThan(xs[1]);
     expect(xs[1]).toBeLessThan(xs[2]);
@@ -110,6 +111,14 @@ describe("graph store", () => {
     expect(g().direction).toBe("TB");
     g().undo();
     expect(g().nodes.map((n) => n.position.x)).toEqual(xs);
+    // A long chain reads better top to bottom.
+    const long = chain();
+    for (let i = 0; i < 6; i++) {
+      long.nodes.push({ id: `d${i}`, type: "Dense", params: { units: 4 } });
+      long.edges.push({ source: i ? `d${i - 1}` : "d", target: `d${i}` });
+    }
+    g().load(long);
+    expect(g().direction).toBe("TB");
   });
 
   it("selects all and keeps history bounded", () => {

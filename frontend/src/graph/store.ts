@@ -9,7 +9,7 @@ import {
   fromGraphJson, inHandle, makeEdge, nextId, normalizePorts, portOf, toGraphJson,
   type GraphState, type LayerNode, type WireEdge,
 } from "./convert";
-import { layout, type Direction } from "./layout";
+import { bestLayout, layout, type Direction } from "./layout";
 
 interface Snapshot {
   name: string;
@@ -258,9 +258,11 @@ export const useGraph = create<GraphStore>()((set, get) => {
     load: (graph, saved) => {
       const parsed = fromGraphJson(graph);
       const s = get();
-      const nodes = parsed.needsLayout ? layout(parsed.nodes, parsed.edges, s.direction) : parsed.nodes;
-      commit({ name: parsed.name, nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs });
+      // A graph without positions gets the direction in which it reads largest.
+      const laid = parsed.needsLayout ? bestLayout(parsed.nodes, parsed.edges) : { nodes: parsed.nodes, direction: s.direction };
+      commit({ name: parsed.name, nodes: laid.nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs });
       set({
+        direction: laid.direction,
         graphId: saved?.id ?? null,
         version: saved?.version ?? null,
         analysis: null,
