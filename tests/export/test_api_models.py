@@ -53,6 +53,11 @@ def test_keras_upload_becomes_an_imported_run_that_predicts_like_keras(client, s
     (tmp_path / "again.h5").write_bytes(r.content)
     again = keras.models.load_model(tmp_path / "again.h5", compile=False)
     assert np.abs(again(x).detach().numpy() - want).max() <= 1e-4
+    for name in ("model.py", "model_keras.py", "model.onnx", "model.pt2", "model.pt"):
+        r = client.get(f"/api/runs/{run['id']}/artifacts/{name}")
+        assert r.status_code == 200 and r.content, (name, r.text[:300])
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        assert ws.receive_json() == {"type": "status", "status": "imported", "device": None, "error": None}
 
 
 def test_netcanvas_bundle_upload_keeps_class_names(client, tmp_path):

@@ -35,7 +35,7 @@ from ..layers import REGISTRY, Shape, ShapeError
 from .keras_map import KERAS, keras_class_index
 from .layout import to_netcanvas_shape
 
-MAX_ZIP_MEMBER = 2 * 1024**3  # uncompressed size of one .keras member
+MAX_ZIP_TOTAL = 1 << 30  # uncompressed bytes a .keras archive may expand to (zip bombs)
 MAX_LAYERS = 2000
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 NESTED_MODELS = {"Functional", "Sequential", "Model"}
@@ -121,9 +121,10 @@ def _read_h5(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, list[np.
 def _read_zip(name: str, data: bytes) -> Imported:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         infos = {i.filename: i for i in z.infolist()}
-        for info in infos.values():
-            if info.file_size > MAX_ZIP_MEMBER:
-                raise ImportFailed(f"{name}: member {info.filename} is too large ({info.file_size} bytes).")
+        total = sum(i.file_size for i in infos.values())
+        if total > MAX_ZIP_TOTAL:
+            raise ImportFailed(f"{name} expands to {total >> 20} MB; netcanvas reads archives up to "
+                               f"{MAX_ZIP_TOTAL >> 20} MB.")
         if "config.json" in infos:
             config = json.loads(z.read("config.json").decode("utf-8"))
             weights = None

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from ...graph.compile import compile_graph
 from ...graph.schema import Graph
-from ...store.models import RunRow, new_id
+from ...store.models import RunEventRow, RunRow, new_id
 from ...training.bundle import bundle_dict, save_bundle
 from ...training.settings import TrainSettings
 from ..analysis import validate_graph
@@ -145,6 +145,10 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
                      artifacts=["model.pt"], class_names=bundle.get("class_names"))
         with db.session() as s:
             s.add(row)
+            s.flush()
+            # the stream of an imported run: one status event, as for a run that ended
+            s.add(RunEventRow(run_id=run_id, seq=1, type="status",
+                              payload={"type": "status", "status": "imported", "device": None, "error": None}))
             s.flush()
             os.replace(staging, final)  # the files appear with the row, in the same step
             try:
