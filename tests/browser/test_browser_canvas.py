@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from canvas_helpers import connect, drop_layer, node_ids, select_node, set_param, shape_of
+from canvas_helpers import connect, drop_layer, node_ids, select_node, set_param, settle, shape_of
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -152,6 +152,33 @@ def test_editing_shortcuts_copy_paste_delete_undo_redo(page: Page):
     ya = page.locator(f'[data-testid="node-{a}"]').bounding_box()["y"]
     yb = page.locator(f'[data-testid="node-{b}"]').bounding_box()["y"]
     assert ya < yb  # top to bottom
+
+
+@pytest.mark.parametrize(
+    "template, layers",
+    [("mlp", 4), ("mnist-cnn", 9), ("inception", 9), ("cifar10-cnn", 13), ("lstm-classifier", 4), ("seq2seq", 7),
+     ("residual", 5), ("vgg-block", 9)],
+)
+def test_every_template_is_valid(page: Page, template: str, layers: int):
+    page.click('[data-testid="open-templates"]')
+    page.click(f'[data-testid="template-{template}"]')
+    expect(page.locator(".react-flow__node")).to_have_count(layers)
+    settle(page)
+    expect(page.locator('[data-testid="problem-count"]')).to_have_text("Ready to train")
+
+
+def test_lstm_with_return_state_offers_output_h_and_c(page: Page, artifacts):
+    page.click('[data-testid="open-templates"]')
+    page.click('[data-testid="template-seq2seq"]')
+    settle(page)
+    encoder = page.locator('[data-testid="node-encoder"]')
+    expect(encoder.locator(".react-flow__handle.source")).to_have_count(3)
+    expect(encoder.locator(".port-label")).to_have_text(["out", "h", "c"])
+    expect(shape_of(page, "encoder")).to_have_text("3 × (128,)")
+    # The wire from port 1 (h) carries h's shape into RepeatVector.
+    expect(page.locator('[data-testid="edge-label-encoder-repeat_h"]')).to_have_text("(128,)")
+    expect(shape_of(page, "decoder_dense")).to_have_text("(10, 32)")
+    page.screenshot(path=str(artifacts / "canvas-seq2seq.png"))
 
 
 def test_templates_load_valid_and_graphs_save_and_reopen(page: Page):

@@ -43,7 +43,11 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const [snap, setSnap] = useState(true);
   const wrapper = useRef<HTMLDivElement>(null);
 
-  const fit = useCallback(() => void fitView({ padding: 0.08, duration: 250, maxZoom: 1.1 }), [fitView]);
+  // Room at the top for the toolbar and at the bottom for the status bar.
+  const fit = useCallback(
+    () => void fitView({ padding: { top: "64px", bottom: "60px", left: "28px", right: "28px" }, duration: 250, maxZoom: 1.1 }),
+    [fitView],
+  );
   useCanvasShortcuts(true, fit);
   // Fit once the nodes of a loaded graph have been measured, not before.
   const initialized = useNodesInitialized();

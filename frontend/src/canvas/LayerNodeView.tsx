@@ -2,6 +2,7 @@
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { memo, useEffect } from "react";
 import { useCatalog } from "../api/catalog";
+import type { Shape } from "../api/types";
 import type { LayerNode } from "../graph/convert";
 import { inHandle, outHandle, portOf } from "../graph/convert";
 import { inputPorts, useGraph } from "../graph/store";
@@ -10,6 +11,13 @@ import { fmtCompact, fmtShape, keyParams } from "../ui/format";
 const HANDLE_TOP = 22;
 const HANDLE_GAP = 20;
 const OUTPUT_NAMES: Record<string, string[]> = { LSTM: ["out", "h", "c"], GRU: ["out", "h"], SimpleRNN: ["out", "h"] };
+
+/** "(32, 26, 26)"; several outputs: "3 × (128,)" when alike, else joined. */
+function shapesText(shapes: Shape[]): string {
+  const texts = shapes.map((s) => fmtShape(s));
+  if (texts.length > 1 && texts.every((t) => t === texts[0])) return `${texts.length} × ${texts[0]}`;
+  return texts.join(" · ");
+}
 
 function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const info = useCatalog((s) => s.byType[data.type]);
@@ -74,7 +82,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
       {keyParams(data.type, data.params) && <div className="node-params">{keyParams(data.type, data.params)}</div>}
       <div className="node-foot">
         <span className="node-shape" data-testid={`shape-${id}`}>
-          {shapes ? shapes.map((s) => fmtShape(s)).join(" ") : problems.length ? "—" : "…"}
+          {shapes ? shapesText(shapes) : problems.length ? "—" : "…"}
         </span>
         <span className="node-count" title={`${report?.params ?? "?"} parameters`}>
           {report?.params ? `${fmtCompact(report.params)} params` : ""}
