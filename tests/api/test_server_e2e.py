@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -88,9 +89,13 @@ def test_train_watch_download_predict(server):
 
     first, _, _ = read_all(ws_url, run_id, n=1)  # a watcher that leaves early harms nothing
     assert first[0]["type"] == "status"
-    a, code_a, _ = read_all(ws_url, run_id)
-    b, code_b, _ = read_all(ws_url, run_id)  # connects after a has finished: history from the database
-    assert code_a == code_b == 1000
+    with ThreadPoolExecutor(2) as pool:  # two watchers at once
+        first_watcher, second_watcher = pool.submit(read_all, ws_url, run_id), pool.submit(read_all, ws_url, run_id)
+        a, code_a, _ = first_watcher.result()
+        a2, code_a2, _ = second_watcher.result()
+    b, code_b, _ = read_all(ws_url, run_id)  # connects after the end: history from the database
+    assert code_a == code_a2 == code_b == 1000
+    assert [e for e in a2 if e["type"] != "batch"] == [e for e in a if e["type"] != "batch"]
     assert a[-1]["type"] == "status" and a[-1]["status"] == "succeeded", a[-3:]
     assert [e["epoch"] for e in a if e["type"] == "epoch"] == [1, 2]
     assert any(e["type"] == "batch" for e in a) and any(e["type"] == "result" for e in a)
