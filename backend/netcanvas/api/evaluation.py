@@ -1,7 +1,7 @@
 """POST /api/runs/{id}/evaluate: a trained model's loss and metrics on its data set's test split.
 
-Prefers `training.bundle.evaluate(bundle, dataset)` when the training package provides one;
-otherwise composes the same pieces run_training uses for its test metrics (plan_outputs + Trainer).
+Composes the pieces run_training uses for its test metrics (plan_outputs + Trainer.evaluate and
+Trainer.confusion_matrix), so the numbers match the run's own test metrics.
 Raises ValueError (→ 422) with a sentence when the model and data set do not fit.
 """
 
@@ -15,8 +15,6 @@ from .schemas import EvaluateResponse
 
 
 def evaluate_bundle(bundle: Any, dataset_id: str | None) -> EvaluateResponse:
-    from ..training import bundle as bundle_mod
-
     dataset_id = dataset_id or bundle.dataset or (bundle.settings.dataset if bundle.settings else None)
     if not dataset_id:
         raise ValueError("This model does not say which data set it was trained on.")
@@ -24,10 +22,6 @@ def evaluate_bundle(bundle: Any, dataset_id: str | None) -> EvaluateResponse:
         data = load_dataset(dataset_id)
     except DatasetNotFound as err:
         raise ValueError(str(err)) from None
-    own = getattr(bundle_mod, "evaluate", None)
-    if own is not None:
-        result = own(bundle, data)
-        return EvaluateResponse.model_validate(result if isinstance(result, dict) else vars(result))
     return _evaluate(bundle, data)
 
 
