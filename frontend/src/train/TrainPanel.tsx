@@ -179,8 +179,16 @@ export default function TrainPanel() {
       <label className="field">
         <span className="field-label">Loss</span>
         <select value={s.loss} onChange={(e) => s.set({ loss: e.target.value })} data-testid="train-loss">
-          {LOSSES.map((l) => (<option key={l} value={l}>{l}{ds?.suggested_loss === l ? " (suggested)" : ""}</option>))}
+          {LOSSES.map((l) => (<option key={l} value={l}>{l}</option>))}
         </select>
+        {ds?.suggested_loss && (s.loss === ds.suggested_loss ? (
+          <span className="field-hint">Suggested for {ds.name}.</span>
+        ) : (
+          <span className="field-hint">
+            {ds.name} suggests {ds.suggested_loss}.{" "}
+            <button className="link-btn" onClick={() => s.set({ loss: ds.suggested_loss })}>Use it</button>
+          </span>
+        ))}
       </label>
       <div className="field">
         <span className="field-label">Metrics</span>
