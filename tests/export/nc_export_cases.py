@@ -110,11 +110,11 @@ def outputs_list(out) -> list[np.ndarray]:
 
 
 def to_channels_last(x: np.ndarray) -> np.ndarray:
-    return np.moveaxis(x, 1, -1) if x.ndim >= 4 else x
+    return np.moveaxis(x, 1, -1) if x.ndim == 4 else x
 
 
 def to_channels_first(x: np.ndarray) -> np.ndarray:
-    return np.moveaxis(x, -1, 1) if x.ndim >= 4 else x
+    return np.moveaxis(x, -1, 1) if x.ndim == 4 else x
 
 
 for _mod in ("conv", "pooling", "norm", "recurrent", "reshaping", "embedding"):
@@ -276,3 +276,23 @@ def _reshape_residual() -> Graph:
 @add_case("upsample_bilinear", ("UpSampling2D",))
 def _upsample_bilinear() -> Graph:
     return chain("upsample-bilinear", [2, 3, 4], [("UpSampling2D", {"size": 2, "interpolation": "bilinear"})])
+
+
+@add_case("rank4", ("Reshape", "BatchNormalization", "Concatenate"))
+def _rank4() -> Graph:
+    # rank-4 tensors are not images: features last, the same layout in Keras
+    return graph("rank4", [
+        {"id": "x", "type": "Input", "params": {"shape": [2, 3, 4, 5]}},
+        {"id": "sm", "type": "Activation", "params": {"activation": "softmax"}},
+        {"id": "bn", "type": "BatchNormalization", "params": {}},
+        {"id": "cat", "type": "Concatenate", "params": {}},
+        {"id": "d", "type": "Dense", "params": {"units": 3}},
+        {"id": "img", "type": "Reshape", "params": {"target_shape": [6, 4, 5]}},
+        {"id": "f", "type": "Flatten", "params": {}},
+        {"id": "r4", "type": "Reshape", "params": {"target_shape": [5, 2, 3, 4]}},
+    ], [
+        {"source": "x", "target": "sm"}, {"source": "x", "target": "bn"},
+        {"source": "sm", "target": "cat"}, {"source": "bn", "target": "cat", "target_port": 1},
+        {"source": "cat", "target": "d"}, {"source": "x", "target": "img"}, {"source": "img", "target": "f"},
+        {"source": "img", "target": "r4"},
+    ], outputs=["d", "f", "r4"])

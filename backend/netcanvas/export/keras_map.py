@@ -363,7 +363,7 @@ def _bidirectional(n: ExportNode) -> list[KTensor]:
 
 def _keras_pos(i: int, rank: int) -> int:
     """0-based axis of the Keras tensor holding netcanvas axis i (batch excluded)."""
-    if rank < 3:
+    if rank != 3:
         return i
     return rank - 1 if i == 0 else i - 1
 
@@ -731,10 +731,10 @@ def _reshape_from(n: Any) -> Any:
     inputs = None
     if is_image(x.shape) and x.shape[0] != 1:  # to (H, W, C): the order Keras reads values in
         inputs = n.node("Permute", {"dims": list(to_channels_last_dims(len(x.shape)))}, suffix="_channels_last")
-    if len(target) >= 3 and target[-1] != 1:
+    if len(target) == 3 and target[-1] != 1:
         y = n.node("Reshape", {"target_shape": target}, inputs=inputs, suffix="_reshape")
         return n.node("Permute", {"dims": list(to_channels_first_dims(len(target)))}, inputs=y)
-    nc_target = [target[-1], *target[:-1]] if len(target) >= 3 else target
+    nc_target = [target[-1], *target[:-1]] if len(target) == 3 else target
     return n.node("Reshape", {"target_shape": nc_target}, inputs=inputs)
 
 

@@ -1,7 +1,8 @@
 """netcanvas (channels-first) ↔ Keras (channels-last) tensor layouts.
 
-netcanvas images are (C, H, W) (any rank ≥ 3: channels first, then spatial axes); vectors (F,)
-and sequences (T, F) are the same in both. Keras models we write and read are channels-last:
+netcanvas images are (C, H, W): rank 3 (batch excluded), as the layer registry's feature axis
+has it (layers.base.feature_axis); vectors (F,), sequences (T, F) and tensors of rank 4 or more
+(features last) are the same in both. Keras models we write and read are channels-last:
 (H, W, C). Shapes here exclude the batch axis; axes passed in and out of `keras_axis` /
 `netcanvas_axis` count it, as Keras does.
 """
@@ -16,7 +17,7 @@ from ..layers import Shape
 
 
 def is_image(shape: Shape) -> bool:
-    return len(shape) >= 3
+    return len(shape) == 3
 
 
 def to_keras_shape(shape: Shape) -> Shape:
@@ -26,12 +27,12 @@ def to_keras_shape(shape: Shape) -> Shape:
 
 def to_netcanvas_shape(shape: Shape) -> Shape:
     """(H, W, C) → (C, H, W); lower ranks unchanged."""
-    return (shape[-1],) + tuple(shape[:-1]) if len(shape) >= 3 else tuple(shape)
+    return (shape[-1],) + tuple(shape[:-1]) if len(shape) == 3 else tuple(shape)
 
 
 def keras_axis(index: int, rank: int) -> int:
     """Index into a netcanvas shape (batch excluded) → the Keras axis (batch counted, -1 = last)."""
-    if rank >= 3:
+    if rank == 3:
         index = rank - 1 if index == 0 else index - 1
     return -1 if index == rank - 1 else index + 1
 
@@ -43,7 +44,7 @@ def netcanvas_axis(axis: int, rank: int) -> int:
     if not -full <= axis < full or axis % full == 0:
         raise ValueError(f"axis {axis} does not exist for rank {rank}")
     index = axis % full - 1
-    if rank >= 3:
+    if rank == 3:
         index = 0 if index == rank - 1 else index + 1
     return index + 1
 
