@@ -19,7 +19,7 @@ STEPS = 25
 def run_training(graph, settings, emit, should_stop, out_dir: Path) -> str:
     mode = graph.name
     emit(StatusEvent(status="running", device="cpu"))
-    emit(LogEvent(message=f"pid={os.getpid()}"))
+    emit(LogEvent(message=f"pid={os.getpid()} threads={os.environ.get('OMP_NUM_THREADS')}"))
     if mode == "broken":
         raise ValueError("Dense 'h' cannot take this data set: add a Flatten before it.")
     if mode == "exit":

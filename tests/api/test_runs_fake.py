@@ -45,7 +45,8 @@ def wait_status(client, run_id: str, statuses: set[str], timeout: float = 20) ->
 
 
 def pid_of(events: list[dict]) -> int:
-    return next(int(e["message"].split("=")[1]) for e in events if e["type"] == "log" and e["message"].startswith("pid="))
+    line = next(e["message"] for e in events if e["type"] == "log" and e["message"].startswith("pid="))
+    return int(line.split()[0].removeprefix("pid="))
 
 
 @pytest.fixture
@@ -64,6 +65,9 @@ def test_run_lifecycle_stream_history_and_late_watcher(fake, settings):
     assert live[-1] == {"type": "status", "status": "succeeded", "device": "cpu", "error": None}
     assert kinds.count("epoch") == 3 and kinds.count("result") == 1 and kinds.count("batch") == 75
     assert [e["epoch"] for e in live if e["type"] == "epoch"] == [1, 2, 3]
+    if "OMP_NUM_THREADS" not in os.environ:  # the cores are shared between the runs allowed at once
+        want = max(1, len(os.sched_getaffinity(0)) // settings.max_concurrent_runs)
+        assert f"threads={want}" in next(e["message"] for e in live if e["type"] == "log")
 
     run = fake.get(f"/api/runs/{run_id}").json()
     assert run["status"] == "succeeded" and run["device"] == "cpu" and run["error"] is None

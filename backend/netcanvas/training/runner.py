@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections import deque
@@ -43,6 +44,7 @@ class Job:
     settings: dict[str, Any]  # TrainSettings JSON
     out_dir: Path
     data_dir: Path | None = None  # where uploaded / downloaded data sets live (Settings.data_dir)
+    threads: int | None = None  # CPU threads for the worker's torch; None: the executor decides
 
 
 class Executor(Protocol):
@@ -159,6 +161,14 @@ class LocalExecutor:
                 w.process.join(timeout=2)
             self._running.clear()
 
+    def threads_per_run(self) -> int:
+        """The CPUs shared fairly between the runs allowed at once (no oversubscription)."""
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cpus = os.cpu_count() or 1
+        return max(1, cpus // self.max_concurrent)
+
     # -- the executor thread --------------------------------------------------------------------
 
     def _emit(self, run_id: str, event: Event) -> None:
@@ -174,7 +184,7 @@ class LocalExecutor:
         proc = self._ctx.Process(
             target=worker_main,
             args=(job.run_id, job.graph, job.settings, str(job.out_dir), send, stop, self.trainer,
-                  str(job.data_dir) if job.data_dir else None),
+                  str(job.data_dir) if job.data_dir else None, job.threads or self.threads_per_run()),
             name=f"netcanvas-run-{job.run_id[:8]}",
         )
         proc.start()

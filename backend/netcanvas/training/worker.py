@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import os
 import signal
 import traceback
 from collections.abc import Callable
@@ -46,8 +47,15 @@ class _StopFlag(Protocol):
 def worker_main(
     run_id: str, graph_json: dict[str, Any], settings_json: dict[str, Any], out_dir: str,
     conn: Connection, stop: _StopFlag, trainer: str = DEFAULT_TRAINER, data_dir: str | None = None,
+    threads: int | None = None,
 ) -> None:
-    """Process entry point. Never raises: a failure is reported as the final status."""
+    """Process entry point. Never raises: a failure is reported as the final status.
+
+    `threads` caps torch's CPU threads (set before torch is imported; an OMP_NUM_THREADS the user
+    set wins), so concurrent runs share the cores instead of fighting over them.
+    """
+    if threads and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     # Ctrl-C in the server's terminal reaches the whole process group; the server stops us itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     device: str | None = None
