@@ -11,6 +11,10 @@ import CompareView from "./runs/CompareView";
 import RunsPage from "./runs/RunsPage";
 import RunView from "./runs/RunView";
 import TrainPanel from "./train/TrainPanel";
+import CodePanel from "./code/CodePanel";
+import DataPage from "./data/DataPage";
+import ImportModelButton from "./models/ImportModel";
+import { takeEditorTab, type EditorTab } from "./ui/editorTab";
 import { Icon } from "./ui/Icon";
 import { href, parseRoute, useHash } from "./ui/route";
 import { useToasts } from "./ui/toast";
@@ -20,6 +24,7 @@ export default function App() {
   const route = useMemo(() => parseRoute(hash), [hash]);
   useEffect(() => void useCatalog.getState().loadLayers(), []);
   const onCanvas = route.page === "canvas";
+  const onRuns = route.page === "runs" || route.page === "run" || route.page === "compare";
   return (
     <div className="app">
       <header className="topbar">
@@ -29,15 +34,18 @@ export default function App() {
         </a>
         <nav className="tabs">
           <a href={href({ page: "canvas" })} className={onCanvas ? "active" : ""} data-testid="nav-canvas"><Icon name="canvas" /> Canvas</a>
-          <a href={href({ page: "runs" })} className={!onCanvas ? "active" : ""} data-testid="nav-runs"><Icon name="runs" /> Runs</a>
+          <a href={href({ page: "runs" })} className={onRuns ? "active" : ""} data-testid="nav-runs"><Icon name="runs" /> Runs</a>
+          <a href={href({ page: "data" })} className={route.page === "data" ? "active" : ""} data-testid="nav-data"><Icon name="table" /> Data</a>
         </nav>
         {onCanvas && <GraphMenu />}
+        <div className="topbar-end"><ImportModelButton /></div>
       </header>
       <main className="main">
         {route.page === "canvas" && <Editor />}
         {route.page === "runs" && <RunsPage />}
         {route.page === "run" && <RunView key={route.id} id={route.id} />}
         {route.page === "compare" && <CompareView ids={route.ids} />}
+        {route.page === "data" && <DataPage id={route.id ?? null} />}
       </main>
       <Toasts />
     </div>
@@ -46,26 +54,27 @@ export default function App() {
 
 function Editor() {
   const [summary, setSummary] = useState(false);
-  const [tab, setTab] = useState<"inspect" | "train">("inspect");
+  const [tab, setTab] = useState<EditorTab>(() => takeEditorTab() ?? "inspect");
   const selected = useGraph((s) => s.nodes.some((n) => n.selected));
   // Selecting a layer brings the inspector forward (state derived during render, not in an effect).
   const [wasSelected, setWasSelected] = useState(selected);
   if (selected !== wasSelected) {
     setWasSelected(selected);
-    if (selected) setTab("inspect");
+    if (selected && tab !== "code") setTab("inspect"); // the Code tab stays while the graph is edited
   }
   return (
     <ReactFlowProvider>
-      <div className="editor">
+      <div className={`editor${tab === "code" ? " code-open" : ""}`}>
         <PaletteWithAdd />
         <Canvas onShowSummary={() => setSummary(true)} />
         <aside className="side">
           <div className="side-tabs" role="tablist">
             <button role="tab" aria-selected={tab === "inspect"} onClick={() => setTab("inspect")} data-testid="tab-inspect">Inspector</button>
             <button role="tab" aria-selected={tab === "train"} onClick={() => setTab("train")} data-testid="tab-train"><Icon name="play" size={13} /> Train</button>
+            <button role="tab" aria-selected={tab === "code"} onClick={() => setTab("code")} data-testid="tab-code"><Icon name="code" size={13} /> Code</button>
           </div>
           <div className="side-body">
-            {tab === "inspect" ? <Inspector onShowSummary={() => setSummary(true)} /> : <TrainPanel />}
+            {tab === "inspect" ? <Inspector onShowSummary={() => setSummary(true)} /> : tab === "train" ? <TrainPanel /> : <CodePanel />}
           </div>
         </aside>
       </div>

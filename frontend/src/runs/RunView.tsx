@@ -2,7 +2,7 @@
 // evaluation and predictions. The URL (#/runs/ID) is all it needs, so a reload shows the same.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useCatalog } from "../api/catalog";
-import { api, artifactUrl } from "../api/client";
+import { api } from "../api/client";
 import type { EvaluateResult, RunPublic, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
 import Chart from "../train/Chart";
@@ -14,17 +14,9 @@ import { href, navigate } from "../ui/route";
 import { toast } from "../ui/toast";
 import ConfusionMatrix from "./ConfusionMatrix";
 import { liveData, liveSeries, metricTitle } from "./curves";
+import Downloads from "./Downloads";
 import DrawPad from "./DrawPad";
 import { duration, StatusChip } from "./RunsPage";
-
-const ARTIFACTS: Record<string, string> = {
-  "model.pt": "PyTorch weights + module (torch.save)",
-  "model.pt2": "torch.export program",
-  "model.h5": "Keras HDF5",
-  "model.onnx": "ONNX",
-  "model.py": "PyTorch code",
-  "model_keras.py": "Keras code",
-};
 
 export default function RunView({ id }: { id: string }) {
   const [run, setRun] = useState<RunPublic | null>(null);
@@ -114,18 +106,7 @@ export default function RunView({ id }: { id: string }) {
           </section>
           <section className="card">
             <h3>Download</h3>
-            {artifacts.length ? (
-              <ul className="artifacts">
-                {artifacts.map((a) => (
-                  <li key={a}>
-                    <a href={artifactUrl(id, a)} download={a} data-testid={`artifact-${a}`}><Icon name="download" /> {a}</a>
-                    <span className="dim small">{ARTIFACTS[a] ?? ""}</span>
-                  </li>
-                ))}
-              </ul>
-            ) : (
-              <div className="dim small">{final ? "No files were stored for this run." : "Files appear when training ends."}</div>
-            )}
+            <Downloads runId={id} artifacts={artifacts} final={final} />
           </section>
           {run && <Settings run={run} />}
         </aside>

@@ -24,6 +24,7 @@ const PATHS: Record<string, string> = {
   external: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
   check: "m5 12 5 5 9-11",
   keyboard: "M3 7h18v10H3zM7 11h.01M11 11h.01M15 11h.01M8 14h8",
+  code: "m8 7-5 5 5 5M16 7l5 5-5 5M13.5 5l-3 14",
 };
 
 export function Icon({ name, size = 16 }: { name: string; size?: number }) {

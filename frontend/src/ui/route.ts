@@ -1,17 +1,19 @@
-// Hash routes: #/ (canvas), #/runs, #/runs/ID (live view of one run), #/compare/ID,ID.
+// Hash routes: #/ (canvas), #/runs, #/runs/ID (live view of one run), #/compare/ID,ID, #/data[/ID].
 import { useSyncExternalStore } from "react";
 
 export type Route =
   | { page: "canvas" }
   | { page: "runs" }
   | { page: "run"; id: string }
-  | { page: "compare"; ids: string[] };
+  | { page: "compare"; ids: string[] }
+  | { page: "data"; id?: string | null };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "runs" && parts[1]) return { page: "run", id: parts[1] };
   if (parts[0] === "runs") return { page: "runs" };
   if (parts[0] === "compare" && parts[1]) return { page: "compare", ids: parts[1].split(",") };
+  if (parts[0] === "data") return { page: "data", id: parts[1] ?? null };
   return { page: "canvas" };
 }
 
@@ -21,6 +23,7 @@ export function href(route: Route): string {
     case "runs": return "#/runs";
     case "run": return `#/runs/${encodeURIComponent(route.id)}`;
     case "compare": return `#/compare/${route.ids.map(encodeURIComponent).join(",")}`;
+    case "data": return route.id ? `#/data/${encodeURIComponent(route.id)}` : "#/data";
   }
 }
 

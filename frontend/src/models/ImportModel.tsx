@@ -1,0 +1,106 @@
+// "Import model" in the top bar: a Keras .h5 / .keras / model JSON or a netcanvas model.pt
+// becomes an imported run (POST /api/models/import); the run view opens, where "Open on canvas"
+// puts its graph in the editor.
+import { useEffect, useRef, useState, type DragEvent } from "react";
+import { useCatalog } from "../api/catalog";
+import { fmtBytes } from "../data/uploadOptions";
+import { Icon } from "../ui/Icon";
+import { Modal } from "../ui/Modal";
+import { navigate } from "../ui/route";
+import { toast } from "../ui/toast";
+import { importModel, MODEL_ACCEPT } from "./api";
+
+export default function ImportModelButton() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button className="btn ghost" onClick={() => setOpen(true)} data-testid="import-model" title="Import a Keras or netcanvas model as a run">
+        <Icon name="upload" /> Import model
+      </button>
+      {open && <ImportDialog onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+function ImportDialog({ onClose }: { onClose: () => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [over, setOver] = useState(false);
+  const [dataset, setDataset] = useState("");
+  const datasets = useCatalog((c) => c.datasets);
+  useEffect(() => {
+    if (!datasets) void useCatalog.getState().loadDatasets();
+  }, [datasets]);
+
+  const pick = (f: File) => {
+    setFile(f);
+    setError(null);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    const f = e.dataTransfer.files?.[0];
+    if (f) pick(f);
+  };
+  const submit = async () => {
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const run = await importModel(file, name, dataset);
+      toast(`Imported ${file.name}: ${run.graph.nodes.length} layers`, "good");
+      onClose();
+      navigate({ page: "run", id: run.id });
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Import a model" onClose={onClose} testid="import-dialog">
+      <p className="dim import-intro">
+        A Keras model (<b>.h5</b>, <b>.keras</b> or a <b>model.to_json()</b> file) or a netcanvas <b>model.pt</b>.
+        It becomes a run you can predict with, download in every format, and open on the canvas.
+        Keras's channels-last images become channels-first here.
+      </p>
+      <input ref={input} type="file" accept={MODEL_ACCEPT} hidden data-testid="import-model-file"
+        onChange={(e) => { const f = e.target.files?.[0]; if (f) pick(f); e.target.value = ""; }} />
+      <div className={`dropzone compact${over ? " over" : ""}${file ? " chosen" : ""}`} role="button" tabIndex={0}
+        onClick={() => input.current?.click()} onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && input.current?.click()}
+        onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+        <span className="dz-icon"><Icon name="upload" size={20} /></span>
+        {file ? (
+          <span className="dz-title" data-testid="import-file-name">{file.name} <span className="dim small">· {fmtBytes(file.size)}</span></span>
+        ) : (
+          <span className="dz-sub">Drop a model file here or <span className="link">choose one</span></span>
+        )}
+      </div>
+      <div className="row2">
+        <label className="field">
+          <span className="field-label">Run name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder={file ? "from the model" : ""} data-testid="import-name" />
+        </label>
+        <label className="field">
+          <span className="field-label">Data set</span>
+          <select value={dataset} onChange={(e) => setDataset(e.target.value)} data-testid="import-dataset">
+            <option value="">none</option>
+            {datasets?.map((d) => (<option key={d.id} value={d.id}>{d.name}</option>))}
+          </select>
+          <span className="field-hint">what it learned from: evaluation and sample predictions use it</span>
+        </label>
+      </div>
+      {error && <div className="callout bad" role="alert" data-testid="import-error"><span><b>Could not import.</b> {error}</span></div>}
+      <div className="modal-actions">
+        <button className="btn ghost" onClick={onClose}>Cancel</button>
+        <button className="btn primary" onClick={submit} disabled={!file || busy} data-testid="import-submit">
+          {busy ? "Importing…" : "Import"}
+        </button>
+      </div>
+    </Modal>
+  );
+}
