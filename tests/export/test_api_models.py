@@ -101,3 +101,16 @@ def test_graph_code_gives_pytorch_and_keras(client, monkeypatch):
     bad = {**graph, "edges": []}
     r = client.post("/api/graphs/code", json={"graph": bad})
     assert r.status_code == 422 and r.json()["detail"]["problems"]
+
+
+def crash_reader(filename, data):
+    import os
+
+    os._exit(3)
+
+
+def test_a_file_that_crashes_the_reader_costs_only_the_reader_process(tmp_path):
+    from netcanvas.export.keras_import import ImportFailed, import_model_isolated
+
+    with pytest.raises(ImportFailed, match="evil.h5 made the model reader crash"):
+        import_model_isolated("evil.h5", b"\x89HDF\r\n\x1a\n", target=crash_reader)

@@ -504,3 +504,35 @@ def _inputs_first(graph: Graph, order: list[str]) -> list[Any]:
     rank = {nid: i for i, nid in enumerate(order)}
     inputs = sorted((n for n in graph.nodes if n.id in rank), key=lambda n: rank[n.id])
     return inputs + [n for n in graph.nodes if n.id not in rank]
+
+
+# ----------------------------------------------------------------------------------------------
+# isolation: HDF5 and zip parsing run in C libraries; a crafted file must not take the server down
+
+
+def import_model_isolated(filename: str, data: bytes, timeout_s: float = 300.0,
+                          target: Callable[[str, bytes], Imported] = import_model) -> Imported:
+    """`import_model` in a short-lived spawned process for HDF5 and zip files (C readers): a file
+    that crashes or hangs the reader costs that process, not the server. Raises ImportFailed as
+    import_model does."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    name = filename or "the upload"
+    if not data.startswith((HDF5_MAGIC, b"PK\x03\x04")):  # JSON or not a model: Python's own parsers
+        return target(filename, data)
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    try:
+        future = pool.submit(target, filename, data)
+        try:
+            return future.result(timeout=timeout_s)
+        except cf.TimeoutError as err:
+            raise ImportFailed(f"{name} took longer than {timeout_s:.0f} s to read; it is not imported.") from err
+        except cf.process.BrokenProcessPool as err:
+            raise ImportFailed(f"{name} made the model reader crash: the file is damaged or not a model "
+                               "file.") from err
+    finally:
+        for proc in list(getattr(pool, "_processes", {}).values()):  # a hung reader: stop it
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -93,7 +93,7 @@ async def import_model(
 ) -> RunPublic:
     """Turn an uploaded model into a run with status "imported" (graph laid out, weights kept)."""
     from ...export.keras_import import ImportFailed
-    from ...export.keras_import import import_model as parse
+    from ...export.keras_import import import_model_isolated as parse
 
     filename = os.path.basename(file.filename or "") or "upload"
     data = await _read_limited(file, settings.max_upload_mb << 20)
