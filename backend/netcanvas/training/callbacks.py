@@ -33,16 +33,18 @@ class Best:
         self.epoch = 0
         self.weights: dict[str, torch.Tensor] | None = None
 
-    def update(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module) -> bool:
-        """True when this epoch improved on the best by more than min_delta."""
+    def update(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module, last: bool = False) -> bool:
+        """True when this epoch improved on the best by more than min_delta. On the `last` epoch no
+        copy is taken: the module's weights are the best ones already."""
         v = self.sign * metrics[resolve_monitor(self.monitor, metrics)]
         if v < self.value - self.min_delta:
             self.value, self.epoch = v, epoch
-            self.weights = snapshot(module)
+            self.weights = None if last else snapshot(module)
             return True
         return False
 
     def restore(self, module: torch.nn.Module) -> None:
+        """Load the best epoch's weights (nothing to do when the best epoch was the last)."""
         if self.weights is not None:
             module.load_state_dict(self.weights)
 
@@ -57,8 +59,8 @@ class EarlyStopper:
         self.wait = 0
         self.stopped_epoch: int | None = None
 
-    def should_stop(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module) -> bool:
-        if self.best.update(epoch, metrics, module):
+    def should_stop(self, epoch: int, metrics: dict[str, float], module: torch.nn.Module, last: bool = False) -> bool:
+        if self.best.update(epoch, metrics, module, last):
             self.wait = 0
             return False
         self.wait += 1

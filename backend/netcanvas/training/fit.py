@@ -159,16 +159,17 @@ class Trainer:
             result.history.append(metrics)
             eta = (s.epochs - epoch) * sum(epoch_seconds) / len(epoch_seconds)
             self.emit(EpochEvent(epoch=epoch, epochs=s.epochs, metrics=metrics, eta_s=eta))
+            last = epoch == s.epochs
             if best is not None:
-                best.update(epoch, metrics, self.module)
+                best.update(epoch, metrics, self.module, last)
             self.schedule.step(metrics)
-            if stopper is not None and stopper.should_stop(epoch, metrics, self.module):
+            if stopper is not None and stopper.should_stop(epoch, metrics, self.module, last):
                 result.stopped_early_at = epoch
                 break
-        if stopper is not None and stopper.restore_best_weights and stopper.best.weights is not None:
+        if stopper is not None and stopper.restore_best_weights and stopper.best.epoch:
             stopper.best.restore(self.module)
             result.best_epoch = stopper.best.epoch
-        elif best is not None and best.weights is not None:
+        elif best is not None and best.epoch:
             best.restore(self.module)
             result.best_epoch = best.epoch
         return result
