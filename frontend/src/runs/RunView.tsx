@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useCatalog } from "../api/catalog";
 import { api } from "../api/client";
-import type { EvaluateResult, RunPublic, Shape } from "../api/types";
+import type { EvaluateResult, PreviewSample, RunPublic, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
 import Chart from "../train/Chart";
 import { curveMetrics, FINAL } from "../train/runData";
@@ -93,10 +93,14 @@ export default function RunView({ id }: { id: string }) {
       </div>
 
       <div className="run-grid">
-        <div className="charts" data-testid="live-charts">
-          {(metrics.length ? metrics : ["loss"]).map((m) => (
-            <LiveChart key={m} metric={m} source={source} />
-          ))}
+        <div className="run-main">
+          <div className="charts" data-testid="live-charts">
+            {(metrics.length ? metrics : ["loss"]).map((m) => (
+              <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} />
+            ))}
+          </div>
+          {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} />}
+          <Logs lines={live.logs} />
         </div>
         <aside className="run-side">
           <section className="card">
@@ -112,15 +116,13 @@ export default function RunView({ id }: { id: string }) {
         </aside>
       </div>
 
-      <Logs lines={live.logs} />
-      {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} />}
     </div>
   );
 }
 
-function LiveChart({ metric, source }: { metric: string; source: Parameters<typeof liveData>[0] }) {
+function LiveChart({ metric, source, epochs }: { metric: string; source: Parameters<typeof liveData>[0]; epochs: number | null }) {
   const data = useMemo(() => liveData(source, metric), [source, metric]);
-  return <Chart title={metricTitle(metric)} series={liveSeries(metric)} data={data} testid={`chart-${metric}`} />;
+  return <Chart title={metricTitle(metric)} series={liveSeries(metric)} data={data} testid={`chart-${metric}`} xMax={epochs} />;
 }
 
 function MetricTable({ label, m, testid }: { label: string; m: Record<string, number> | null; testid?: string }) {
@@ -168,7 +170,7 @@ function Logs({ lines }: { lines: { level: string; message: string }[] }) {
     if (el && count) el.scrollTop = el.scrollHeight;
   }, [count]);
   return (
-    <section className="card logs-card">
+    <section className="card">
       <h3>Log</h3>
       <div className="logs" ref={box} data-testid="run-logs">
         {lines.length ? lines.map((l, i) => (<div key={i} className={`log ${l.level}`}>{l.message}</div>)) : <div className="dim">No log lines yet.</div>}
@@ -202,6 +204,8 @@ function EvaluatePredict({ run }: { run: RunPublic }) {
 
   const inputShape = (ds?.input_shape ?? null) as Shape | null;
   const grid = drawGrid(run.dataset, inputShape);
+  const [picked, setMode] = useState<"draw" | "samples" | "json" | null>(null);
+  const mode = picked ?? (grid ? "draw" : "samples");
 
   return (
     <div className="eval-grid">
@@ -220,8 +224,17 @@ function EvaluatePredict({ run }: { run: RunPublic }) {
         )}
       </section>
       <section className="card">
-        <h3>Try the model</h3>
-        {grid ? <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} /> : <JsonPredict run={run} shape={inputShape} />}
+        <div className="card-head">
+          <h3>Try the model</h3>
+          <div className="seg" role="tablist">
+            {grid && <button role="tab" aria-selected={mode === "draw"} onClick={() => setMode("draw")} data-testid="try-draw">Draw</button>}
+            <button role="tab" aria-selected={mode === "samples"} onClick={() => setMode("samples")} data-testid="try-samples">Samples</button>
+            <button role="tab" aria-selected={mode === "json"} onClick={() => setMode("json")}>JSON</button>
+          </div>
+        </div>
+        {mode === "draw" && grid && <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} />}
+        {mode === "samples" && <SamplePredict run={run} shape={inputShape} classNames={ds?.target.class_names ?? null} />}
+        {mode === "json" && <JsonPredict run={run} shape={inputShape} />}
       </section>
     </div>
   );
@@ -317,6 +330,75 @@ function JsonPredict({ run, shape }: { run: RunPublic; shape: Shape | null }) {
       <button className="btn small" onClick={send}>Predict</button>
       {err && <div className="callout bad">{err}</div>}
       {out && <pre className="output">{out}</pre>}
+    </div>
+  );
+}
+
+/** A sample from the data set preview as a model input: its values, or its PNG decoded to C×H×W in 0..1. */
+async function sampleInput(sample: PreviewSample, shape: Shape | null): Promise<unknown> {
+  if (Array.isArray(sample.values) && sample.values.length) return sample.values;
+  if (!sample.image || !shape) throw new Error("This sample has no values to send.");
+  const img = new Image();
+  img.src = sample.image;
+  await img.decode();
+  const dims = shape.map((d) => d ?? 1);
+  const [c, h, w] = dims.length === 3 ? dims : dims.length === 2 ? [1, dims[0], dims[1]] : [1, img.height, img.width];
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d")!;
+  ctx.drawImage(img, 0, 0, w, h);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  const chw = Array.from({ length: c }, (_c, ch) =>
+    Array.from({ length: h }, (_y, y) => Array.from({ length: w }, (_x, x) => px[(y * w + x) * 4 + (c === 1 ? 0 : ch)] / 255)),
+  );
+  if (dims.length === 3) return chw;
+  if (dims.length === 2) return chw[0];
+  return chw.flat(2);
+}
+
+function SamplePredict({ run, shape, classNames }: { run: RunPublic; shape: Shape | null; classNames: string[] | null }) {
+  const [samples, setSamples] = useState<PreviewSample[] | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<number | null>(null);
+  const [out, setOut] = useState<number[] | null>(null);
+  useEffect(() => {
+    api.preview(run.dataset, 16).then(
+      (p) => setSamples((p.samples ?? []).filter((s) => s.image || (Array.isArray(s.values) && s.values.length))),
+      (e: Error) => setErr(e.message),
+    );
+  }, [run.dataset]);
+  const pick = async (i: number) => {
+    setChosen(i);
+    setOut(null);
+    try {
+      const x = await sampleInput(samples![i], shape);
+      const res = await api.predict(run.id, [x]);
+      setOut(firstRow(res.outputs));
+      setErr(null);
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  if (err && !samples) return <div className="callout bad">{err}</div>;
+  if (!samples) return <div className="dim small">Loading samples…</div>;
+  if (!samples.length) return <div className="dim small">This data set has no previewable samples; use JSON.</div>;
+  const sample = chosen === null ? null : samples[chosen];
+  return (
+    <div className="draw-predict">
+      <div className="samples" data-testid="samples">
+        {samples.map((s, i) => (
+          <button key={`${s.split}-${s.index}`} className={`sample${i === chosen ? " on" : ""}`} onClick={() => void pick(i)}
+            title={`${s.split} #${s.index}: ${String(s.label)}`} data-testid={`sample-${i}`}>
+            {s.image ? <img src={s.image} alt={`label ${String(s.label)}`} /> : <span className="mono">{String(s.label)}</span>}
+          </button>
+        ))}
+      </div>
+      <div className="grow" data-testid="sample-result" data-for={chosen ?? ""} data-done={out ? "yes" : "no"}>
+        {err && <div className="callout bad">{err}</div>}
+        {sample && <div className="small dim">True label: <b className="truth" data-testid="true-label">{String(sample.label)}</b></div>}
+        {out ? <Probabilities values={out} names={classNames} /> : !err && <div className="dim small">Pick a sample to see what the model says.</div>}
+      </div>
     </div>
   );
 }
