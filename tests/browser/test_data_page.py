@@ -152,3 +152,25 @@ def test_refused_upload_shows_the_servers_message(page: Page, artifacts: Path, t
     page.click('[data-testid="upload-submit"]')
     expect(page.locator('[data-testid="upload-error"]')).to_contain_text("notes.txt")
     assert page.locator('[data-testid^="dataset-up-"]').count() == 0
+
+
+def test_dropping_a_file_on_the_zone_opens_its_options(page: Page):
+    """A real drop (a DataTransfer holding a File) rather than the file input."""
+    open_data_page(page)
+    zone = page.locator('[data-testid="dropzone"]')
+    page.evaluate(
+        """([name, text]) => {
+            window.__dt = new DataTransfer();
+            window.__dt.items.add(new File([text], name, { type: "text/csv" }));
+        }""",
+        ["dropped.csv", "height,weight,size\n1.7,60,M\n1.8,80,L\n1.6,50,S\n"],
+    )
+    for kind in ("dragenter", "dragover"):
+        zone.dispatch_event(kind, {"dataTransfer": page.evaluate_handle("window.__dt")})
+    expect(zone).to_have_class(re.compile(r"\bover\b"))  # the zone lights up under a dragged file
+    zone.dispatch_event("drop", {"dataTransfer": page.evaluate_handle("window.__dt")})
+    expect(zone).to_have_count(0)
+    expect(page.locator('[data-testid="upload-file-name"]')).to_have_text("dropped.csv")
+    expect(page.locator('[data-testid="opt-target"]')).to_have_value("size")
+    page.click('[data-testid="upload-cancel"]')
+    expect(page.locator('[data-testid="dropzone"]')).to_be_visible()

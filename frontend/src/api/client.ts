@@ -37,17 +37,24 @@ export async function request<T>(method: string, url: string, body?: unknown, si
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  let data: unknown = undefined;
+  if (!res.ok) throw apiError(res.status, text, `${method} ${url} failed (${res.status})`);
+  return parseBody(text) as T;
+}
+
+function parseBody(text: string): unknown {
   try {
-    data = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    data = text;
+    return text;
   }
-  if (!res.ok) {
-    const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
-    throw new ApiError(res.status, describe(detail, `${method} ${url} failed (${res.status})`), detail);
-  }
-  return data as T;
+}
+
+/** The ApiError for a failed response's status and body (JSON with `detail`, or plain text); also
+ *  for responses read outside request(): uploads with progress, file downloads. */
+export function apiError(status: number, body: string, fallback: string): ApiError {
+  const data = parseBody(body);
+  const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
+  return new ApiError(status, describe(detail, fallback), detail);
 }
 
 export const api = {
@@ -81,6 +88,3 @@ export function streamUrl(runId: string): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}/api/runs/${encodeURIComponent(runId)}/stream`;
 }
-
-/** The server's error detail as one sentence (shared with uploads sent by XMLHttpRequest). */
-export const describeDetail = describe;

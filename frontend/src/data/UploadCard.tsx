@@ -1,6 +1,6 @@
 // Drop zone (drag a file, or click to pick) → the options form for that file type → upload with
 // progress. The server's refusal (a 4xx naming the file, column or option) stays on screen.
-import { useRef, useState, type DragEvent } from "react";
+import { useEffect, useRef, useState, type DragEvent } from "react";
 import type { DatasetInfo } from "../api/types";
 import { Icon } from "../ui/Icon";
 import { toast } from "../ui/toast";
@@ -31,6 +31,19 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const handle = useRef<UploadHandle | null>(null);
+
+  // A file dropped beside the zone would make the browser open it and leave the page.
+  useEffect(() => {
+    const keep = (e: globalThis.DragEvent) => {
+      if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+    };
+    window.addEventListener("dragover", keep);
+    window.addEventListener("drop", keep);
+    return () => {
+      window.removeEventListener("dragover", keep);
+      window.removeEventListener("drop", keep);
+    };
+  }, []);
 
   const choose = async (file: File) => {
     const kind = fileKindOf(file.name);

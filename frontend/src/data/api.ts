@@ -1,6 +1,6 @@
 // Data-set calls the data page needs beyond api.datasets() and api.preview(): delete, and an
 // upload with progress (XMLHttpRequest: fetch cannot report upload progress).
-import { api, ApiError, describeDetail, request } from "../api/client";
+import { api, ApiError, apiError, request } from "../api/client";
 import type { DatasetInfo, DatasetPreview as RawPreview, PreviewSample } from "../api/types";
 
 export type { PreviewSample };
@@ -36,18 +36,8 @@ export function uploadDataset(file: File, fields: Record<string, string>, onProg
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      let data: unknown = undefined;
-      try {
-        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
-      } catch {
-        data = xhr.responseText;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) {
-        resolve(data as DatasetInfo);
-        return;
-      }
-      const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
-      reject(new ApiError(xhr.status, describeDetail(detail, `The upload failed (HTTP ${xhr.status}).`), detail));
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as DatasetInfo);
+      else reject(apiError(xhr.status, xhr.responseText, `The upload failed (HTTP ${xhr.status}).`));
     };
     xhr.onerror = () => reject(new ApiError(0, "The upload did not reach the server (network error).", null));
     xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));

@@ -1,6 +1,6 @@
 // POST /api/models/import: an uploaded Keras .h5 / .keras / model JSON or a netcanvas model.pt
 // becomes a run with status "imported".
-import { ApiError, describeDetail } from "../api/client";
+import { apiError } from "../api/client";
 import type { RunPublic } from "../api/types";
 
 export const MODEL_ACCEPT = ".h5,.hdf5,.keras,.json,.pt";
@@ -12,15 +12,6 @@ export async function importModel(file: File, name?: string, dataset?: string): 
   form.append("file", file, file.name);
   const res = await fetch("/api/models/import", { method: "POST", body: form });
   const text = await res.text();
-  let data: unknown = undefined;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = text;
-  }
-  if (!res.ok) {
-    const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
-    throw new ApiError(res.status, describeDetail(detail, `The import failed (HTTP ${res.status}).`), detail);
-  }
-  return data as RunPublic;
+  if (!res.ok) throw apiError(res.status, text, `The import failed (HTTP ${res.status}).`);
+  return JSON.parse(text) as RunPublic;
 }

@@ -2,7 +2,7 @@
 // and can be refused (422: e.g. a layer with no Keras counterpart): the file is fetched first, so
 // a refusal shows its sentence here instead of saving an error JSON as model.h5.
 import { useState } from "react";
-import { artifactUrl, describeDetail } from "../api/client";
+import { apiError, artifactUrl } from "../api/client";
 import { Icon } from "../ui/Icon";
 import { dispositionName, downloadList } from "./downloads";
 
@@ -16,17 +16,7 @@ export default function Downloads({ runId, artifacts, final }: { runId: string; 
     setErrors(({ [name]: _gone, ...rest }) => rest);
     try {
       const res = await fetch(artifactUrl(runId, name));
-      if (!res.ok) {
-        const text = await res.text();
-        let detail: unknown = text;
-        try {
-          const data = JSON.parse(text) as { detail?: unknown };
-          detail = data.detail ?? data;
-        } catch {
-          /* plain text */
-        }
-        throw new Error(describeDetail(detail, `${name} could not be made (HTTP ${res.status}).`));
-      }
+      if (!res.ok) throw apiError(res.status, await res.text(), `${name} could not be made (HTTP ${res.status}).`);
       const blob = await res.blob();
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
