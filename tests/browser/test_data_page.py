@@ -174,3 +174,23 @@ def test_dropping_a_file_on_the_zone_opens_its_options(page: Page):
     expect(page.locator('[data-testid="opt-target"]')).to_have_value("size")
     page.click('[data-testid="upload-cancel"]')
     expect(page.locator('[data-testid="dropzone"]')).to_be_visible()
+
+
+def test_published_set_not_downloaded_says_how_to_get_it(page: Page, artifacts: Path):
+    """MNIST is listed for download; the server's refusal (stubbed: CI may or may not be online)
+    shows with the folder and files to place by hand."""
+    refusal = ("Could not download https://example.invalid/train-images-idx3-ubyte.gz: no network. "
+               "Put the file in /data/datasets/mnist instead.")
+    page.route("**/api/datasets/published/mnist/download",
+               lambda route: route.fulfill(status=502, json={"detail": refusal}))
+    open_data_page(page)
+    item = page.locator('[data-testid="published-mnist"]')
+    expect(item).to_contain_text("MNIST")
+    page.click('[data-testid="download-mnist"]')
+    error = page.locator('[data-testid="published-error-mnist"]')
+    expect(error).to_contain_text(refusal)
+    error.locator("summary").click()
+    expect(error).to_contain_text("train-images-idx3-ubyte.gz")
+    expect(error.locator(".folder")).to_contain_text("mnist")
+    item.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "data-published-refused.png"))

@@ -12,6 +12,7 @@ import { href, navigate } from "../ui/route";
 import { toast } from "../ui/toast";
 import { dataApi } from "./api";
 import DatasetPreviewView from "./DatasetPreview";
+import PublishedSets from "./Published";
 import UploadCard from "./UploadCard";
 
 const SOURCE_LABEL: Record<string, string> = {
@@ -99,6 +100,7 @@ export default function DataPage({ id }: { id: string | null }) {
               </ul>
             </section>
           ))}
+          {datasets && <PublishedSets />}
         </div>
         <div className="data-right">
           {selected ? <DatasetDetail key={selected.id} d={selected} /> : datasets && id ? (
