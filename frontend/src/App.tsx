@@ -1,5 +1,5 @@
 import { ReactFlowProvider } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { useCatalog } from "./api/catalog";
 import Canvas from "./canvas/Canvas";
 import GraphMenu from "./canvas/GraphMenu";
@@ -7,17 +7,21 @@ import Inspector from "./canvas/Inspector";
 import Palette from "./canvas/Palette";
 import Summary from "./canvas/Summary";
 import { useGraph } from "./graph/store";
-import CompareView from "./runs/CompareView";
-import RunsPage from "./runs/RunsPage";
-import RunView from "./runs/RunView";
 import TrainPanel from "./train/TrainPanel";
-import CodePanel from "./code/CodePanel";
-import DataPage from "./data/DataPage";
 import ImportModelButton from "./models/ImportModel";
 import { takeEditorTab, type EditorTab } from "./ui/editorTab";
 import { Icon } from "./ui/Icon";
 import { href, parseRoute, useHash } from "./ui/route";
 import { useToasts } from "./ui/toast";
+
+// Pages other than the canvas (and the charting library they bring) load on first visit.
+const RunsPage = lazy(() => import("./runs/RunsPage"));
+const RunView = lazy(() => import("./runs/RunView"));
+const CompareView = lazy(() => import("./runs/CompareView"));
+const DataPage = lazy(() => import("./data/DataPage"));
+const CodePanel = lazy(() => import("./code/CodePanel"));
+
+const loading = <div className="page-loading">Loading…</div>;
 
 export default function App() {
   const hash = useHash();
@@ -41,11 +45,13 @@ export default function App() {
         <div className="topbar-end"><ImportModelButton /></div>
       </header>
       <main className="main">
+        <Suspense fallback={loading}>
         {route.page === "canvas" && <Editor />}
         {route.page === "runs" && <RunsPage />}
         {route.page === "run" && <RunView key={route.id} id={route.id} />}
         {route.page === "compare" && <CompareView ids={route.ids} />}
         {route.page === "data" && <DataPage id={route.id ?? null} />}
+        </Suspense>
       </main>
       <Toasts />
     </div>
@@ -74,7 +80,7 @@ function Editor() {
             <button role="tab" aria-selected={tab === "code"} onClick={() => setTab("code")} data-testid="tab-code"><Icon name="code" size={13} /> Code</button>
           </div>
           <div className="side-body">
-            {tab === "inspect" ? <Inspector onShowSummary={() => setSummary(true)} /> : tab === "train" ? <TrainPanel /> : <CodePanel />}
+            {tab === "inspect" ? <Inspector onShowSummary={() => setSummary(true)} /> : tab === "train" ? <TrainPanel /> : <Suspense fallback={loading}><CodePanel /></Suspense>}
           </div>
         </aside>
       </div>

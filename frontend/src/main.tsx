@@ -1,5 +1,4 @@
 import "@xyflow/react/dist/base.css";
-import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";

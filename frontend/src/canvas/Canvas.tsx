@@ -5,7 +5,7 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useCatalog } from "../api/catalog";
-import { validationKey, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
+import { validationKeyCached, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { fmtCount } from "../ui/format";
 import { Icon } from "../ui/Icon";
@@ -35,7 +35,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const validating = useGraph((s) => s.validating);
   const validationError = useGraph((s) => s.validationError);
   // Fresh: the analysis on screen answers the graph on screen (tests wait for this too).
-  const fresh = useGraph((s) => s.analysisKey === validationKey(s));
+  const fresh = useGraph((s) => s.analysisKey === validationKeyCached(s));
   const canUndo = useGraph((s) => s.past.length > 0);
   const canRedo = useGraph((s) => s.future.length > 0);
   const byType = useCatalog((s) => s.byType);

@@ -139,3 +139,18 @@ describe("ports and ids", () => {
     expect(validationKey({ ...state, nodes: edited })).not.toBe(key);
   });
 });
+
+describe("validationKeyCached", () => {
+  it("matches validationKey and notices data, edge and id changes", async () => {
+    const { validationKeyCached } = await import("./convert");
+    const state = fromGraphJson(mnist);
+    expect(validationKeyCached(state)).toBe(validationKey(state));
+    const moved = { ...state, nodes: state.nodes.map((n) => ({ ...n, position: { x: 1, y: 1 } })) };
+    expect(validationKeyCached(moved)).toBe(validationKey(state));
+    const edited = { ...moved, nodes: moved.nodes.map((n, i) => (i === 3 ? { ...n, data: { ...n.data, params: { units: 3 } } } : n)) };
+    expect(validationKeyCached(edited)).toBe(validationKey(edited));
+    expect(validationKeyCached(edited)).not.toBe(validationKey(state));
+    const unwired = { ...edited, edges: edited.edges.slice(1) };
+    expect(validationKeyCached(unwired)).toBe(validationKey(unwired));
+  });
+});

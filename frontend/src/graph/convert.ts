@@ -160,3 +160,20 @@ export function validationKey(state: GraphState): string {
   const g = toGraphJson(state);
   return JSON.stringify([g.nodes.map((n) => [n.id, n.type, n.params]), g.edges, g.outputs ?? null]);
 }
+
+let memo: { datas: LayerNodeData[]; ids: string[]; edges: WireEdge[]; outputs: string[] | null; key: string } | null = null;
+
+/** validationKey, remembered while node data, ids, edges and outputs are the same objects (a drag
+ * moves nodes but keeps their data), so checking freshness on every store change stays cheap. */
+export function validationKeyCached(state: GraphState): string {
+  const m = memo;
+  if (
+    m && m.edges === state.edges && m.outputs === state.outputs && m.datas.length === state.nodes.length &&
+    state.nodes.every((n, i) => n.data === m.datas[i] && n.id === m.ids[i])
+  ) {
+    return m.key;
+  }
+  const key = validationKey(state);
+  memo = { datas: state.nodes.map((n) => n.data), ids: state.nodes.map((n) => n.id), edges: state.edges, outputs: state.outputs, key };
+  return key;
+}

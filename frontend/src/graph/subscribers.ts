@@ -1,6 +1,6 @@
 // Side effects of editing: debounced validation against the server, autosave to localStorage.
 import { api } from "../api/client";
-import { toGraphJson, validationKey } from "./convert";
+import { toGraphJson, validationKey, validationKeyCached } from "./convert";
 import { useGraph } from "./store";
 
 export const VALIDATE_DEBOUNCE_MS = 250;
@@ -38,7 +38,7 @@ export function startValidation(): () => void {
   };
 
   const check = () => {
-    const key = validationKey(useGraph.getState());
+    const key = validationKeyCached(useGraph.getState());
     if (key === lastKey) return;
     lastKey = key;
     clearTimeout(timer);

@@ -1,6 +1,7 @@
 // A streaming line chart on uPlot: created once, fed with setData as points arrive.
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
 
 export interface SeriesSpec {
   label: string;
