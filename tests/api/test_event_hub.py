@@ -87,3 +87,37 @@ def test_hub_persists_downsampled_history_and_snapshot_seam(tmp_path):
         assert row.status == "succeeded" and row.device == "cpu" and row.final_metrics == {"loss": 0.5}
         assert row.started_at is not None and row.finished_at is not None
     db.dispose()
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.gone = asyncio.Event()
+
+    async def send_json(self, payload: dict) -> None:
+        self.sent.append(payload)
+
+    async def receive(self) -> dict:
+        await self.gone.wait()
+        return {"type": "websocket.disconnect"}
+
+
+def test_relay_tells_a_finished_run_from_a_stopping_server_and_a_leaving_watcher():
+    from netcanvas.api.routes.stream import _relay
+
+    async def go() -> list[str]:
+        outcomes = []
+        for case in ("ended", "stopped", "left"):
+            sock, sub = FakeSocket(), Subscriber()
+            sub.push(StatusEvent(status="running").model_dump())
+            if case == "ended":
+                sub.push(StatusEvent(status="succeeded").model_dump())
+                sub.close()
+            elif case == "stopped":
+                sub.close()  # the hub stopped before the run ended
+            else:
+                sock.gone.set()
+            outcomes.append(await asyncio.wait_for(_relay(sock, sub), 5))
+        return outcomes
+
+    assert asyncio.run(go()) == ["ended", "stopped", "left"]

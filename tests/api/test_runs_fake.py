@@ -248,3 +248,4 @@ def test_a_watcher_that_leaves_is_released(fake):
     assert not hub._states[run_id].subscribers
     fake.post(f"/api/runs/{run_id}/cancel")
     assert wait_status(fake, run_id, FINAL)["status"] == "cancelled"
+

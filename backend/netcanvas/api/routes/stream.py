@@ -11,12 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
+from ...training.events import FINAL_STATUSES
 from ..deps import DbDep, HubDep
 from ..hub import Subscriber
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
 NOT_FOUND = 4404
+SERVICE_RESTART = 1012
 
 
 def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
@@ -26,19 +28,27 @@ def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
         return [e.payload for e in repo.run_events(s, run_id)]
 
 
-async def _relay(websocket: WebSocket, sub: Subscriber) -> bool:
-    """Send live events until the run ends (True) or the watcher leaves (False, noticed at once:
-    its buffer is released instead of filling until the run ends)."""
-    ended = False
+def _is_final(payload: dict[str, Any] | None) -> bool:
+    if payload is None or payload.get("type") != "status":
+        return False
+    return payload.get("status") in FINAL_STATUSES
+
+
+async def _relay(websocket: WebSocket, sub: Subscriber) -> str:
+    """Send live events until the run ends ("ended"), the watcher leaves ("left", noticed at once,
+    so its buffer is released), or the hub stops without a final status ("stopped")."""
+    outcome = "left"
 
     async with anyio.create_task_group() as tg:
 
         async def pump() -> None:
-            nonlocal ended
+            nonlocal outcome
+            last = None
             try:
                 while (payload := await sub.get()) is not None:
                     await websocket.send_json(payload)
-                ended = True
+                    last = payload
+                outcome = "ended" if _is_final(last) else "stopped"
             except (WebSocketDisconnect, RuntimeError, OSError):
                 pass  # the watcher is gone
             tg.cancel_scope.cancel()
@@ -53,7 +63,7 @@ async def _relay(websocket: WebSocket, sub: Subscriber) -> bool:
 
         tg.start_soon(pump)
         tg.start_soon(left)
-    return ended
+    return outcome
 
 
 @router.websocket("/runs/{run_id}/stream")
@@ -73,8 +83,11 @@ async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep) 
         snapshot, sub = live
         for payload in snapshot:
             await websocket.send_json(payload)
-        if await _relay(websocket, sub):
+        outcome = await _relay(websocket, sub)
+        if outcome == "ended":
             await websocket.close(1000, "the run has ended")
+        elif outcome == "stopped":
+            await websocket.close(SERVICE_RESTART, "the server is shutting down; reconnect later")
     except (WebSocketDisconnect, RuntimeError):
         pass  # the watcher left
     finally:
