@@ -21,4 +21,6 @@ def resolve_device(name: str) -> torch.device:
 def describe(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
