@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { useCatalog } from "../api/catalog";
 import type { DatasetInfo } from "../api/types";
-import { useTrainSettings } from "../train/TrainPanel";
+import { settingsForDataset, useTrainSettings } from "../train/TrainPanel";
 import { requestEditorTab } from "../ui/editorTab";
 import { fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
@@ -36,13 +36,9 @@ export function targetText(d: DatasetInfo): string {
   return n ? `${n} classes` : "classes";
 }
 
-/** Picks the set in the train panel the way its own selector does (suggested loss, metrics). */
+/** Picks the set in the train panel, as its own selector does (suggested loss, metrics). */
 export function pickForTraining(d: DatasetInfo): void {
-  useTrainSettings.getState().set({
-    dataset: d.id,
-    loss: d.suggested_loss,
-    metrics: d.target.kind === "values" ? ["mae"] : ["accuracy"],
-  });
+  useTrainSettings.getState().set(settingsForDataset(d.id, d));
   requestEditorTab("train");
   navigate({ page: "canvas" });
   toast(`Training on ${d.name}: Input takes ${fmtShape(d.input_shape)}`, "good");

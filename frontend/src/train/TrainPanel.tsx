@@ -50,6 +50,16 @@ export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainS
   set: (p) => set(p),
 }));
 
+/** Choosing a data set: its id, its suggested loss and a metric that fits its target (also used by
+ *  the data page's "Use on canvas"). */
+export function settingsForDataset(id: string, d: DatasetInfo | undefined): Partial<TrainSettings> {
+  return {
+    dataset: id,
+    ...(d?.suggested_loss ? { loss: d.suggested_loss } : {}),
+    ...(d && d.target.kind === "values" ? { metrics: ["mae"] } : d ? { metrics: ["accuracy"] } : {}),
+  };
+}
+
 type Check = { value: number | null; error: string | null };
 function num(text: string, label: string, opts: { int?: boolean; min?: number; max?: number; gt?: number; lt?: number; optional?: boolean }): Check {
   const t = text.trim();
@@ -78,14 +88,7 @@ export default function TrainPanel() {
   useEffect(() => void useCatalog.getState().loadDatasets(), []);
   const ds: DatasetInfo | undefined = datasets?.find((d) => d.id === s.dataset);
 
-  const pickDataset = (id: string) => {
-    const d = datasets?.find((x) => x.id === id);
-    s.set({
-      dataset: id,
-      ...(d?.suggested_loss ? { loss: d.suggested_loss } : {}),
-      ...(d && d.target.kind === "values" ? { metrics: ["mae"] } : d ? { metrics: ["accuracy"] } : {}),
-    });
-  };
+  const pickDataset = (id: string) => s.set(settingsForDataset(id, datasets?.find((x) => x.id === id)));
   const pickOptimizer = (o: string) => s.set({ optimizer: o, learningRate: String(DEFAULT_LR[o] ?? 0.001) });
 
   const checks = {
