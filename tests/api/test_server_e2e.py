@@ -129,6 +129,10 @@ def test_train_watch_download_predict(server):
     assert ev["metrics"]["accuracy"] == pytest.approx(run["test_metrics"]["accuracy"], abs=1e-6)
     assert len(ev["confusion_matrix"]) == 10 and sum(map(sum, ev["confusion_matrix"])) == 360
     assert ev["class_names"] == [str(i) for i in range(10)]
+    r = http.post(f"/api/runs/{run_id}/evaluate", params={"dataset": "iris"})
+    assert r.status_code == 422 and "iris" in r.json()["detail"]
+    r = http.post(f"/api/runs/{run_id}/evaluate", params={"dataset": "nope"})
+    assert r.status_code == 422 and "nope" in r.json()["detail"]
 
     if importlib.util.find_spec("netcanvas.export.artifacts"):
         r = http.get(f"/api/runs/{run_id}/artifacts/model.py")

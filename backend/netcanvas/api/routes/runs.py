@@ -198,15 +198,17 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
 
 
 @router.post("/runs/{run_id}/evaluate", responses={409: {"model": Message}, 422: {"model": Message}})
-def evaluate(row: RunDep, settings: SettingsDep, request: Request) -> EvaluateResponse:
+def evaluate(
+    row: RunDep, settings: SettingsDep, request: Request, dataset: Annotated[str | None, Query()] = None
+) -> EvaluateResponse:
     """Loss and metrics of the trained model on its data set's test split (plus a confusion matrix
-    for classifiers)."""
+    for classifiers); `?dataset=` evaluates on another data set (an imported model's)."""
     path = _model_path(row, settings.runs_dir)
     try:
         bundle = request.app.state.bundles.get(path)
     except Exception as err:  # noqa: BLE001
         raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
     try:
-        return evaluate_bundle(bundle, row.dataset)
+        return evaluate_bundle(bundle, dataset or row.dataset)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
