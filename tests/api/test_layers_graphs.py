@@ -160,4 +160,6 @@ def test_frontend_dist_served_with_spa_fallback(tmp_path):
         assert c.get("/assets/app.js").text == "console.log(1)"
         assert c.get("/runs/123").text == "<html>app</html>"
         assert c.get("/../../etc/passwd").text == "<html>app</html>"
+        assert c.get("/%2e%2e/%2e%2e/etc/passwd").text == "<html>app</html>"
+        assert c.get("/assets/..%2F..%2Fs%2Fnetcanvas.db").text == "<html>app</html>"
         assert c.get("/api/layers").status_code == 200
