@@ -42,3 +42,16 @@ def test_user_mistakes_are_4xx(client):
         r = client.request(method, url, json=body)
         assert r.status_code == status, (method, url, r.status_code, r.text)
         assert "detail" in r.json()
+
+
+def test_runs_stored_by_another_version_still_read(settings):
+    from netcanvas.store import repo
+
+    app = create_app(settings)
+    with app.state.db.session() as s:
+        row = repo.create_run(s, name="old", request={"loss": "hinge", "epochs": 3, "gone": 1},
+                              graph=mlp_graph(), dataset="digits", status="succeeded")
+    with TestClient(app) as c:
+        assert c.get("/api/runs").json()["data"][0]["request"]["epochs"] == 3
+        r = c.get(f"/api/runs/{row.id}")
+        assert r.status_code == 200 and r.json()["request"]["loss"] == "hinge"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ...data.registry import DatasetNotFound, dataset_info
@@ -35,12 +37,21 @@ from ..schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["runs"])
+log = logging.getLogger(__name__)
+
+
+def _request_of(row: RunRow) -> RunRequestPublic:
+    try:
+        return RunRequestPublic.model_validate(row.request)
+    except ValidationError:  # written by another version of netcanvas: show it as it is
+        log.warning("run %s: stored request does not match today's settings", row.id)
+        return RunRequestPublic.model_construct(**row.request)
 
 
 def run_summary(row: RunRow) -> RunSummary:
     return RunSummary(
         id=row.id, status=row.status, name=row.name, dataset=row.dataset,  # type: ignore[arg-type]
-        request=RunRequestPublic.model_validate(row.request), device=row.device, error=row.error,
+        request=_request_of(row), device=row.device, error=row.error,
         created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
         final_metrics=row.final_metrics, best_metrics=row.best_metrics, test_metrics=row.test_metrics,
         artifacts=list(row.artifacts or []),
@@ -53,7 +64,7 @@ def run_public(db_session: Session, row: RunRow) -> RunPublic:
         for e in repo.run_events(db_session, row.id, types=["epoch"])
     ]
     return RunPublic(
-        **run_summary(row).model_dump(), graph=Graph.model_validate(row.graph), epochs=epochs,
+        **dict(run_summary(row)), graph=Graph.model_validate(row.graph), epochs=epochs,
         confusion_matrix=row.confusion_matrix, class_names=row.class_names,
     )
 
@@ -114,7 +125,7 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
         Job(row.id, graph_json, train.model_dump(mode="json"), settings.runs_dir / row.id, settings.data_dir)
     )
     return RunPublic(
-        **run_summary(row).model_dump(), graph=graph, epochs=[], confusion_matrix=None, class_names=None
+        **dict(run_summary(row)), graph=graph, epochs=[], confusion_matrix=None, class_names=None
     )
 
 
