@@ -19,9 +19,11 @@ torch.set_num_threads(1)
 
 @pytest.fixture
 def train(tmp_path: Path) -> Callable:
-    """train(graph, dataset=None, should_stop=None, **settings) → (outcome, Recorder, out_dir)."""
+    """train(graph, data=None, should_stop=None, **settings) → (outcome, Recorder, out_dir).
 
-    def run(graph: Graph, dataset: Dataset | None = None, should_stop=None, **kw):
+    `data`: a Dataset object run_training uses instead of looking up settings.dataset."""
+
+    def run(graph: Graph, data: Dataset | None = None, should_stop=None, **kw):
         kw.setdefault("epochs", 3)
         kw.setdefault("device", "cpu")
         kw.setdefault("batch_size", 16)
@@ -29,7 +31,7 @@ def train(tmp_path: Path) -> Callable:
         settings = TrainSettings(**kw)
         rec = Recorder()
         out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
-        outcome = run_training(graph, settings, rec, should_stop or (lambda: False), out, dataset=dataset)
+        outcome = run_training(graph, settings, rec, should_stop or (lambda: False), out, dataset=data)
         return outcome, rec, out
 
     return run

@@ -280,3 +280,14 @@ def test_warns_about_a_loss_that_does_not_match_the_output(train):
     assert any("expects probabilities but 'out' ends in linear" in m for m in warnings)
     _, rec, _ = train(mlp(), blobs(), epochs=1, from_logits=True)
     assert any("already ends in softmax" in e.message for e in rec.of("log") if e.level == "warning")
+
+
+def test_builtin_sine_regression_and_a_wrong_output_size(train):
+    g = chain(("in", "Input", {"shape": [1]}), ("h", "Dense", {"units": 16, "activation": "tanh"}),
+              ("out", "Dense", {"units": 1}))
+    outcome, rec, _ = train(g, dataset="sine", loss="mean_squared_error", metrics=["mae"], epochs=2)
+    assert outcome == "succeeded" and set(rec.events[-1].test_metrics) == {"loss", "mae"}
+    assert rec.events[-1].confusion_matrix is None
+    wide = chain(("in", "Input", {"shape": [1]}), ("out", "Dense", {"units": 2}))
+    with pytest.raises(ValueError, match=r"Output 'out' gives \(2,\) per sample but data set 'sine' has targets"):
+        train(wide, dataset="sine", loss="mean_squared_error")

@@ -179,6 +179,7 @@ _register(
         target=TargetInfo(kind="values"),
         sizes=sizes(1000), suggested_loss="mean_squared_error", source="synthetic",
         description="y = sin(x) + noise(0.05) for x in [-π, π] (1000 points): a regression target of shape (1,).",
+        extra={"target_shape": [1]},
     ),
     _sine,
 )
