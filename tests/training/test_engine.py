@@ -291,3 +291,10 @@ def test_builtin_sine_regression_and_a_wrong_output_size(train):
     wide = chain(("in", "Input", {"shape": [1]}), ("out", "Dense", {"units": 2}))
     with pytest.raises(ValueError, match=r"Output 'out' gives \(2,\) per sample but data set 'sine' has targets"):
         train(wide, dataset="sine", loss="mean_squared_error")
+
+
+def test_values_of_another_size_than_the_output_are_refused(train):
+    ds = sine_like()  # targets (1,) per sample, no declared target shape
+    wide = chain(("in", "Input", {"shape": [1]}), ("out", "Dense", {"units": 3}))
+    with pytest.raises(ValueError, match=r"Output 'out' gives \(3,\) per sample but the targets have 1 value"):
+        train(wide, ds, loss="mean_squared_error")

@@ -67,9 +67,13 @@ def _one_hot(num_classes: int, image: bool) -> TargetFn:
     return prep
 
 
-def _as_float(shape: tuple[int | None, ...]) -> TargetFn:
+def _as_float(shape: tuple[int | None, ...], node: str) -> TargetFn:
     def prep(y: torch.Tensor) -> torch.Tensor:
         y = y.float()
+        per_sample = y[0].numel() if len(y) else 0
+        if None not in shape and len(y) and per_sample != math.prod(shape):
+            raise ValueError(f"Output '{node}' gives {fmt(shape)} per sample but the targets have "
+                             f"{per_sample} value(s) per sample: make the output layer produce {per_sample}.")
         return y.reshape((y.shape[0], *[-1 if d is None else d for d in shape]))
 
     return prep
@@ -95,7 +99,7 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
                 f"Output '{node}' gives {shown} per sample but data set '{info.id}' has targets of shape "
                 f"{fmt(tuple(want))}: make the output layer produce {fmt(tuple(want))}."
             )
-        return _as_float(shape), False
+        return _as_float(shape, node), False
     n = t.num_classes or 0
     units = class_axis_size(shape)
     image = len(shape) == 3
@@ -112,7 +116,7 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
         return _one_hot(n, image), False
     if loss == "binary_crossentropy":
         if shape == (1,) and n == 2:
-            return _as_float(shape), False
+            return _as_float(shape, node), False
         if units == n:
             return _one_hot(n, image), False
         raise ValueError(
@@ -123,7 +127,7 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
     if units == n:
         return _one_hot(n, image), False
     if shape == (1,):
-        return _as_float(shape), False
+        return _as_float(shape, node), False
     raise ValueError(
         f"{loss} on data set '{info.id}' ({n} classes) needs output '{node}' to give {n} units "
         f"(one-hot targets) or 1, got {shown}; for classes, sparse_categorical_crossentropy is usual."
