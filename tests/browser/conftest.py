@@ -90,7 +90,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Shared CI machines run several test suites at once: assertions wait up to 15 s, not 5.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
@@ -122,7 +125,8 @@ def page(request, browser, server: str):
     pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     pg.errors = errors  # type: ignore[attr-defined]
     pg.goto("/")
-    pg.wait_for_selector('[data-testid="palette-Dense"]')
+    # The machine is shared and busy: give the first load (bundle + GET /api/layers) room.
+    pg.wait_for_selector('[data-testid="palette-Dense"]', timeout=60_000)
     yield pg
     if request.node.stash.get(FAILED, False):
         ARTIFACTS.mkdir(exist_ok=True)

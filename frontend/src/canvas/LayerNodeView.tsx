@@ -1,6 +1,6 @@
 // One generic node card for every layer kind, drawn from the server's layer catalogue.
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { memo, useEffect } from "react";
+import { memo, useEffect, useRef } from "react";
 import { useCatalog } from "../api/catalog";
 import type { Shape } from "../api/types";
 import type { LayerNode } from "../graph/convert";
@@ -39,9 +39,13 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const horizontal = direction === "LR";
 
   // React Flow must re-measure handles when their number or side changes.
+  // Not on mount: React Flow measures new nodes itself, and 300 mounts × a re-measure each is slow.
   const handleLayout = `${nIn}:${nOut}:${direction}`;
+  const measured = useRef(handleLayout);
   useEffect(() => {
-    if (handleLayout) updateInternals(id);
+    if (measured.current === handleLayout) return;
+    measured.current = handleLayout;
+    updateInternals(id);
   }, [id, handleLayout, updateInternals]);
 
   const merge = info ? info.max_inputs === null || info.max_inputs > 1 : false;
