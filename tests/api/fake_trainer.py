@@ -2,7 +2,8 @@
 
 It needs no torch, so a worker starts in well under a second. The graph's name picks the behaviour:
 "fast" trains 3 quick epochs, "slow" runs until asked to stop, "stubborn" ignores the stop flag,
-"broken" raises, "exit" dies without a word. Every mode but "fast" logs `pid=<pid>` first.
+"broken" raises, "exit" dies without a word, "diverge" reports NaN and infinite losses. Every mode
+logs `pid=<pid> threads=<OMP_NUM_THREADS>` first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def run_training(graph, settings, emit, should_stop, out_dir: Path) -> str:
         raise ValueError("Dense 'h' cannot take this data set: add a Flatten before it.")
     if mode == "exit":
         os._exit(3)
+    if mode == "diverge":  # a loss that became NaN / infinite
+        emit(EpochEvent(epoch=1, epochs=1, metrics={"loss": float("nan"), "val_loss": float("inf")}))
+        emit(ResultEvent(test_metrics={"loss": float("nan"), "accuracy": 0.1}))
+        return "succeeded"
     epochs = settings.epochs if mode == "fast" else 10_000
     for epoch in range(1, epochs + 1):
         for step in range(1, STEPS + 1):

@@ -249,3 +249,15 @@ def test_a_watcher_that_leaves_is_released(fake):
     fake.post(f"/api/runs/{run_id}/cancel")
     assert wait_status(fake, run_id, FINAL)["status"] == "cancelled"
 
+
+
+def test_a_diverging_loss_travels_as_null(fake):
+    run_id = start(fake, "diverge")
+    events, code = watch(fake, run_id)
+    assert code == 1000
+    epoch = next(e for e in events if e["type"] == "epoch")
+    assert epoch["metrics"] == {"loss": None, "val_loss": None}
+    run = fake.get(f"/api/runs/{run_id}").json()
+    assert run["status"] == "succeeded" and run["epochs"][0]["metrics"]["loss"] is None
+    assert run["test_metrics"] == {"loss": None, "accuracy": 0.1}
+    assert fake.get("/api/runs").json()["data"][0]["best_metrics"] == {"loss": None, "val_loss": None}

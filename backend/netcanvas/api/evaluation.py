@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.registry import DatasetNotFound, load_dataset
+from .hub import json_safe
 from .schemas import EvaluateResponse
 
 
@@ -20,4 +21,4 @@ def evaluate_bundle(bundle: Any, dataset_id: str | None) -> EvaluateResponse:
         data = load_dataset(dataset_id)
     except DatasetNotFound as err:
         raise ValueError(str(err)) from None
-    return EvaluateResponse.model_validate(evaluate(bundle, data))
+    return EvaluateResponse.model_validate(json_safe(evaluate(bundle, data)))

@@ -14,6 +14,8 @@ Seam without loss or duplicates: for an active run the hub keeps the stored even
 in between), so the snapshot ends exactly where the live events begin. A run's state is dropped
 only after its final status is committed; later watchers read the database.
 
+Non-finite numbers (a diverging loss) become null: JSON has no NaN.
+
 Slow watchers never slow anyone down: each has its own buffer; past `max_pending` queued messages
 it loses batch events (never status, epoch, log or result ones).
 """
@@ -77,6 +79,17 @@ class _RunState:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity (a diverging loss): they travel and are stored as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def keep_batch(payload: Payload, per_epoch: int = BATCHES_PER_EPOCH) -> bool:
     """Whether a batch event is stored (the downsampling rule above)."""
     step, steps = int(payload.get("step", 0)), int(payload.get("steps", 0) or 0)
@@ -120,7 +133,7 @@ class EventHub:
 
     def publish(self, run_id: str, event: Event | Payload) -> None:
         """Thread-safe: queue an event of a run for storage and fan-out."""
-        payload = event if isinstance(event, dict) else event.model_dump(mode="json")
+        payload = json_safe(event if isinstance(event, dict) else event.model_dump(mode="json"))
         if self._loop is None or self._inbox is None:
             raise RuntimeError("the event hub is not started")
         self._loop.call_soon_threadsafe(self._inbox.put_nowait, (run_id, payload))

@@ -103,9 +103,12 @@ class RunRequestPublic(TrainSettings):
     name: str | None = None
 
 
+Metrics = dict[str, float | None]  # null: not a finite number (a diverging loss)
+
+
 class EpochRecord(BaseModel):
     epoch: int
-    metrics: dict[str, float]
+    metrics: Metrics
 
 
 class RunSummary(BaseModel):
@@ -119,9 +122,9 @@ class RunSummary(BaseModel):
     created_at: UTCDateTime
     started_at: UTCDateTime | None = None
     finished_at: UTCDateTime | None = None
-    final_metrics: dict[str, float] | None = None
-    best_metrics: dict[str, float] | None = None
-    test_metrics: dict[str, float] | None = None
+    final_metrics: Metrics | None = None
+    best_metrics: Metrics | None = None
+    test_metrics: Metrics | None = None
     artifacts: list[str] = Field(default_factory=list)
 
 
@@ -146,7 +149,7 @@ class PredictResponse(BaseModel):
 
 
 class EvaluateResponse(BaseModel):
-    metrics: dict[str, float]
+    metrics: Metrics
     confusion_matrix: list[list[int]] | None = None
     class_names: list[str] | None = None
 

@@ -124,10 +124,13 @@ class StoredEvent:
 
 
 def best_of(current: dict[str, Any] | None, metrics: dict[str, Any]) -> dict[str, Any]:
-    """The better epoch: lowest val_loss when there is one, else lowest loss."""
+    """The better epoch: lowest val_loss when there is one, else lowest loss (null, from a
+    diverging loss, is never better)."""
     key = "val_loss" if "val_loss" in metrics else "loss"
-    if current is None or key not in metrics or key not in current:
+    if current is None or current.get(key) is None:
         return metrics
+    if metrics.get(key) is None:
+        return current
     return metrics if metrics[key] <= current[key] else current
 
 

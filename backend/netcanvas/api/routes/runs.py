@@ -23,6 +23,7 @@ from ...training.settings import RunRequest, TrainSettings
 from ..analysis import fit_problems, validate_graph
 from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
+from ..hub import json_safe
 from ..schemas import (
     EpochRecord,
     EvaluateResponse,
@@ -205,7 +206,7 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
         outputs = run_predict(bundle, body.inputs)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
-    return PredictResponse(outputs=_as_json(outputs))
+    return PredictResponse(outputs=json_safe(_as_json(outputs)))
 
 
 @router.post("/runs/{run_id}/evaluate", responses={409: {"model": Message}, 422: {"model": Message}})
