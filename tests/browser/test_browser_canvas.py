@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from canvas_helpers import connect, drop_layer, node_ids, select_node, set_param, settle, shape_of
@@ -77,7 +78,7 @@ def test_inception_branch_into_concatenate(page: Page, artifacts):
     # The exported JSON is the documented graph format with ordered merge ports.
     with page.expect_download() as dl:
         page.click('[data-testid="export-graph"]')
-    graph = json.loads(open(dl.value.path()).read())
+    graph = json.loads(Path(dl.value.path()).read_text())
     assert graph["format"] == "netcanvas.graph/1"
     into_cat = sorted((e["target_port"], e["source"]) for e in graph["edges"] if e["target"] == cat)
     assert into_cat == [(0, c1), (1, c3), (2, pool)]
