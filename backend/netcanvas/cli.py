@@ -24,6 +24,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     host = args.host or settings.host
     port = args.port or settings.port
+    where = "PostgreSQL" if settings.db_url.startswith("postgres") else str(settings.data_dir / "netcanvas.db")
+    print(f"netcanvas: http://{host}:{port}  data in {settings.data_dir}, database {where}, "
+          f"{settings.max_concurrent_runs} run(s) at once", file=sys.stderr)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level)
     return 0
 
