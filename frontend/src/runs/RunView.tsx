@@ -89,7 +89,9 @@ export default function RunView({ id }: { id: string }) {
           <span className="dim">{final ? `took ${fmtDuration(run ? duration(run) : null)}` : p.etaS ? `ETA ${fmtDuration(p.etaS)}` : status === "queued" ? "waiting for a worker…" : ""}</span>
         </div>
         <div className={`bar s-${status ?? "queued"}`}><div style={{ width: `${(fraction * 100).toFixed(1)}%` }} /></div>
-        {(live.error || run?.error) && <div className="callout bad" data-testid="run-error">{live.error ?? run?.error}</div>}
+        {(live.error || run?.error || live.streamError) && (
+          <div className="callout bad" data-testid="run-error">{live.error ?? run?.error ?? live.streamError}</div>
+        )}
       </div>
 
       <div className="run-grid">

@@ -4,9 +4,10 @@ import { streamUrl } from "../api/client";
 import type { RunEvent } from "../api/types";
 import { applyEvent, emptyRunData, FINAL, type RunData } from "./runData";
 
-export function useRunStream(runId: string | null): RunData & { connected: boolean } {
+export function useRunStream(runId: string | null): RunData & { connected: boolean; streamError: string | null } {
   const [data, setData] = useState<RunData>(emptyRunData);
   const [connected, setConnected] = useState(false);
+  const [streamError, setStreamError] = useState<string | null>(null);
 
   useEffect(() => {
     if (!runId) return;
@@ -42,11 +43,16 @@ export function useRunStream(runId: string | null): RunData & { connected: boole
         if (ev.type === "batch") last = { t: now, seen: ev.seen, epoch: ev.epoch };
         if (!frame) frame = requestAnimationFrame(flush);
       };
-      ws.onclose = () => {
+      ws.onclose = (ev) => {
         setConnected(false);
         if (frame) cancelAnimationFrame(frame);
         flush();
-        // The server closes after the final status; anything else is a dropped line: reconnect.
+        if (ev.code === 4404) {
+          setStreamError(ev.reason || `Run '${runId}' not found.`); // unknown run: nothing to wait for
+          return;
+        }
+        // The server closes after the final status (1000); anything else (a dropped line, 1012 for
+        // a restarting server) means reconnect: the server replays the history again.
         if (!closed && !(acc.status && FINAL.includes(acc.status))) {
           attempts += 1;
           retry = setTimeout(connect, Math.min(5000, 500 * attempts));
@@ -62,5 +68,5 @@ export function useRunStream(runId: string | null): RunData & { connected: boole
     };
   }, [runId]);
 
-  return { ...data, connected };
+  return { ...data, connected, streamError };
 }
