@@ -190,8 +190,8 @@ def analyze(graph: Graph) -> Analysis:
         for nid in order:
             if any(e.source in reached for e in nodes[nid].inputs):
                 reached.add(nid)
-        for nid in nodes:
-            if nid not in reached and nodes[nid].layer is not None and not nodes[nid].problems:
+        for nid, info in nodes.items():
+            if nid not in reached and info.layer is not None and not info.problems:
                 problem(nid, "No path from an Input reaches this layer: wire it to the network.")
 
     return Analysis(graph, nodes, order, inputs, outputs, problems)

@@ -11,8 +11,7 @@ import operator
 import re
 
 import torch
-import torch.fx as fx
-import torch.nn as nn
+from torch import fx, nn
 
 from .analyze import Analysis, analyze
 from .schema import Graph
