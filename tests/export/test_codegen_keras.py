@@ -42,3 +42,15 @@ def test_keras_source_reads_like_keras():
     src = keras_source(CASES["cnn"]() if "cnn" in CASES else CASES["mlp"]())
     assert "from keras import layers" in src and "def build_model() -> keras.Model:" in src
     assert "layers.Dense(units=6, activation='relu', use_bias=True, name='dense_7')(" in src
+
+
+def test_code_for_a_huge_graph_allocates_no_weights():
+    # 3·222·222·64 → 4096 → 4096: ~13e9 parameters (52 GB) if code generation built real weights
+    from nc_export_cases import chain
+
+    from netcanvas.export.codegen_torch import pytorch_source
+
+    g = chain("big", [3, 224, 224], [("Conv2D", {"filters": 64, "kernel_size": 3}), ("Flatten", {}),
+                                     ("Dense", {"units": 4096}), ("Dense", {"units": 4096})])
+    assert "nn.Linear(in_features=3154176, out_features=4096" in pytorch_source(g)
+    assert "layers.Dense(units=4096" in keras_source(g)

@@ -208,9 +208,10 @@ def pytorch_source(graph: Any) -> str:
     analysis = graph if isinstance(graph, Analysis) else analyze(graph)
     if not analysis.ok:
         raise GraphError(analysis)
-    gm = compile_graph(analysis)
-    w = _Writer()
-    members = [(name, w.expr(child)) for name, child in gm.named_children()]
+    with torch.device("meta"):  # shapes and settings only: no weights are allocated
+        gm = compile_graph(analysis)
+        w = _Writer()
+        members = [(name, w.expr(child)) for name, child in gm.named_children()]
     cls = type(gm).__name__
     title = analysis.graph.name
     inputs = ", ".join(f"{nid}: {tuple(analysis.nodes[nid].layer.shape)}" for nid in analysis.inputs)

@@ -30,9 +30,15 @@ from .keras_model import KerasExportError, KerasModelBuilder, KTensor
 KERAS_VERSION = "3.15.1"  # the Keras whose layout this writer follows (and the tests load with)
 
 
+def _array(t: torch.Tensor) -> np.ndarray:
+    if t.is_meta:  # shapes only (code generation): a zero-stride array, no memory
+        return np.broadcast_to(np.zeros((), np.float32), tuple(t.shape))
+    return t.detach().cpu().float().numpy()
+
+
 def _node_state(state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, np.ndarray]:
     p = prefix + "."
-    return {k[len(p):]: v.detach().cpu().float().numpy() for k, v in state.items() if k.startswith(p)}
+    return {k[len(p):]: _array(v) for k, v in state.items() if k.startswith(p)}
 
 
 def unsupported_nodes(analysis: Analysis) -> list[str]:
@@ -57,8 +63,9 @@ def build_keras_model(
     missing = unsupported_nodes(analysis)
     if missing:
         raise KerasExportError(" ".join(missing))
-    if state_dict is None:
-        state_dict = compile_graph(analysis).state_dict()
+    if state_dict is None:  # the architecture only (code generation): no weights allocated
+        with torch.device("meta"):
+            state_dict = compile_graph(analysis).state_dict()
     names = module_names(analysis.order)
     consumers: dict[str, list[str]] = {nid: [] for nid in analysis.nodes}
     for nid, info in analysis.nodes.items():

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..layers import Layer, Shape, fmt
 from ..layers.base import resolve_axis
-from .keras_model import KerasExportError, KerasModelBuilder, KTensor, nested
+from .keras_model import KerasExportError, KerasModelBuilder, KTensor, nested, placeholder
 from .layout import (
     flatten_perm,
     is_image,
@@ -120,7 +120,7 @@ def _input(n: ExportNode) -> list[KTensor]:
 def _dense(n: ExportNode) -> list[KTensor]:
     (x,) = n.inputs
     kernel = n.sd["linear.weight"].T  # (in, out)
-    if x.perm is not None:
+    if x.perm is not None and not placeholder(kernel):
         kernel = kernel[x.perm]
     weights = [("kernel", kernel)]
     if n.layer.use_bias:

@@ -55,6 +55,11 @@ class KerasLayer:
     node_id: str | None = None
 
 
+def placeholder(a: np.ndarray) -> bool:
+    """A weight standing only for its shape (code generation): zero strides, no memory."""
+    return bool(a.strides) and not any(a.strides)
+
+
 def nested(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
     """A layer config nested inside another (Bidirectional's `layer`)."""
     return {"module": "keras.layers", "class_name": class_name, "config": config, "registered_name": None}
@@ -94,7 +99,8 @@ class KerasModelBuilder:
         name = self.unique(name)
         self.layers.append(
             KerasLayer(class_name, name, dict(config), list(inputs), merge,
-                       [(w, np.ascontiguousarray(a, dtype=np.float32)) for w, a in weights],
+                       [(w, a if placeholder(a) else np.ascontiguousarray(a, dtype=np.float32))
+                        for w, a in weights],
                        dict(call_kwargs or {}), node_id)
         )
         return [KTensor(name, i, tuple(s), dtype) for i, s in enumerate(out_shapes)]
