@@ -80,6 +80,11 @@ def test_code_tab_shows_pytorch_and_keras_and_follows_the_graph(page: Page, arti
     page.click('[data-testid="code-copy"]')
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "class TinyMlp(nn.Module):" in copied and f"self.{new}" in copied
+    # Download saves the same source under the file name the run downloads use.
+    with page.expect_download() as dl:
+        page.click('[data-testid="code-download"]')
+    assert dl.value.suggested_filename == "model.py"
+    assert Path(dl.value.path()).read_text() == copied
 
 
 def test_code_tab_shows_why_there_is_no_keras_code(page: Page, artifacts: Path, tmp_path: Path):

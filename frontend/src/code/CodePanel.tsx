@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { validationKey } from "../graph/convert";
 import { useGraph } from "../graph/store";
+import { saveBlob } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { toast } from "../ui/toast";
 import { graphCode, type GraphCode } from "./api";
@@ -55,12 +56,7 @@ export default function CodePanel() {
     }
   };
   const download = () => {
-    if (!text) return;
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([text], { type: "text/x-python" }));
-    a.download = FILES[lang];
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    if (text) saveBlob(new Blob([text], { type: "text/x-python" }), FILES[lang]);
   };
 
   return (

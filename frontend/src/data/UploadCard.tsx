@@ -1,7 +1,8 @@
 // Drop zone (drag a file, or click to pick) → the options form for that file type → upload with
 // progress. The server's refusal (a 4xx naming the file, column or option) stays on screen.
-import { useEffect, useRef, useState, type DragEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { DatasetInfo } from "../api/types";
+import { useFileDrop } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { toast } from "../ui/toast";
 import { uploadDataset, type UploadHandle } from "./api";
@@ -27,7 +28,6 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
   const input = useRef<HTMLInputElement>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
   const [values, setValues] = useState<OptionValues>({});
-  const [dragging, setDragging] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const handle = useRef<UploadHandle | null>(null);
@@ -61,12 +61,7 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
     setProgress(null);
   };
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const f = e.dataTransfer.files?.[0];
-    if (f) void choose(f);
-  };
+  const drop = useFileDrop((f) => void choose(f));
 
   const mode = (values.kind as CsvMode | undefined) ?? "auto";
   const fields = chosen ? fieldsFor(chosen.kind, mode) : [];
@@ -110,15 +105,13 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
         onChange={(e) => { const f = e.target.files?.[0]; if (f) void choose(f); e.target.value = ""; }} />
       {!chosen ? (
         <div
-          className={`dropzone${dragging ? " over" : ""}`}
+          className={`dropzone${drop.over ? " over" : ""}`}
           role="button"
           tabIndex={0}
           data-testid="dropzone"
           onClick={() => input.current?.click()}
           onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && input.current?.click()}
-          onDragOver={(e) => { e.preventDefault(); setDragging(true); }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
+          {...drop.props}
         >
           <span className="dz-icon"><Icon name="upload" size={22} /></span>
           <span className="dz-title">Add your own data</span>

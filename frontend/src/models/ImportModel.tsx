@@ -1,9 +1,10 @@
 // "Import model" in the top bar: a Keras .h5 / .keras / model JSON or a netcanvas model.pt
 // becomes an imported run (POST /api/models/import); the run view opens, where "Open on canvas"
 // puts its graph in the editor.
-import { useEffect, useRef, useState, type DragEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useCatalog } from "../api/catalog";
 import { fmtBytes } from "../data/uploadOptions";
+import { useFileDrop } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { Modal } from "../ui/Modal";
 import { navigate } from "../ui/route";
@@ -28,7 +29,6 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [over, setOver] = useState(false);
   const [dataset, setDataset] = useState("");
   const datasets = useCatalog((c) => c.datasets);
   useEffect(() => {
@@ -39,12 +39,7 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
     setFile(f);
     setError(null);
   };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const f = e.dataTransfer.files?.[0];
-    if (f) pick(f);
-  };
+  const drop = useFileDrop(pick);
   const submit = async () => {
     if (!file) return;
     setBusy(true);
@@ -70,9 +65,9 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
       </p>
       <input ref={input} type="file" accept={MODEL_ACCEPT} hidden data-testid="import-model-file"
         onChange={(e) => { const f = e.target.files?.[0]; if (f) pick(f); e.target.value = ""; }} />
-      <div className={`dropzone compact${over ? " over" : ""}${file ? " chosen" : ""}`} role="button" tabIndex={0}
+      <div className={`dropzone compact${drop.over ? " over" : ""}${file ? " chosen" : ""}`} role="button" tabIndex={0}
         onClick={() => input.current?.click()} onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && input.current?.click()}
-        onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+        {...drop.props}>
         <span className="dz-icon"><Icon name="upload" size={20} /></span>
         {file ? (
           <span className="dz-title" data-testid="import-file-name">{file.name} <span className="dim small">· {fmtBytes(file.size)}</span></span>

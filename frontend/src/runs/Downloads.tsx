@@ -3,6 +3,7 @@
 // a refusal shows its sentence here instead of saving an error JSON as model.h5.
 import { useState } from "react";
 import { apiError, artifactUrl } from "../api/client";
+import { saveBlob } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { dispositionName, downloadList } from "./downloads";
 
@@ -17,14 +18,7 @@ export default function Downloads({ runId, artifacts, final }: { runId: string; 
     try {
       const res = await fetch(artifactUrl(runId, name));
       if (!res.ok) throw apiError(res.status, await res.text(), `${name} could not be made (HTTP ${res.status}).`);
-      const blob = await res.blob();
-      const a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = dispositionName(res.headers.get("content-disposition"), name);
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 2000);
+      saveBlob(await res.blob(), dispositionName(res.headers.get("content-disposition"), name));
     } catch (err) {
       setErrors((e) => ({ ...e, [name]: (err as Error).message }));
     } finally {
