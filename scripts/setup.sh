@@ -13,7 +13,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --upgrade pip
   # Pinned first: an unpinned torch would pull a multi-GB CUDA build.
   .venv/bin/pip install -q torch==2.13.0
-  extras="export"; [ "$mode" = test ] && extras="export,dev"
+  extras="export"; [ "$mode" = test ] && extras="export,dev,postgres"
   .venv/bin/pip install -q -c requirements.lock -e ".[$extras]"
   echo "$want" > "$stamp"
 fi
@@ -28,9 +28,15 @@ if [ -f frontend/package.json ]; then
   (cd frontend && npm run build --silent)
 fi
 
-if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
-  # Browser tests drive Debian's chromium; Playwright's own browser download does not work here.
-  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+if [ "$mode" = test ]; then
+  # Browser tests drive Debian's chromium (Playwright's own browser download does not work here);
+  # store tests start a throw-away PostgreSQL cluster from Debian's server binaries.
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
