@@ -94,6 +94,7 @@ def build_keras_model(
             sd=_node_state(state_dict, names[nid]), perm_ok=perm_ok(nid),
         )
         values[nid] = KERAS[info.layer.kind()].to_keras(node)
+    b.inputs = [values[nid][0] for nid in analysis.inputs]  # the graph's input order, as predict takes them
     for o in analysis.outputs:
         t = values[o][0]
         assert t.perm is None, o
