@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from nc_export_cases import CASES, outputs_list, trained_like
+from nc_export_cases import CASES, outputs_list, to_channels_last, trained_like
 
 from netcanvas.export import artifacts, keras_map
 from netcanvas.export.program import inference_module
@@ -150,3 +150,26 @@ def test_pt2_refuses_what_torch_export_would_fix_to_one_length(tmp_path, monkeyp
                                          "sequence length.*model.onnx"):
         artifacts.render(run_dir, "model.pt2")
     assert not (run_dir / "model.pt2").exists()
+
+
+def test_a_really_trained_cnn_downloads_as_keras_predicting_what_netcanvas_predicts(tmp_path, keras):
+    from netcanvas.graph.schema import Graph
+    from netcanvas.training.bundle import load_bundle, predict
+    from netcanvas.training.engine import run_training
+    from netcanvas.training.settings import TrainSettings
+
+    graph = Graph.model_validate({"name": "digits-cnn", "nodes": [
+        {"id": "in", "type": "Input", "params": {"shape": [1, 8, 8]}},
+        {"id": "c", "type": "Conv2D", "params": {"filters": 4, "kernel_size": 3, "activation": "relu"}},
+        {"id": "bn", "type": "BatchNormalization", "params": {}},
+        {"id": "f", "type": "Flatten", "params": {}},
+        {"id": "out", "type": "Dense", "params": {"units": 10, "activation": "softmax"}},
+    ], "edges": [{"source": "in", "target": "c"}, {"source": "c", "target": "bn"}, {"source": "bn", "target": "f"},
+                 {"source": "f", "target": "out"}]})
+    settings = TrainSettings(dataset="digits", epochs=1, batch_size=64, device="cpu")
+    assert run_training(graph, settings, lambda e: None, lambda: False, tmp_path) == "succeeded"
+    x = np.random.default_rng(0).uniform(0, 16, (5, 1, 8, 8)).astype("float32")
+    want = predict(load_bundle(tmp_path / "model.pt"), x)
+    km = keras.models.load_model(artifacts.render(tmp_path, "model.h5"), compile=False)
+    got = km(to_channels_last(x), training=False).detach().numpy()
+    assert np.abs(got - want).max() <= 1e-4
