@@ -76,10 +76,4 @@ def test_activations_equal_keras_over_a_wide_range(keras):
     diffs = {a: float((keras.activations.get(a)(x) - activation_module(a)(x)).abs().max())
              for a in typing.get_args(ActivationName)}
     wrong = {a: d for a, d in diffs.items() if d > 1e-6}
-    if set(wrong) == {"gelu"}:
-        # layers/activations.py builds GELU(approximate="tanh"), but Keras 3's gelu is exact (erf):
-        # up to 4.7e-4 apart. The fix belongs in the layer registry: "gelu": nn.GELU.
-        import pytest
-
-        pytest.xfail(f"gelu differs from Keras 3's by {wrong['gelu']:.1e} (tanh approximation vs erf)")
     assert not wrong, wrong

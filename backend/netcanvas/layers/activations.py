@@ -43,8 +43,8 @@ def activation_module(name: str) -> nn.Module:
         "softmax": Softmax,
         "elu": nn.ELU,
         "selu": nn.SELU,
-        # Keras 3's gelu defaults to the tanh approximation.
-        "gelu": lambda: nn.GELU(approximate="tanh"),
+        # Keras 3's gelu defaults to the exact (erf) form, as torch's does.
+        "gelu": nn.GELU,
         # Keras's leaky_relu default slope is 0.2 (torch's is 0.01).
         "leaky_relu": lambda: nn.LeakyReLU(0.2),
         "softplus": nn.Softplus,
