@@ -15,8 +15,8 @@ export default function ImportModelButton() {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button className="btn ghost" onClick={() => setOpen(true)} data-testid="import-model" title="Import a Keras or netcanvas model as a run">
-        <Icon name="upload" /> Import model
+      <button className="btn ghost" onClick={() => setOpen(true)} data-testid="import-model" title="Import a Keras or netcanvas model as a run" aria-label="Import model">
+        <Icon name="upload" /> <span className="btn-label">Import model</span>
       </button>
       {open && <ImportDialog onClose={() => setOpen(false)} />}
     </>
