@@ -126,6 +126,8 @@ def test_upload_csv_preview_use_on_canvas_and_delete(page: Page, artifacts: Path
     page.click('[data-testid="delete-dataset"]')
     expect(page.locator(f'[data-testid="dataset-{upload_id}"]')).to_have_count(0)
     expect(page).to_have_url(re.compile(r"#/data$"))
+    # The Train panel no longer names the deleted set.
+    expect(page.locator('[data-testid="dataset-digits"] .ds-badge')).to_have_text("training")
 
 
 def test_refused_upload_shows_the_servers_message(page: Page, artifacts: Path, tmp_path: Path):

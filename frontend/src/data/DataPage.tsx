@@ -127,6 +127,11 @@ function DatasetDetail({ d }: { d: DatasetInfo }) {
       await dataApi.remove(d.id);
       toast(`Deleted ${d.name}`, "good");
       await useCatalog.getState().loadDatasets();
+      // The Train panel must not keep pointing at a set that is gone: back to the first one.
+      if (useTrainSettings.getState().dataset === d.id) {
+        const first = useCatalog.getState().datasets?.[0];
+        if (first) useTrainSettings.getState().set(settingsForDataset(first.id, first));
+      }
       navigate({ page: "data" });
     } catch (err) {
       toast(`Could not delete ${d.name}: ${(err as Error).message}`, "error");
