@@ -15,7 +15,7 @@ export function metricTitle(m: string): string {
 
 export function liveSeries(metric: string): SeriesSpec[] {
   return [
-    { label: `${metric} (batch)`, color: "rgba(124,156,255,0.45)", width: 1 },
+    { label: `${metric} (batch)`, color: "rgba(124,156,255,0.55)", width: 1.25, points: "sparse" },
     { label: metric, color: TRAIN, width: 2, points: true },
     { label: `val_${metric}`, color: VAL, width: 2, points: true },
   ];

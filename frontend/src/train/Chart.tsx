@@ -8,7 +8,7 @@ export interface SeriesSpec {
   color: string;
   width?: number;
   dash?: number[];
-  points?: boolean;
+  points?: boolean | "sparse"; // "sparse": dots only while the series has few points
   alpha?: number;
 }
 
@@ -65,7 +65,13 @@ export default function Chart({ title, series, data, xLabel = "epoch", testid, h
           dash: s.dash,
           spanGaps: true,
           alpha: s.alpha,
-          points: { show: s.points ?? false, size: 5, fill: s.color },
+          points: {
+            show: s.points === "sparse"
+              ? (u: uPlot, si: number) => (u.data[si] as (number | null)[]).filter((v) => v !== null && v !== undefined).length < 80
+              : s.points ?? false,
+            size: s.points === "sparse" ? 3 : 5,
+            fill: s.color,
+          },
           value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? "" : v.toPrecision(4)),
         })),
       ],
