@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 FAKE_TRAINER = "fake_trainer:run_training"
 
 
@@ -40,3 +42,13 @@ def make_client(settings, trainer: str = FAKE_TRAINER, grace_s: float = 3.0, max
 
     executor = LocalExecutor(max_concurrent or settings.max_concurrent_runs, trainer=trainer, grace_s=grace_s)
     return TestClient(create_app(settings, executor=executor))
+
+
+def wait_status(client, run_id: str, statuses: set[str], timeout: float = 20) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        run = client.get(f"/api/runs/{run_id}").json()
+        if run["status"] in statuses:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} never reached {statuses}: {run['status']}")

@@ -8,7 +8,7 @@ import signal
 import time
 
 import pytest
-from api_factories import make_client, mlp_graph, run_request
+from api_factories import make_client, mlp_graph, run_request, wait_status
 from starlette.websockets import WebSocketDisconnect
 
 FINAL = {"succeeded", "failed", "cancelled"}
@@ -32,16 +32,6 @@ def watch(client, run_id: str, until=None) -> tuple[list[dict], int | None]:
                 return events, d.code
             if until is not None and until(events[-1]):
                 return events, None
-
-
-def wait_status(client, run_id: str, statuses: set[str], timeout: float = 20) -> dict:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        run = client.get(f"/api/runs/{run_id}").json()
-        if run["status"] in statuses:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} never reached {statuses}: {run['status']}")
 
 
 def pid_of(events: list[dict]) -> int:

@@ -97,11 +97,54 @@ def save_bundle(path: Path, data: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
-    """Read model.pt (weights_only) and rebuild its module; raises ValueError for a foreign file."""
-    data = torch.load(Path(path), map_location=device, weights_only=True)
+def _read(path: Path, **kwargs: Any) -> dict[str, Any]:
+    data = torch.load(Path(path), weights_only=True, **kwargs)
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise ValueError(f"{Path(path).name} is not a netcanvas model (format {BUNDLE_FORMAT}).")
+    return data
+
+
+def weight_problems(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
+    """Why `state` cannot be loaded into `module`, per layer (node id), or [] when it fits."""
+    node_of = getattr(module, "node_ids", {})
+    own = module.state_dict()
+
+    def layers(keys: Any) -> str:
+        return ", ".join(f"'{node_of.get(k.split('.')[0], k.split('.')[0])}'" for k in dict.fromkeys(
+            k.split(".")[0] for k in sorted(keys)))
+
+    problems = []
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    resized = [k for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing:
+        problems.append(f"the starting model has no weights for {layers(missing)}")
+    if extra:
+        problems.append(f"it has weights for layers this graph lacks ({layers(extra)})")
+    if resized:
+        problems.append(f"the weights of {layers(resized)} have other shapes")
+    return problems
+
+
+def starting_weight_problems(graph: Graph, path: Path) -> list[str]:
+    """weight_problems for a graph and a model.pt, without allocating the graph's weights."""
+    with torch.device("meta"):
+        module = compile_graph(graph)
+    return weight_problems(module, _read(path, map_location="cpu", mmap=True)["state_dict"])
+
+
+def load_initial_weights(module: torch.nn.Module, path: Path) -> None:
+    """Train further: copy a saved model's weights into `module` (ValueError naming what differs)."""
+    state = _read(path, map_location="cpu")["state_dict"]
+    problems = weight_problems(module, state)
+    if problems:
+        raise ValueError("The starting weights do not fit this graph: " + "; ".join(problems) + ".")
+    module.load_state_dict(state)
+
+
+def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
+    """Read model.pt (weights_only) and rebuild its module; raises ValueError for a foreign file."""
+    data = _read(path, map_location=device)
     graph = Graph.model_validate_json(data["graph"])
     try:
         module = compile_graph(graph, linear_outputs=set(data["linear_outputs"]))

@@ -24,7 +24,7 @@ from ..graph.compile import GraphError, compile_graph
 from ..graph.schema import Graph
 from ..layers import fmt
 from ..layers.activations import FUSABLE
-from .bundle import bundle_dict, save_bundle
+from .bundle import bundle_dict, load_initial_weights, save_bundle
 from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
 from .feeds import n_samples
@@ -58,9 +58,10 @@ def run_training(
     out_dir: Path,
     *,
     dataset: Dataset | None = None,
+    init_weights: Path | None = None,
 ) -> Literal["succeeded", "cancelled"]:
     """Train `graph` as `settings` say; write out_dir/model.pt. `dataset` overrides settings.dataset
-    (tests, benchmarks)."""
+    (tests, benchmarks); `init_weights`, a model.pt, gives the starting weights (train further)."""
 
     def log(message: str, level: Literal["info", "warning", "error"] = "info") -> None:
         emit(LogEvent(level=level, message=message))
@@ -78,6 +79,9 @@ def run_training(
     plans = plan_outputs(analysis, info, settings)
     linear_outputs = [p.node for p in plans if p.fused]
     module = compile_graph(analysis, linear_outputs=set(linear_outputs)).to(device)
+    if init_weights is not None:
+        load_initial_weights(module, init_weights)
+        log(f"Starting from the weights of {settings.init_from_run or Path(init_weights).name}.")
 
     n_train = n_samples(data.train)
     target = f"{info.target.num_classes} classes" if info.target.kind == "classes" else "values"

@@ -74,6 +74,8 @@ class TrainSettings(Strict):
     keep_best: bool = True  # checkpoint the weights of the best epoch (by val_loss, else loss)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     seed: int | None = 0
+    # Train further: start from the weights of this run's model.pt (a trained or imported model).
+    init_from_run: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class RunRequest(TrainSettings):
@@ -85,6 +87,8 @@ class RunRequest(TrainSettings):
 
     @model_validator(mode="after")
     def _one_graph(self) -> RunRequest:
-        if (self.graph is None) == (self.graph_id is None):
-            raise ValueError("give either 'graph' or 'graph_id'")
+        if self.graph is not None and self.graph_id is not None:
+            raise ValueError("give either 'graph' or 'graph_id', not both")
+        if self.graph is None and self.graph_id is None and self.init_from_run is None:
+            raise ValueError("give 'graph', 'graph_id', or 'init_from_run' to train that run's model further")
         return self

@@ -77,7 +77,13 @@ def worker_main(
         settings = TrainSettings.model_validate(settings_json)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        outcome = fit(graph, settings, emit, stop.is_set, out)
+        extra: dict[str, Any] = {}
+        if settings.init_from_run:  # train further from that run's model
+            from ..config import Settings, get_settings
+
+            runs_dir = Settings(data_dir=Path(data_dir)).runs_dir if data_dir else get_settings().runs_dir
+            extra["init_weights"] = runs_dir / settings.init_from_run / "model.pt"
+        outcome = fit(graph, settings, emit, stop.is_set, out, **extra)
         if outcome not in ("succeeded", "cancelled"):
             raise RuntimeError(f"the trainer returned {outcome!r} instead of 'succeeded' or 'cancelled'")
         final = StatusEvent(status=outcome, device=device)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from ...graph.schema import Graph
 from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
+from ...training.bundle import starting_weight_problems
 from ...training.events import FINAL_STATUSES, StatusEvent
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
@@ -78,10 +79,32 @@ def _load_run(db: Database, run_id: str) -> RunPublic:
         return run_public(s, row)
 
 
-def _prepare(db: Database, body: RunRequest) -> tuple[Graph, int | None]:
-    """The graph to train (a saved graph's latest version for graph_id) and its version."""
+def _prepare(db: Database, body: RunRequest, runs_dir: Path) -> tuple[Graph, int | None]:
+    """The graph to train (a saved graph's latest version for graph_id, or the graph of the run
+    init_from_run names) and its version; 422 when the starting weights do not fit it."""
+    graph, version = _requested_graph(db, body)
+    if body.init_from_run is not None:
+        with db.session() as s:
+            source = s.get(RunRow, body.init_from_run)
+            source_graph = Graph.model_validate(source.graph) if source is not None else None
+        model = runs_dir / body.init_from_run / "model.pt"
+        if source_graph is None or not model.is_file():
+            raise HTTPException(422, f"init_from_run: run '{body.init_from_run}' has no trained model to start from.")
+        graph = graph or source_graph
+        if validate_graph(graph).ok:  # a broken graph is reported with its node-level problems instead
+            problems = starting_weight_problems(graph, model)
+            if problems:
+                raise HTTPException(422, f"init_from_run: the weights of run '{body.init_from_run}' do not fit "
+                                    "this graph: " + "; ".join(problems) + ".")
+    assert graph is not None  # RunRequest asks for a graph, a graph_id or init_from_run
+    return graph, version
+
+
+def _requested_graph(db: Database, body: RunRequest) -> tuple[Graph | None, int | None]:
     if body.graph is not None:
         return body.graph, None
+    if body.graph_id is None:
+        return None, None
     with db.session() as s:
         found = repo.get_graph(s, body.graph_id or "")
         if found is None:
@@ -93,7 +116,7 @@ def _prepare(db: Database, body: RunRequest) -> tuple[Graph, int | None]:
 @router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
 async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep) -> RunPublic:
     """Check the graph and data set, store the run `queued` and hand it to the executor."""
-    graph, version = await run_in_threadpool(_prepare, db, body)
+    graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir)
     report = await run_in_threadpool(validate_graph, graph)
     if not report.ok:
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
