@@ -75,6 +75,12 @@ def test_code_tab_shows_pytorch_and_keras_and_follows_the_graph(page: Page, arti
     expect(page.locator('[data-testid="tab-code"]')).to_have_attribute("aria-selected", "true")
     page.screenshot(path=str(artifacts / "code-updated.png"))
 
+    # Renaming the graph renames the generated class.
+    page.fill('[data-testid="graph-name"]', "iris net")
+    expect(code_text(page)).to_contain_text("class IrisNet(nn.Module):")
+    page.fill('[data-testid="graph-name"]', "tiny-mlp")
+    expect(code_text(page)).to_contain_text("class TinyMlp(nn.Module):")
+
     # Copy puts the shown source on the clipboard.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.click('[data-testid="code-copy"]')

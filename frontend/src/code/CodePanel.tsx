@@ -1,7 +1,7 @@
 // The Code tab beside the canvas: the PyTorch (model.py) and Keras (model_keras.py) source of the
 // graph being edited, from POST /api/graphs/code, refreshed (debounced) when the graph changes.
 import { useEffect, useMemo, useState } from "react";
-import { validationKey } from "../graph/convert";
+import { validationKeyCached } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { saveBlob } from "../ui/files";
 import { Icon } from "../ui/Icon";
@@ -17,9 +17,13 @@ const FILES: Record<Lang, string> = { pytorch: "model.py", keras: "model_keras.p
 interface Answer { key: string; code: GraphCode | null; error: string | null }
 
 export default function CodePanel() {
-  const key = useGraph((s) => validationKey(s));
+  // What the code depends on: the layers and wires (the validation key, memoised, so dragging
+  // nodes costs nothing here) and the graph's name (the class name).
+  const graphKey = useGraph((s) => validationKeyCached(s));
+  const name = useGraph((s) => s.name);
+  const key = `${name}\n${graphKey}`;
   const empty = useGraph((s) => s.nodes.length === 0);
-  const problems = useGraph((s) => (s.analysis && s.analysisKey === key && !s.analysis.ok ? s.analysis.problems : null));
+  const problems = useGraph((s) => (s.analysis && s.analysisKey === graphKey && !s.analysis.ok ? s.analysis.problems : null));
   const [lang, setLang] = useState<Lang>("pytorch");
   const [answer, setAnswer] = useState<Answer | null>(null);
   const blocked = empty || !!problems?.length;
