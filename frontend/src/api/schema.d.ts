@@ -98,7 +98,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Runs */
+        /**
+         * List Runs
+         * @description Newest first; `count` is the number of all runs (page with offset/limit).
+         */
         get: operations["runs-list_runs"];
         put?: never;
         /**
@@ -185,7 +188,7 @@ export interface paths {
         /**
          * Evaluate
          * @description Loss and metrics of the trained model on its data set's test split (plus a confusion matrix
-         *     for classifiers).
+         *     for classifiers); `?dataset=` evaluates on another data set (an imported model's).
          */
         post: operations["runs-evaluate"];
         delete?: never;
@@ -229,6 +232,26 @@ export interface paths {
          * @description Upload a CSV, text CSV, NPZ or image ZIP with options as form fields (UploadOptions).
          */
         post: operations["datasets-create_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/options-schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Options Schema
+         * @description The option forms, with their defaults and limits, so the UI writes none of them twice.
+         */
+        get: operations["datasets-get_options_schema"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -542,14 +565,14 @@ export interface components {
             epoch: number;
             /** Metrics */
             metrics: {
-                [key: string]: number;
+                [key: string]: number | null;
             };
         };
         /** EvaluateResponse */
         EvaluateResponse: {
             /** Metrics */
             metrics: {
-                [key: string]: number;
+                [key: string]: number | null;
             };
             /** Confusion Matrix */
             confusion_matrix?: number[][] | null;
@@ -737,6 +760,17 @@ export interface components {
             /** Clipvalue */
             clipvalue?: number | null;
         };
+        /** OptionsSchemas */
+        OptionsSchemas: {
+            /** Upload */
+            upload: {
+                [key: string]: unknown;
+            };
+            /** Load */
+            load: {
+                [key: string]: unknown;
+            };
+        };
         /** Position */
         Position: {
             /**
@@ -842,15 +876,15 @@ export interface components {
             finished_at?: string | null;
             /** Final Metrics */
             final_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Best Metrics */
             best_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Test Metrics */
             test_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Artifacts */
             artifacts?: string[];
@@ -934,6 +968,8 @@ export interface components {
              * @default 0
              */
             seed: number | null;
+            /** Init From Run */
+            init_from_run?: string | null;
             graph?: components["schemas"]["Graph"] | null;
             /** Graph Id */
             graph_id?: string | null;
@@ -1012,6 +1048,8 @@ export interface components {
              * @default 0
              */
             seed: number | null;
+            /** Init From Run */
+            init_from_run?: string | null;
             /** Graph Id */
             graph_id?: string | null;
             /** Graph Version */
@@ -1048,15 +1086,15 @@ export interface components {
             finished_at?: string | null;
             /** Final Metrics */
             final_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Best Metrics */
             best_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Test Metrics */
             test_metrics?: {
-                [key: string]: number;
+                [key: string]: number | null;
             } | null;
             /** Artifacts */
             artifacts?: string[];
@@ -1417,7 +1455,10 @@ export interface operations {
     };
     "runs-list_runs": {
         parameters: {
-            query?: never;
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1431,6 +1472,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunsPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1605,7 +1655,9 @@ export interface operations {
     };
     "runs-evaluate": {
         parameters: {
-            query?: never;
+            query?: {
+                dataset?: string | null;
+            };
             header?: never;
             path: {
                 run_id: string;
@@ -1777,6 +1829,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetInfo"];
+                };
+            };
+        };
+    };
+    "datasets-get_options_schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptionsSchemas"];
                 };
             };
         };

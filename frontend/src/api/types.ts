@@ -76,7 +76,8 @@ export type RunRequest = Partial<Omit<Schemas["RunRequest"], "graph" | "optimize
   optimizer?: OptimizerSettings;
 };
 export type RunStatus = Schemas["RunSummary"]["status"] | "interrupted";
-export type Metrics = Record<string, number>;
+// A metric that is not finite (a diverging loss) comes as null.
+export type Metrics = Record<string, number | null>;
 export type EpochRecord = Schemas["EpochRecord"];
 export type RunSummary = Schemas["RunSummary"];
 export type RunPublic = Omit<Schemas["RunPublic"], "graph"> & { graph: GraphJson };

@@ -17,7 +17,7 @@ export function StatusChip({ status }: { status: string }) {
   return <span className={`status-chip s-${status}`} data-testid="run-status">{status}</span>;
 }
 
-function bestLine(m: Record<string, number> | null | undefined): [string, number][] {
+function bestLine(m: Record<string, number | null> | null | undefined): [string, number | null][] {
   if (!m) return [];
   const order = ["val_accuracy", "accuracy", "val_loss", "loss", "val_mae", "mae"];
   return order.filter((k) => m[k] !== undefined).slice(0, 2).map((k) => [k, m[k]]);

@@ -150,9 +150,10 @@ export function bestMetrics(epochs: EpochRecord[]): Metrics {
   const best: Metrics = {};
   for (const e of epochs) {
     for (const [k, v] of Object.entries(e.metrics)) {
-      if (NOT_CURVES.has(k) || !Number.isFinite(v)) continue;
+      if (NOT_CURVES.has(k) || v === null || !Number.isFinite(v)) continue;
       const lower = /loss|mae|mse|error/.test(k);
-      if (best[k] === undefined || (lower ? v < best[k] : v > best[k])) best[k] = v;
+      const b = best[k];
+      if (b === undefined || b === null || (lower ? v < b : v > b)) best[k] = v;
     }
   }
   return best;
