@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { GraphJson } from "../api/types";
-import { portOf } from "./convert";
+import { portOf, validationKey } from "./convert";
 import { emptyState, inputPorts, useGraph } from "./store";
 
 const g = () => useGraph.getState();
@@ -16,6 +16,22 @@ describe("graph store", () => {
     expect([a, b]).toEqual(["input_1", "dense_1"]);
     expect(g().nodes.map((n) => !!n.selected)).toEqual([false, true]);
     expect(g().graph().nodes[1]).toEqual({ id: "dense_1", type: "Dense", params: { units: 3 }, position: { x: 200, y: 0 } });
+  });
+
+  it("keeps the analysis when the same graph is loaded again, drops it for another one", () => {
+    const graph: GraphJson = {
+      format: "netcanvas.graph/1", name: "a", outputs: ["d"],
+      nodes: [{ id: "in", type: "Input", params: { shape: [4] }, position: { x: 0, y: 0 } },
+        { id: "d", type: "Dense", params: { units: 2 }, position: { x: 200, y: 0 } }],
+      edges: [{ source: "in", target: "d", source_port: 0, target_port: 0 }],
+    };
+    g().load(graph);
+    const analysis = { ok: true, total_params: 10, nodes: {}, problems: [], inputs: ["in"], outputs: ["d"] };
+    g().setAnalysis(analysis, null, validationKey(g()));
+    g().load(graph);
+    expect(g().analysis).toBe(analysis);
+    g().load({ ...graph, nodes: [graph.nodes[0], { ...graph.nodes[1], params: { units: 3 } }] });
+    expect(g().analysis).toBeNull();
   });
 
   it("does not share param objects with the caller (palette defaults stay clean)", () => {

@@ -6,7 +6,7 @@ import {
 import { create } from "zustand";
 import type { GraphJson, ValidateResult } from "../api/types";
 import {
-  fromGraphJson, inHandle, makeEdge, nextId, normalizePorts, portOf, toGraphJson,
+  fromGraphJson, inHandle, makeEdge, nextId, normalizePorts, portOf, toGraphJson, validationKey,
   type GraphState, type LayerNode, type WireEdge,
 } from "./convert";
 import { bestLayout, layout, type Direction } from "./layout";
@@ -261,11 +261,14 @@ export const useGraph = create<GraphStore>()((set, get) => {
       // A graph without positions gets the direction in which it reads largest.
       const laid = parsed.needsLayout ? bestLayout(parsed.nodes, parsed.edges) : { nodes: parsed.nodes, direction: s.direction };
       commit({ name: parsed.name, nodes: laid.nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs });
+      // The analysis stays when the graph loaded is the one it answers (opening the same run's graph
+      // again): the validation subscriber only runs when the key changes, so it would never come back.
+      const same = s.analysisKey !== null && validationKey(get()) === s.analysisKey;
       set({
         direction: laid.direction,
         graphId: saved?.id ?? null,
         version: saved?.version ?? null,
-        analysis: null,
+        ...(same ? {} : { analysis: null }),
         fitRequest: s.fitRequest + 1,
       });
     },
