@@ -7,7 +7,9 @@ import type { EvaluateResult, PreviewSample, RunPublic, Shape } from "../api/typ
 import { useGraph } from "../graph/store";
 import Chart from "../train/Chart";
 import { curveMetrics, FINAL } from "../train/runData";
+import { canTrainFurther, trainFurtherSettings, useTrainSettings } from "../train/TrainPanel";
 import { useRunStream } from "../train/useRunStream";
+import { requestEditorTab } from "../ui/editorTab";
 import { fmtDate, fmtDuration, fmtMetric, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import { href, navigate } from "../ui/route";
@@ -47,6 +49,15 @@ export default function RunView({ id }: { id: string }) {
     navigate({ page: "canvas" });
   };
 
+  // The run's graph on the canvas, the Train tab open and starting from this run's weights.
+  const trainFurther = () => {
+    if (!run) return;
+    useTrainSettings.getState().set(trainFurtherSettings(run, useCatalog.getState().datasets));
+    requestEditorTab("train");
+    openOnCanvas();
+  };
+  const further = !!run && canTrainFurther({ status: status ?? run.status, artifacts: run.artifacts });
+
   // Curves from the stream; before it answers (or for an imported model), from the record.
   const source = live.events > 0 ? live : { batches: [], epochs: run?.epochs ?? [] };
   const metrics = curveMetrics(source);
@@ -76,6 +87,10 @@ export default function RunView({ id }: { id: string }) {
         <div className="grow" />
         {!final && status && (
           <button className="btn danger" onClick={stop} data-testid="stop-run"><Icon name="stop" /> Stop</button>
+        )}
+        {further && (
+          <button className="btn" onClick={trainFurther} title="Open the graph with the Train tab set to start from this run's weights"
+            data-testid="train-further"><Icon name="redo" /> Train further</button>
         )}
         <button className="btn" onClick={openOnCanvas} disabled={!run} data-testid="open-on-canvas"><Icon name="external" /> Open on canvas</button>
       </div>
@@ -127,7 +142,7 @@ function LiveChart({ metric, source, epochs }: { metric: string; source: Paramet
   return <Chart title={metricTitle(metric)} series={liveSeries(metric)} data={data} testid={`chart-${metric}`} xMax={epochs} />;
 }
 
-function MetricTable({ label, m, testid }: { label: string; m: Record<string, number> | null; testid?: string }) {
+function MetricTable({ label, m, testid }: { label: string; m: Record<string, number | null> | null; testid?: string }) {
   if (!m) return <div className="dim small">No epoch finished yet.</div>;
   const keys = Object.keys(m).filter((k) => !["lr", "seconds", "samples_per_s"].includes(k));
   return (

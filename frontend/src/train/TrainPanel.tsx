@@ -4,7 +4,7 @@ import { create } from "zustand";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalog } from "../api/catalog";
 import { api, ApiError } from "../api/client";
-import type { DatasetInfo, RunRequest, Shape } from "../api/types";
+import type { DatasetInfo, GraphJson, RunPublic, RunRequest, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
 import { fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
@@ -32,6 +32,8 @@ export interface TrainSettings {
   validationSplit: string;
   device: string;
   seed: string;
+  /** "Train further": the run whose model.pt the next run starts from (null: from scratch). */
+  initFrom: { id: string; name: string } | null;
 }
 
 export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainSettings>) => void }>()((set) => ({
@@ -47,6 +49,7 @@ export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainS
   validationSplit: "0.2",
   device: "auto",
   seed: "0",
+  initFrom: null,
   set: (p) => set(p),
 }));
 
@@ -57,6 +60,34 @@ export function settingsForDataset(id: string, d: DatasetInfo | undefined): Part
     dataset: id,
     ...(d?.suggested_loss ? { loss: d.suggested_loss } : {}),
     ...(d && d.target.kind === "values" ? { metrics: ["mae"] } : d ? { metrics: ["accuracy"] } : {}),
+  };
+}
+
+/** Runs whose model.pt can seed a new run: finished training here, or imported. */
+export function canTrainFurther(run: { status: string; artifacts?: string[] | null }): boolean {
+  return (run.status === "succeeded" || run.status === "imported") && (run.artifacts ?? []).includes("model.pt");
+}
+
+/** The train panel's settings for "Train further" from a run: start from its weights, on its data
+ *  set when that is known, with the settings it trained with (an imported model has none of its
+ *  own: the data set's suggested loss and metric). */
+export function trainFurtherSettings(run: RunPublic, datasets: DatasetInfo[] | null): Partial<TrainSettings> {
+  const initFrom = { id: run.id, name: run.name };
+  const d = datasets?.find((x) => x.id === run.dataset);
+  const base = d ? settingsForDataset(d.id, d) : {};
+  const r = run.request;
+  if (run.status !== "succeeded" || !r) return { ...base, initFrom };
+  const opt = r.optimizer;
+  return {
+    ...base,
+    ...(r.loss ? { loss: r.loss } : {}),
+    ...(r.metrics?.length ? { metrics: [...r.metrics] } : {}),
+    ...(opt ? { optimizer: opt.type, learningRate: opt.learning_rate == null ? "" : String(opt.learning_rate),
+      momentum: String(opt.momentum ?? 0), weightDecay: String(opt.weight_decay ?? 0) } : {}),
+    ...(r.epochs ? { epochs: String(r.epochs) } : {}),
+    ...(r.batch_size ? { batchSize: String(r.batch_size) } : {}),
+    ...(r.validation_split != null ? { validationSplit: String(r.validation_split) } : {}),
+    initFrom,
   };
 }
 
@@ -74,6 +105,42 @@ function num(text: string, label: string, opts: { int?: boolean; min?: number; m
   return { value: v, error: null };
 }
 
+export function checkSettings(s: TrainSettings) {
+  return {
+    learningRate: num(s.learningRate, "Learning rate", { gt: 0, optional: true }),
+    momentum: num(s.momentum, "Momentum", { min: 0, lt: 1 }),
+    weightDecay: num(s.weightDecay, "Weight decay", { min: 0 }),
+    epochs: num(s.epochs, "Epochs", { int: true, min: 1, max: 10000 }),
+    batchSize: num(s.batchSize, "Batch size", { int: true, min: 1, max: 65536 }),
+    validationSplit: num(s.validationSplit, "Validation split", { min: 0, lt: 1 }),
+    seed: num(s.seed, "Seed", { int: true, min: 0, optional: true }),
+  };
+}
+
+/** The POST /api/runs body for the settings and the graph on the canvas (settings already checked). */
+export function runRequest(s: TrainSettings, g: GraphJson): RunRequest {
+  const checks = checkSettings(s);
+  return {
+    graph: g,
+    name: g.name,
+    dataset: s.dataset,
+    loss: s.loss as NonNullable<RunRequest["loss"]>,
+    optimizer: {
+      type: s.optimizer as NonNullable<RunRequest["optimizer"]>["type"],
+      learning_rate: checks.learningRate.value,
+      ...(["sgd", "rmsprop"].includes(s.optimizer) ? { momentum: checks.momentum.value ?? 0 } : {}),
+      weight_decay: checks.weightDecay.value ?? 0,
+    },
+    metrics: s.metrics as NonNullable<RunRequest["metrics"]>,
+    epochs: checks.epochs.value!,
+    batch_size: checks.batchSize.value!,
+    validation_split: checks.validationSplit.value!,
+    device: s.device as NonNullable<RunRequest["device"]>,
+    seed: checks.seed.value,
+    ...(s.initFrom ? { init_from_run: s.initFrom.id } : {}),
+  };
+}
+
 const sameShape = (a: Shape | undefined, b: Shape) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
 
 export default function TrainPanel() {
@@ -84,6 +151,7 @@ export default function TrainPanel() {
   const inputs = useGraph(useShallow((g) => g.nodes.filter((n) => n.data.type === "Input")));
   const nodeCount = useGraph((g) => g.nodes.length);
   const [launching, setLaunching] = useState(false);
+  const [launchError, setLaunchError] = useState<string | null>(null);
 
   useEffect(() => void useCatalog.getState().loadDatasets(), []);
   const ds: DatasetInfo | undefined = datasets?.find((d) => d.id === s.dataset);
@@ -91,15 +159,7 @@ export default function TrainPanel() {
   const pickDataset = (id: string) => s.set(settingsForDataset(id, datasets?.find((x) => x.id === id)));
   const pickOptimizer = (o: string) => s.set({ optimizer: o, learningRate: String(DEFAULT_LR[o] ?? 0.001) });
 
-  const checks = {
-    learningRate: num(s.learningRate, "Learning rate", { gt: 0, optional: true }),
-    momentum: num(s.momentum, "Momentum", { min: 0, lt: 1 }),
-    weightDecay: num(s.weightDecay, "Weight decay", { min: 0 }),
-    epochs: num(s.epochs, "Epochs", { int: true, min: 1, max: 10000 }),
-    batchSize: num(s.batchSize, "Batch size", { int: true, min: 1, max: 65536 }),
-    validationSplit: num(s.validationSplit, "Validation split", { min: 0, lt: 1 }),
-    seed: num(s.seed, "Seed", { int: true, min: 0, optional: true }),
-  };
+  const checks = checkSettings(s);
   const formErrors = Object.values(checks).map((c) => c.error).filter(Boolean) as string[];
   const inputMismatch = ds && inputs.length === 1 && !sameShape(inputs[0].data.params.shape as Shape | undefined, ds.input_shape);
   const graphProblems = analysis?.problems.length ?? 0;
@@ -113,31 +173,17 @@ export default function TrainPanel() {
 
   const launch = async () => {
     setLaunching(true);
+    setLaunchError(null);
     try {
-      const g = useGraph.getState().graph();
-      const req: RunRequest = {
-        graph: g,
-        name: g.name,
-        dataset: s.dataset,
-        loss: s.loss as NonNullable<RunRequest["loss"]>,
-        optimizer: {
-          type: s.optimizer as NonNullable<RunRequest["optimizer"]>["type"],
-          learning_rate: checks.learningRate.value,
-          ...(["sgd", "rmsprop"].includes(s.optimizer) ? { momentum: checks.momentum.value ?? 0 } : {}),
-          weight_decay: checks.weightDecay.value ?? 0,
-        },
-        metrics: s.metrics as NonNullable<RunRequest["metrics"]>,
-        epochs: checks.epochs.value!,
-        batch_size: checks.batchSize.value!,
-        validation_split: checks.validationSplit.value!,
-        device: s.device as NonNullable<RunRequest["device"]>,
-        seed: checks.seed.value,
-      };
+      const req = runRequest(useTrainSettings.getState(), useGraph.getState().graph());
       const run = await api.launch(req);
-      toast(`Run started on ${ds?.name ?? s.dataset}`, "good");
+      toast(s.initFrom ? `Run started from ${s.initFrom.name}'s weights` : `Run started on ${ds?.name ?? s.dataset}`, "good");
+      s.set({ initFrom: null });
       navigate({ page: "run", id: run.id });
     } catch (err) {
-      toast(err instanceof ApiError ? err.message : `Could not start: ${(err as Error).message}`, "error");
+      const message = err instanceof ApiError ? err.message : `Could not start: ${(err as Error).message}`;
+      setLaunchError(message);
+      toast(message, "error");
     } finally {
       setLaunching(false);
     }
@@ -154,6 +200,14 @@ export default function TrainPanel() {
 
   return (
     <div className="train-panel" data-testid="train-panel">
+      {s.initFrom && (
+        <div className="callout good init-from" data-testid="init-from">
+          <Icon name="redo" />
+          <span className="grow">Starting from run <b>{s.initFrom.name}</b>'s weights. Layers must keep their shapes.</span>
+          <button className="icon-btn" title="Train from scratch instead" aria-label="Train from scratch instead"
+            onClick={() => s.set({ initFrom: null })} data-testid="init-from-clear"><Icon name="close" /></button>
+        </div>
+      )}
       <div className="panel-sub first">Data</div>
       <label className="field">
         <span className="field-label">Data set</span>
@@ -238,8 +292,9 @@ export default function TrainPanel() {
 
       <div className="launch">
         {blocked && <div className="dim small">{blocked}</div>}
+        {launchError && !blocked && <div className="callout bad" data-testid="launch-error">{launchError}</div>}
         <button className="btn primary wide" disabled={!!blocked || launching} onClick={launch} data-testid="launch">
-          <Icon name="play" /> {launching ? "Starting…" : "Train"}
+          <Icon name="play" /> {launching ? "Starting…" : s.initFrom ? "Train further" : "Train"}
         </button>
       </div>
     </div>
