@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from canvas_helpers import set_param, settle
 from playwright.sync_api import Page, expect
@@ -69,3 +70,42 @@ def test_train_further_from_a_trained_run(page: Page, server: str, artifacts):
     expect(error).to_contain_text("do not fit")
     assert page.url.endswith("#/")
     page.screenshot(path=str(artifacts / "train-further-refused.png"))
+
+
+def test_imported_model_view_and_train_further(page: Page, server: str, artifacts):
+    trained = start_run(server, mlp("to-export", 16), epochs=1)
+    assert wait_done(server, trained)["status"] == "succeeded"
+    h5 = httpx.get(f"{server}/api/runs/{trained}/artifacts/model.h5", timeout=60)
+    assert h5.status_code == 200, h5.text
+    r = httpx.post(f"{server}/api/models/import", files={"file": ("digits_mlp.h5", h5.content)},
+                   data={"name": "keras-digits", "dataset": "digits"}, timeout=60)
+    assert r.status_code == 201, r.text
+    imported = r.json()
+
+    page.goto(f"/#/runs/{imported['id']}")
+    view = page.locator('[data-testid="run-view"]')
+    expect(view).to_have_attribute("data-status", "imported")
+    card = page.locator('[data-testid="imported-card"]')
+    expect(card).to_contain_text("Imported model")
+    expect(page.locator('[data-testid="imported-layers"]')).to_have_text(str(len(imported["graph"]["nodes"])))
+    expect(page.locator('[data-testid="imported-params"]')).to_have_text("1,210")  # 64·16+16 + 16·10+10
+    expect(page.locator('[data-testid="imported-dataset"]')).to_contain_text("Digits")
+    # No training history to show: no progress bar, empty charts or made-up settings.
+    for absent in ("progress-epoch", "live-charts", "run-logs"):
+        expect(page.locator(f'[data-testid="{absent}"]')).to_have_count(0)
+    expect(page.get_by_text("Waiting for the first points")).to_have_count(0)
+    expect(page.locator(".run-side")).not_to_contain_text("Batch size")
+
+    page.click('[data-testid="imported-evaluate"]')
+    expect(page.locator("#evaluate-model .kv")).to_contain_text("accuracy")
+    page.screenshot(path=str(artifacts / "imported-run-view.png"), full_page=True)
+
+    page.click('[data-testid="train-further"]')
+    expect(page.locator('[data-testid="init-from"]')).to_contain_text("keras-digits")
+    settle(page)
+    page.fill('[data-testid="train-epochs"]', "1")
+    page.click('[data-testid="launch"]')
+    page.wait_for_url("**/#/runs/*")
+    expect(page.locator('[data-testid="run-logs"]')).to_contain_text(f"Starting from the weights of {imported['id']}",
+                                                                     timeout=120_000)
+    expect(view).to_have_attribute("data-status", "succeeded", timeout=180_000)

@@ -56,6 +56,8 @@ export default function RunView({ id }: { id: string }) {
     requestEditorTab("train");
     openOnCanvas();
   };
+  const imported = status === "imported";
+  const evaluation = useEvaluation(run);
   const further = !!run && canTrainFurther({ status: status ?? run.status, artifacts: run.artifacts });
 
   // Curves from the stream; before it answers (or for an imported model), from the record.
@@ -88,52 +90,106 @@ export default function RunView({ id }: { id: string }) {
         {!final && status && (
           <button className="btn danger" onClick={stop} data-testid="stop-run"><Icon name="stop" /> Stop</button>
         )}
-        {further && (
+        {further && !imported && (
           <button className="btn" onClick={trainFurther} title="Open the graph with the Train tab set to start from this run's weights"
             data-testid="train-further"><Icon name="redo" /> Train further</button>
         )}
-        <button className="btn" onClick={openOnCanvas} disabled={!run} data-testid="open-on-canvas"><Icon name="external" /> Open on canvas</button>
+        {!imported && <button className="btn" onClick={openOnCanvas} disabled={!run} data-testid="open-on-canvas"><Icon name="external" /> Open on canvas</button>}
       </div>
 
-      <div className="progress-card">
-        <div className="progress-top">
-          <span data-testid="progress-epoch">Epoch {p.epoch || 0}{epochsTotal ? ` / ${epochsTotal}` : ""}</span>
-          {p.steps ? <span className="dim">step {p.step} / {p.steps}</span> : null}
-          <span className="dim">{p.samplesPerS ? `${Math.round(p.samplesPerS).toLocaleString()} samples/s` : ""}</span>
-          <span className="grow" />
-          <span className="dim">{final ? `took ${fmtDuration(run ? duration(run) : null)}` : p.etaS ? `ETA ${fmtDuration(p.etaS)}` : status === "queued" ? "waiting for a worker…" : ""}</span>
+      {imported && run ? (
+        <ImportedCard run={run} onTrainFurther={trainFurther} onOpen={openOnCanvas}
+          onEvaluate={() => {
+            document.getElementById("evaluate-model")?.scrollIntoView({ behavior: "smooth" });
+            void evaluation.evaluate();
+          }} onTry={() => document.getElementById("try-model")?.scrollIntoView({ behavior: "smooth" })} />
+      ) : (
+        <div className="progress-card">
+          <div className="progress-top">
+            <span data-testid="progress-epoch">Epoch {p.epoch || 0}{epochsTotal ? ` / ${epochsTotal}` : ""}</span>
+            {p.steps ? <span className="dim">step {p.step} / {p.steps}</span> : null}
+            <span className="dim">{p.samplesPerS ? `${Math.round(p.samplesPerS).toLocaleString()} samples/s` : ""}</span>
+            <span className="grow" />
+            <span className="dim">{final ? `took ${fmtDuration(run ? duration(run) : null)}` : p.etaS ? `ETA ${fmtDuration(p.etaS)}` : status === "queued" ? "waiting for a worker…" : ""}</span>
+          </div>
+          <div className={`bar s-${status ?? "queued"}`}><div style={{ width: `${(fraction * 100).toFixed(1)}%` }} /></div>
+          {(live.error || run?.error || live.streamError) && (
+            <div className="callout bad" data-testid="run-error">{live.error ?? run?.error ?? live.streamError}</div>
+          )}
         </div>
-        <div className={`bar s-${status ?? "queued"}`}><div style={{ width: `${(fraction * 100).toFixed(1)}%` }} /></div>
-        {(live.error || run?.error || live.streamError) && (
-          <div className="callout bad" data-testid="run-error">{live.error ?? run?.error ?? live.streamError}</div>
-        )}
-      </div>
+      )}
 
       <div className="run-grid">
         <div className="run-main">
-          <div className="charts" data-testid="live-charts">
-            {(metrics.length ? metrics : ["loss"]).map((m) => (
-              <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} />
-            ))}
-          </div>
-          {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} />}
-          <Logs lines={live.logs} />
+          {!imported && (
+            <div className="charts" data-testid="live-charts">
+              {(metrics.length ? metrics : ["loss"]).map((m) => (
+                <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} />
+              ))}
+            </div>
+          )}
+          {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} evaluation={evaluation} />}
+          {!imported && <Logs lines={live.logs} />}
         </div>
         <aside className="run-side">
-          <section className="card">
-            <h3>Metrics</h3>
-            <MetricTable label="last epoch" m={source.epochs[source.epochs.length - 1]?.metrics ?? null} />
-            {testMetrics && Object.keys(testMetrics).length > 0 && <MetricTable label="test" m={testMetrics} testid="test-metrics" />}
-          </section>
+          {!imported && (
+            <section className="card">
+              <h3>Metrics</h3>
+              <MetricTable label="last epoch" m={source.epochs[source.epochs.length - 1]?.metrics ?? null} />
+              {testMetrics && Object.keys(testMetrics).length > 0 && <MetricTable label="test" m={testMetrics} testid="test-metrics" />}
+            </section>
+          )}
           <section className="card">
             <h3>Download</h3>
             <Downloads runId={id} artifacts={artifacts} final={final} />
           </section>
-          {run && <Settings run={run} />}
+          {run && !imported && <Settings run={run} />}
         </aside>
       </div>
 
     </div>
+  );
+}
+
+/** An imported model: what it is and what can be done with it (it has no training history). */
+function ImportedCard({ run, onTrainFurther, onOpen, onEvaluate, onTry }: {
+  run: RunPublic; onTrainFurther: () => void; onOpen: () => void; onEvaluate: () => void; onTry: () => void;
+}) {
+  const datasets = useCatalog((c) => c.datasets);
+  useEffect(() => {
+    if (!datasets) void useCatalog.getState().loadDatasets();
+  }, [datasets]);
+  const [params, setParams] = useState<number | null>(null);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    api.validate(run.graph, ctrl.signal).then((r) => setParams(r.total_params ?? null), () => undefined);
+    return () => ctrl.abort();
+  }, [run.graph]);
+  const ds = datasets?.find((d) => d.id === run.dataset);
+  const inputs = run.graph.nodes.filter((n) => n.type === "Input");
+  const classes = run.class_names?.length ?? null;
+  return (
+    <section className="card imported-card" data-testid="imported-card">
+      <div className="card-head">
+        <h3>Imported model</h3>
+        <span className="dim small">imported {fmtDate(run.created_at)} · no training history</span>
+      </div>
+      <table className="kv inline-kv">
+        <tbody>
+          <tr><th>Layers</th><td data-testid="imported-layers">{run.graph.nodes.length}</td></tr>
+          <tr><th>Parameters</th><td className="mono" data-testid="imported-params">{params === null ? "…" : params.toLocaleString()}</td></tr>
+          <tr><th>Input{inputs.length > 1 ? "s" : ""}</th><td className="mono">{inputs.map((n) => fmtShape((n.params.shape ?? []) as Shape)).join(", ") || "–"}</td></tr>
+          {classes ? <tr><th>Classes</th><td>{classes}</td></tr> : null}
+          <tr><th>Data set</th><td data-testid="imported-dataset">{ds ? ds.name : datasets ? <span className="dim">none (attach one when importing to evaluate it)</span> : run.dataset}</td></tr>
+        </tbody>
+      </table>
+      <div className="imported-actions">
+        <button className="btn primary" onClick={onTrainFurther} data-testid="train-further"><Icon name="redo" /> Train further</button>
+        <button className="btn" onClick={onOpen} data-testid="open-on-canvas"><Icon name="external" /> Open on canvas</button>
+        <button className="btn" onClick={onEvaluate} disabled={!ds} title={ds ? `Evaluate on ${ds.name}'s test split` : "The model is attached to no data set"} data-testid="imported-evaluate">Evaluate</button>
+        <button className="btn" onClick={onTry} data-testid="imported-try">Try the model</button>
+      </div>
+    </section>
   );
 }
 
@@ -196,37 +252,45 @@ function Logs({ lines }: { lines: { level: string; message: string }[] }) {
   );
 }
 
-function EvaluatePredict({ run }: { run: RunPublic }) {
-  const datasets = useCatalog((s) => s.datasets);
-  useEffect(() => {
-    if (!datasets) void useCatalog.getState().loadDatasets();
-  }, [datasets]);
-  const ds = datasets?.find((d) => d.id === run.dataset);
-  const [evalResult, setEval] = useState<EvaluateResult | null>(
-    run.confusion_matrix ? { metrics: run.test_metrics ?? {}, confusion_matrix: run.confusion_matrix, class_names: run.class_names ?? null } : null,
-  );
+/** Test-set evaluation of a run: the stored one, or a fresh one when asked (the Evaluate buttons). */
+function useEvaluation(run: RunPublic | null) {
+  const [fresh, setFresh] = useState<EvaluateResult | null>(null);
   const [busy, setBusy] = useState(false);
-  const classes = ds?.target.kind === "classes";
-
+  const stored: EvaluateResult | null = run?.confusion_matrix
+    ? { metrics: run.test_metrics ?? {}, confusion_matrix: run.confusion_matrix, class_names: run.class_names ?? null }
+    : null;
   const evaluate = async () => {
+    if (!run) return;
     setBusy(true);
     try {
-      setEval(await api.evaluate(run.id));
+      setFresh(await api.evaluate(run.id));
     } catch (err) {
       toast(`Evaluation failed: ${(err as Error).message}`, "error");
     } finally {
       setBusy(false);
     }
   };
+  return { result: fresh ?? stored, busy, evaluate };
+}
 
-  const inputShape = (ds?.input_shape ?? null) as Shape | null;
+function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: ReturnType<typeof useEvaluation> }) {
+  const datasets = useCatalog((s) => s.datasets);
+  useEffect(() => {
+    if (!datasets) void useCatalog.getState().loadDatasets();
+  }, [datasets]);
+  const ds = datasets?.find((d) => d.id === run.dataset);
+  const { result: evalResult, busy, evaluate } = evaluation;
+  const classes = ds?.target.kind === "classes";
+
+  const graphInputs = run.graph.nodes.filter((n) => n.type === "Input");
+  const inputShape = (ds?.input_shape ?? (graphInputs.length === 1 ? graphInputs[0].params.shape : null) ?? null) as Shape | null;
   const grid = drawGrid(run.dataset, inputShape);
   const [picked, setMode] = useState<"draw" | "samples" | "json" | null>(null);
-  const mode = picked ?? (grid ? "draw" : "samples");
+  const mode = picked ?? (grid ? "draw" : ds ? "samples" : "json");
 
   return (
     <div className="eval-grid">
-      <section className="card">
+      <section className="card" id="evaluate-model">
         <div className="card-head">
           <h3>Evaluate on the test set</h3>
           <button className="btn small" onClick={evaluate} disabled={busy} data-testid="evaluate">{busy ? "Evaluating…" : evalResult ? "Re-evaluate" : "Evaluate"}</button>
@@ -240,7 +304,7 @@ function EvaluatePredict({ run }: { run: RunPublic }) {
           <div className="dim small">{classes ? "Test metrics and a confusion matrix of the held-out test split." : "Test metrics on the held-out test split."}</div>
         )}
       </section>
-      <section className="card">
+      <section className="card" id="try-model">
         <div className="card-head">
           <h3>Try the model</h3>
           <div className="seg" role="tablist">
