@@ -6,11 +6,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,44 +16,16 @@ from api_factories import mlp_graph, run_request
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from live_server import serve
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = {**os.environ, "NETCANVAS_DATA_DIR": str(data_dir), "NETCANVAS_MAX_CONCURRENT_RUNS": "2",
-           "NETCANVAS_FRONTEND_DIST": str(data_dir / "no-frontend")}
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netcanvas", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            pytest.fail("server did not start:\n" + (data_dir / "server.log").read_text())
-        time.sleep(0.2)
-    with httpx.Client(base_url=base, timeout=30) as client:
-        yield client, f"ws://127.0.0.1:{port}", data_dir
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"NETCANVAS_FRONTEND_DIST": str(data_dir / "no-frontend")}
+    with serve(data_dir, env, args=("--log-level", "warning")) as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        yield client, base.replace("http://", "ws://"), data_dir
 
 
 def read_all(ws_url: str, run_id: str, n: int | None = None) -> tuple[list[dict], int | None, str]:

@@ -8,18 +8,14 @@ Without /usr/bin/chromium these tests skip, except under CI=true, where that is 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-REPO = Path(__file__).resolve().parents[2]
+from live_server import REPO, in_ci, serve
+
 DIST = REPO / "frontend" / "dist"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path(os.environ.get("NETCANVAS_CHROMIUM", "/usr/bin/chromium"))
@@ -29,22 +25,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
         msg = (f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium, or "
                "scripts/setup.sh test); Playwright's own browser download is not used here.")
-        if _ci():
+        if in_ci():
             pytest.fail(msg)
         pytest.skip(msg)
     return CHROMIUM
@@ -56,37 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
     if not (DIST / "index.html").is_file():
         pytest.fail(f"{DIST} is not built: run `scripts/setup.sh test` (or `cd frontend && npm ci && npm run build`).")
     data_dir = tmp_path_factory.mktemp("netcanvas-browser")
-    port = _free_port()
-    env = {**os.environ, "NETCANVAS_DATA_DIR": str(data_dir), "NETCANVAS_MAX_CONCURRENT_RUNS": "2"}
-    env.pop("NETCANVAS_FRONTEND_DIST", None)
-    log_path = data_dir / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netcanvas", "serve", "--port", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("netcanvas serve did not start:\n" + log_path.read_text())
-        time.sleep(0.25)
-    try:
+    with serve(data_dir, {"NETCANVAS_FRONTEND_DIST": None}) as base:  # the built front end
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

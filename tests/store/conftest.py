@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -11,15 +10,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+from live_server import free_port, in_ci
 
 
 def _server_binary(name: str) -> str | None:
@@ -35,11 +26,11 @@ def _server_binary(name: str) -> str | None:
 def pg_url() -> Iterator[str]:
     """A throw-away PostgreSQL cluster (skipped where initdb or psycopg is missing, except under CI,
     where scripts/setup.sh installs both and a skip would hide a broken set-up)."""
-    if not _in_ci():  # under CI the import below fails loudly instead
+    if not in_ci():  # under CI the import below fails loudly instead
         pytest.importorskip("psycopg")
     initdb, postgres = _server_binary("initdb"), _server_binary("postgres")
     if not initdb or not postgres:
-        if _in_ci():
+        if in_ci():
             pytest.fail("PostgreSQL server binaries not found: scripts/setup.sh test installs Debian's postgresql")
         pytest.skip("PostgreSQL server binaries not installed")
     as_user: list[str] = []
@@ -52,7 +43,7 @@ def pg_url() -> Iterator[str]:
     data = root / "data"
     subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "netcanvas"],
                    check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*as_user, postgres, "-D", str(data), "-p", str(port), "-k", str(root),
          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
