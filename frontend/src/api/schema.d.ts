@@ -336,6 +336,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{dataset_id}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset Samples
+         * @description Samples offset … offset+count-1 of a split exactly as training sees them (graph layout, float
+         *     values or token ids, a batch per input), with their class ids and names or target values: a batch
+         *     for POST /api/runs/{id}/predict. 404 for an unknown set; 422 for a missing split or an offset past
+         *     its end.
+         */
+        get: operations["datasets-get_dataset_samples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{dataset_id}/options": {
         parameters: {
             query?: never;
@@ -511,6 +534,35 @@ export interface components {
             /** Features */
             features?: string[] | null;
             raw?: components["schemas"]["TablePreview"] | null;
+        };
+        /** DatasetSamples */
+        DatasetSamples: {
+            /** Id */
+            id: string;
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "train" | "validation" | "test";
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+            /** Input Dtype */
+            input_dtype: string;
+            /** Inputs */
+            inputs: unknown[];
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "classes" | "values";
+            /** Class Ids */
+            class_ids?: number[] | null;
+            /** Labels */
+            labels?: string[] | null;
+            /** Values */
+            values?: unknown[] | null;
         };
         /** DatasetsPublic */
         DatasetsPublic: {
@@ -1984,6 +2036,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-get_dataset_samples": {
+        parameters: {
+            query?: {
+                split?: "train" | "validation" | "test";
+                offset?: number;
+                count?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetSamples"];
                 };
             };
             /** @description Validation Error */

@@ -18,6 +18,7 @@ from ...data.options import UploadOptions, parse_options
 from ...data.preprocess import LoadOptions
 from ...data.preview import DatasetPreview, build_preview
 from ...data.registry import DatasetNotFound, dataset_info, forget, load_dataset
+from ...data.samples import MAX_COUNT, DatasetSamples, SplitName, build_samples
 from ..deps import SettingsDep
 
 router = APIRouter(prefix="/api", tags=["datasets"])
@@ -143,6 +144,23 @@ def get_dataset_preview(
         ds = load_dataset(dataset_id)
         meta = uploads.read_meta(settings, dataset_id) if uploads.is_upload_id(dataset_id) else None
         return build_preview(ds, count, uploads.folder(settings, dataset_id) if meta else None, meta)
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+
+
+@router.get("/datasets/{dataset_id}/samples")
+def get_dataset_samples(
+    dataset_id: DatasetId,
+    split: Annotated[SplitName, Query()] = "test",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    count: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 16,
+) -> DatasetSamples:
+    """Samples offset … offset+count-1 of a split exactly as training sees them (graph layout, float
+    values or token ids, a batch per input), with their class ids and names or target values: a batch
+    for POST /api/runs/{id}/predict. 404 for an unknown set; 422 for a missing split or an offset past
+    its end."""
+    try:
+        return build_samples(load_dataset(dataset_id), split, offset, count)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 

@@ -1,0 +1,72 @@
+"""Samples of a data set as the model takes them: a slice of one split's arrays, unchanged (graph
+layout, float32 values or int64 token ids; no augmentation), with their labels. What the UI sends to
+POST /api/runs/{id}/predict when the user tries a model on data-set samples."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from .base import Dataset, Split
+from .errors import DataError
+
+MAX_COUNT = 256
+SplitName = Literal["train", "validation", "test"]
+
+
+class DatasetSamples(BaseModel):
+    id: str
+    split: SplitName
+    offset: int
+    total: int  # samples in the split
+    input_dtype: str
+    # A batch in the graph's layout, ready for predict; for a set with several inputs, a batch per input.
+    inputs: list[Any]
+    target_kind: Literal["classes", "values"]
+    class_ids: list[int] | None = None  # classes: the class id of each sample
+    labels: list[str] | None = None  # classes: the class name of each sample (the id as text without names)
+    values: list[Any] | None = None  # values: the target of each sample (a number, or a list for several)
+
+
+def _split(dataset: Dataset, name: SplitName) -> Split:
+    split = {"train": dataset.train, "validation": dataset.validation, "test": dataset.test}[name]
+    if split is None or _length(split) == 0:
+        have = [n for n, s in (("train", dataset.train), ("validation", dataset.validation), ("test", dataset.test))
+                if s is not None and _length(s)]
+        raise DataError(f"Data set '{dataset.info.id}' has no {name} split; it has {', '.join(have)}.", 422)
+    return split
+
+
+def _length(split: Split) -> int:
+    x = split.x
+    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
+
+
+def build_samples(dataset: Dataset, split: SplitName = "test", offset: int = 0, count: int = 16) -> DatasetSamples:
+    """Samples offset … offset+count-1 of a split (fewer at its end); 422 past the end."""
+    if not 1 <= count <= MAX_COUNT:
+        raise DataError(f"count must be between 1 and {MAX_COUNT}, got {count}.", 422)
+    info = dataset.info
+    part = _split(dataset, split)
+    total = _length(part)
+    if not 0 <= offset < total:
+        raise DataError(f"offset {offset} is outside the {split} split of '{info.id}' ({total} samples: "
+                        f"0 … {total - 1}).", 422)
+    end = min(total, offset + count)
+    xs = part.x if isinstance(part.x, (list, tuple)) else None
+    inputs = ([np.asarray(x[offset:end]).tolist() for x in xs] if xs is not None
+              else np.asarray(part.x[offset:end]).tolist())
+    y = np.asarray(part.y[offset:end])
+    out = DatasetSamples(id=info.id, split=split, offset=offset, total=total, input_dtype=info.input_dtype,
+                         inputs=inputs, target_kind=info.target.kind)
+    if info.target.kind == "classes":
+        ids = (y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)).tolist()
+        names = info.target.class_names
+        out.class_ids = ids
+        out.labels = [names[k] if names and 0 <= k < len(names) else str(k) for k in ids]
+    else:
+        flat = y.reshape(len(y), -1).astype(float)
+        out.values = flat[:, 0].tolist() if flat.shape[1] == 1 else flat.tolist()
+    return out
