@@ -1,6 +1,6 @@
 // A small fetch wrapper: JSON in, JSON out, errors as ApiError with the server's sentence.
 import type {
-  DatasetInfo, DatasetPreview, EvaluateResult, GraphJson, GraphPublic, LayerInfo, ListOf, RunPublic, RunRequest,
+  DatasetInfo, DatasetPreview, DatasetSamples, EvaluateResult, GraphJson, GraphPublic, LayerInfo, ListOf, RunPublic, RunRequest,
   RunSummary, ValidateResult,
 } from "./types";
 
@@ -76,6 +76,8 @@ export const api = {
   evaluate: (id: string) => request<EvaluateResult>("POST", `/api/runs/${encodeURIComponent(id)}/evaluate`, {}),
   preview: (dataset: string, count = 12) =>
     request<DatasetPreview>("GET", `/api/datasets/${encodeURIComponent(dataset)}/preview?count=${count}`),
+  samples: (dataset: string, split: "train" | "validation" | "test", offset: number, count: number) =>
+    request<DatasetSamples>("GET", `/api/datasets/${encodeURIComponent(dataset)}/samples?${new URLSearchParams({ split, offset: String(offset), count: String(count) })}`),
   predict: (id: string, inputs: unknown) =>
     request<{ outputs: unknown }>("POST", `/api/runs/${encodeURIComponent(id)}/predict`, { inputs }),
 };

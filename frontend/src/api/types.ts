@@ -83,6 +83,7 @@ export type RunSummary = Schemas["RunSummary"];
 export type RunPublic = Omit<Schemas["RunPublic"], "graph"> & { graph: GraphJson };
 export type DatasetPreview = Schemas["DatasetPreview"];
 export type PreviewSample = Schemas["Sample"];
+export type DatasetSamples = Schemas["DatasetSamples"];
 export type CodePublic = Schemas["CodePublic"];
 export type EvaluateResult = {
   metrics: Metrics;

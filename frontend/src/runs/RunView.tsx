@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useCatalog } from "../api/catalog";
 import { api } from "../api/client";
-import type { EvaluateResult, PreviewSample, RunPublic, Shape } from "../api/types";
+import type { DatasetInfo, DatasetSamples, EvaluateResult, RunPublic, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
 import Chart from "../train/Chart";
 import { curveMetrics, FINAL } from "../train/runData";
@@ -18,6 +18,7 @@ import ConfusionMatrix from "./ConfusionMatrix";
 import { liveData, liveSeries, metricTitle } from "./curves";
 import Downloads from "./Downloads";
 import DrawPad from "./DrawPad";
+import { imagePixels, inputCount, sampleBatch, trueLabel, valuesLine } from "./samples";
 import { duration, StatusChip } from "./RunsPage";
 
 export default function RunView({ id }: { id: string }) {
@@ -180,7 +181,7 @@ function ImportedCard({ run, onTrainFurther, onOpen, onEvaluate, onTry }: {
           <tr><th>Parameters</th><td className="mono" data-testid="imported-params">{params === null ? "…" : params.toLocaleString()}</td></tr>
           <tr><th>Input{inputs.length > 1 ? "s" : ""}</th><td className="mono">{inputs.map((n) => fmtShape((n.params.shape ?? []) as Shape)).join(", ") || "–"}</td></tr>
           {classes ? <tr><th>Classes</th><td>{classes}</td></tr> : null}
-          <tr><th>Data set</th><td data-testid="imported-dataset">{ds ? ds.name : datasets ? <span className="dim">none (attach one when importing to evaluate it)</span> : run.dataset}</td></tr>
+          <tr><th>Data set</th><td data-testid="imported-dataset">{ds ? <>{ds.name} <span className="mono dim small">{ds.id}</span></> : datasets ? <span className="dim">none (attach one when importing to evaluate it)</span> : run.dataset}</td></tr>
         </tbody>
       </table>
       <div className="imported-actions">
@@ -314,7 +315,7 @@ function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: Retu
           </div>
         </div>
         {mode === "draw" && grid && <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} />}
-        {mode === "samples" && <SamplePredict run={run} shape={inputShape} classNames={ds?.target.class_names ?? null} />}
+        {mode === "samples" && <SamplePredict run={run} ds={ds} shape={inputShape} classNames={ds?.target.class_names ?? null} />}
         {mode === "json" && <JsonPredict run={run} shape={inputShape} />}
       </section>
     </div>
@@ -415,71 +416,107 @@ function JsonPredict({ run, shape }: { run: RunPublic; shape: Shape | null }) {
   );
 }
 
-/** A sample from the data set preview as a model input: its values, or its PNG decoded to C×H×W in 0..1. */
-async function sampleInput(sample: PreviewSample, shape: Shape | null): Promise<unknown> {
-  if (Array.isArray(sample.values) && sample.values.length) return sample.values;
-  if (!sample.image || !shape) throw new Error("This sample has no values to send.");
-  const img = new Image();
-  img.src = sample.image;
-  await img.decode();
-  const dims = shape.map((d) => d ?? 1);
-  const [c, h, w] = dims.length === 3 ? dims : dims.length === 2 ? [1, dims[0], dims[1]] : [1, img.height, img.width];
-  const canvas = document.createElement("canvas");
-  canvas.width = w;
-  canvas.height = h;
-  const ctx = canvas.getContext("2d")!;
-  ctx.drawImage(img, 0, 0, w, h);
-  const px = ctx.getImageData(0, 0, w, h).data;
-  const chw = Array.from({ length: c }, (_c, ch) =>
-    Array.from({ length: h }, (_y, y) => Array.from({ length: w }, (_x, x) => px[(y * w + x) * 4 + (c === 1 ? 0 : ch)] / 255)),
-  );
-  if (dims.length === 3) return chw;
-  if (dims.length === 2) return chw[0];
-  return chw.flat(2);
-}
+const SAMPLE_PAGE = 16;
 
-function SamplePredict({ run, shape, classNames }: { run: RunPublic; shape: Shape | null; classNames: string[] | null }) {
-  const [samples, setSamples] = useState<PreviewSample[] | null>(null);
+/** Samples of the run's data set exactly as training saw them (GET /api/datasets/{id}/samples):
+ *  image thumbnails, or a list of rows with their labels for tables, sequences and texts. */
+function SamplePredict({ run, ds, shape, classNames }: { run: RunPublic; ds: DatasetInfo | undefined; shape: Shape | null; classNames: string[] | null }) {
+  const [split, setSplit] = useState<"test" | "train">("test");
+  const [offset, setOffset] = useState(0);
+  const [page, setPage] = useState<DatasetSamples | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [chosen, setChosen] = useState<number | null>(null);
   const [out, setOut] = useState<number[] | null>(null);
   useEffect(() => {
-    api.preview(run.dataset, 16).then(
-      (p) => setSamples((p.samples ?? []).filter((s) => s.image || (Array.isArray(s.values) && s.values.length))),
-      (e: Error) => setErr(e.message),
+    let stale = false;
+    api.samples(run.dataset, split, offset, SAMPLE_PAGE).then(
+      (p) => {
+        if (stale) return;
+        setPage(p);
+        setChosen(null);
+        setOut(null);
+        setErr(null);
+      },
+      (e: Error) => !stale && setErr(e.message),
     );
-  }, [run.dataset]);
+    return () => {
+      stale = true;
+    };
+  }, [run.dataset, split, offset]);
+  const rank = shape?.length ?? ds?.input_shape.length ?? 1;
+  const images = ds?.kind === "image" && (rank === 3 || rank === 2);
   const pick = async (i: number) => {
+    if (!page) return;
     setChosen(i);
     setOut(null);
     try {
-      const x = await sampleInput(samples![i], shape);
-      const res = await api.predict(run.id, [x]);
+      const res = await api.predict(run.id, sampleBatch(page, i, rank));
       setOut(firstRow(res.outputs));
       setErr(null);
     } catch (e) {
       setErr((e as Error).message);
     }
   };
-  if (err && !samples) return <div className="callout bad">{err}</div>;
-  if (!samples) return <div className="dim small">Loading samples…</div>;
-  if (!samples.length) return <div className="dim small">This data set has no previewable samples; use JSON.</div>;
-  const sample = chosen === null ? null : samples[chosen];
+  if (err && !page) return <div className="callout bad">{err}</div>;
+  if (!page) return <div className="dim small">Loading samples…</div>;
+  const n = page.inputs.length && inputCount(page, rank) > 1 ? (page.inputs[0] as unknown[]).length : page.inputs.length;
+  const sampleOf = (i: number) => (inputCount(page, rank) > 1 ? (page.inputs as unknown[][]).map((b) => b[i]) : page.inputs[i]);
+  const values = page.target_kind === "values";
   return (
-    <div className="draw-predict">
-      <div className="samples" data-testid="samples">
-        {samples.map((s, i) => (
-          <button key={`${s.split}-${s.index}`} className={`sample${i === chosen ? " on" : ""}`} onClick={() => void pick(i)}
-            title={`${s.split} #${s.index}: ${String(s.label)}`} data-testid={`sample-${i}`}>
-            {s.image ? <img src={s.image} alt={`label ${String(s.label)}`} /> : <span className="mono">{String(s.label)}</span>}
-          </button>
-        ))}
+    <div className="sample-predict">
+      <div className="sample-pager">
+        <select value={split} onChange={(e) => { setSplit(e.target.value as "test" | "train"); setOffset(0); }} data-testid="sample-split" aria-label="Split">
+          <option value="test">test split</option>
+          <option value="train">training split</option>
+        </select>
+        <span className="dim small">{offset + 1}–{offset + n} of {page.total.toLocaleString()}</span>
+        <span className="grow" />
+        <button className="icon-btn" title="Previous samples" aria-label="Previous samples" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - SAMPLE_PAGE))}>‹</button>
+        <button className="icon-btn" title="Next samples" aria-label="Next samples" disabled={offset + n >= page.total} onClick={() => setOffset(offset + SAMPLE_PAGE)} data-testid="samples-next">›</button>
       </div>
-      <div className="grow" data-testid="sample-result" data-for={chosen ?? ""} data-done={out ? "yes" : "no"}>
-        {err && <div className="callout bad">{err}</div>}
-        {sample && <div className="small dim">True label: <b className="truth" data-testid="true-label">{String(sample.label)}</b></div>}
-        {out ? <Probabilities values={out} names={classNames} /> : !err && <div className="dim small">Pick a sample to see what the model says.</div>}
+      <div className="draw-predict">
+        {images ? (
+          <div className="samples" data-testid="samples">
+            {Array.from({ length: n }, (_x, i) => (
+              <button key={offset + i} className={`sample${i === chosen ? " on" : ""}`} onClick={() => void pick(i)}
+                title={`${page.split} #${offset + i}: ${trueLabel(page, i)}`} data-testid={`sample-${i}`}>
+                <SampleThumb sample={sampleOf(i)} label={trueLabel(page, i)} />
+              </button>
+            ))}
+          </div>
+        ) : (
+          <ol className="sample-list" data-testid="samples">
+            {Array.from({ length: n }, (_x, i) => (
+              <li key={offset + i}>
+                <button className={`sample-row${i === chosen ? " on" : ""}`} onClick={() => void pick(i)} data-testid={`sample-${i}`}>
+                  <span className="mono dim">#{offset + i}</span>
+                  <span className="sample-label">{trueLabel(page, i)}</span>
+                  <span className="mono dim small sample-values">{valuesLine(sampleOf(i))}</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        )}
+        <div className="grow" data-testid="sample-result" data-for={chosen ?? ""} data-done={out ? "yes" : "no"}>
+          {err && <div className="callout bad">{err}</div>}
+          {chosen !== null && <div className="small dim">True {values ? "value" : "label"}: <b className="truth" data-testid="true-label">{trueLabel(page, chosen)}</b></div>}
+          {out ? (values ? (
+            <div className="pred-top" data-testid="prediction">Prediction: <b data-testid="predicted-value">{valuesLine(out)}</b></div>
+          ) : <Probabilities values={out} names={classNames} />) : !err && <div className="dim small">Pick a sample to see what the model says.</div>}
+        </div>
       </div>
     </div>
   );
+}
+
+/** A (C, H, W) or (H, W) sample drawn pixel for pixel. */
+function SampleThumb({ sample, label }: { sample: unknown; label: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const px = useMemo(() => imagePixels(sample), [sample]);
+  useEffect(() => {
+    const ctx = ref.current?.getContext("2d");
+    if (ctx && px) ctx.putImageData(new ImageData(px.rgba, px.width, px.height), 0, 0);
+  }, [px]);
+  if (!px) return <span className="mono">{label}</span>;
+  return <canvas ref={ref} width={px.width} height={px.height} role="img" aria-label={`label ${label}`} />;
 }
