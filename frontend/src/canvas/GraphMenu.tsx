@@ -66,12 +66,12 @@ export default function GraphMenu() {
         {version ? `v${version}` : "unsaved"}
       </span>
       <span className="sep" />
-      <button className="btn ghost" onClick={() => { useGraph.getState().load({ format: "netcanvas.graph/1", name: "untitled", nodes: [], edges: [] }); }} title="New empty graph" data-testid="new-graph">New</button>
-      <button className="btn ghost" onClick={() => setDialog("templates")} data-testid="open-templates"><Icon name="template" /> Templates</button>
-      <button className="btn ghost" onClick={() => setDialog("open")} data-testid="open-graphs"><Icon name="open" /> Open</button>
-      <button className="btn ghost" onClick={save} disabled={saving} data-testid="save-graph"><Icon name="save" /> {saving ? "Saving…" : "Save"}</button>
-      <button className="btn ghost" onClick={() => file.current?.click()} title="Import a graph JSON file"><Icon name="upload" /> Import</button>
-      <button className="btn ghost" onClick={exportJson} title="Download the graph as JSON" data-testid="export-graph"><Icon name="download" /> Export</button>
+      <button className="btn ghost" onClick={() => { useGraph.getState().load({ format: "netcanvas.graph/1", name: "untitled", nodes: [], edges: [] }); }} title="New empty graph" data-testid="new-graph"><Icon name="plus" /> <span className="btn-label">New</span></button>
+      <button className="btn ghost" onClick={() => setDialog("templates")} title="Start from a template" data-testid="open-templates"><Icon name="template" /> <span className="btn-label">Templates</span></button>
+      <button className="btn ghost" onClick={() => setDialog("open")} title="Open a saved graph" data-testid="open-graphs"><Icon name="open" /> <span className="btn-label">Open</span></button>
+      <button className="btn ghost" onClick={save} disabled={saving} title={graphId ? "Save a new version on the server" : "Save on the server"} data-testid="save-graph"><Icon name="save" /> <span className="btn-label">{saving ? "Saving…" : "Save"}</span></button>
+      <button className="btn ghost" onClick={() => file.current?.click()} title="Import a graph JSON file" data-testid="import-graph"><Icon name="upload" /> <span className="btn-label">Import</span></button>
+      <button className="btn ghost" onClick={exportJson} title="Download the graph as JSON" data-testid="export-graph"><Icon name="download" /> <span className="btn-label">Export</span></button>
       <input ref={file} type="file" accept=".json,application/json" hidden data-testid="import-file"
         onChange={(e) => { const f = e.target.files?.[0]; if (f) void importJson(f); e.target.value = ""; }} />
       {dialog === "templates" && <TemplatesDialog onClose={() => setDialog(null)} />}
