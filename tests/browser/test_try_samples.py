@@ -59,3 +59,30 @@ def test_table_samples_list_and_predict_with_exact_values(page: Page, server: st
     # The next page of samples.
     page.click('[data-testid="samples-next"]')
     expect(page.locator('.sample-pager')).to_contain_text("17–")
+
+
+def test_regression_samples_show_true_and_predicted_values(page: Page, server: str):
+    graph = {
+        "format": "netcanvas.graph/1", "name": "sine-mlp",
+        "nodes": [
+            {"id": "in", "type": "Input", "params": {"shape": [1]}},
+            {"id": "h", "type": "Dense", "params": {"units": 8, "activation": "tanh"}},
+            {"id": "out", "type": "Dense", "params": {"units": 1}},
+        ],
+        "edges": [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}],
+    }
+    body = {"graph": graph, "dataset": "sine", "loss": "mean_squared_error", "metrics": ["mae"], "epochs": 2,
+            "device": "cpu", "seed": 0}
+    r = httpx.post(f"{server}/api/runs", json=body, timeout=30)
+    assert r.status_code == 201, r.text
+    run_id = r.json()["id"]
+    assert wait_done(server, run_id)["status"] == "succeeded"
+    expected = httpx.get(f"{server}/api/datasets/sine/samples", params={"count": 16}).json()
+
+    page.goto(f"/#/runs/{run_id}")
+    page.click('[data-testid="try-samples"]')
+    page.click('[data-testid="sample-2"]')
+    expect(page.locator('[data-testid="sample-result"][data-for="2"][data-done="yes"]')).to_have_count(1)
+    truth = float(page.inner_text('[data-testid="true-label"]'))
+    assert abs(truth - expected["values"][2]) < 1e-3 * max(1, abs(truth))
+    float(page.inner_text('[data-testid="predicted-value"]'))  # one number out

@@ -37,7 +37,7 @@ def test_image_samples_are_the_test_arrays_with_class_ids(client: TestClient) ->
     assert body["labels"] == [str(k) for k in body["class_ids"]]
     assert body | {"inputs": None, "class_ids": None, "labels": None} == {
         "id": "digits", "split": "test", "offset": 5, "total": len(ds.test), "input_dtype": "float32",
-        "inputs": None, "target_kind": "classes", "class_ids": None, "labels": None, "values": None}
+        "inputs": None, "target_kind": "classes", "class_ids": None, "labels": None, "values": None, "texts": None}
 
 
 def test_defaults_and_the_end_of_a_split(client: TestClient) -> None:
@@ -62,6 +62,7 @@ def test_regression_and_sequence_samples(client: TestClient) -> None:
     sine = load_dataset("sine")
     body = samples(client, "sine", count=4)
     assert body["target_kind"] == "values" and body["class_ids"] is None and body["labels"] is None
+    assert body["texts"] is None
     assert body["values"] == np.ravel(sine.test.y[:4]).astype(float).tolist()
     seq = load_dataset("sequence_sum_sign")
     body = samples(client, "sequence_sum_sign", split="train", count=2)
@@ -80,6 +81,8 @@ def test_text_samples_are_int_token_ids(client: TestClient) -> None:
     assert all(isinstance(t, int) for row in body["inputs"] for t in row)
     np.testing.assert_array_equal(np.asarray(body["inputs"]), load_dataset(info["id"]).test.x[:3])
     assert set(body["labels"]) <= {"neg", "pos"}
+    assert body["texts"] and all(set(t.split()) <= {"a", "fine", "film", "dull", "and", "bright", "grey", "<oov>"}
+                                 for t in body["texts"]) and any(body["texts"])
 
 
 def test_several_inputs_give_a_batch_per_input() -> None:

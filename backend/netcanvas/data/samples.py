@@ -28,6 +28,7 @@ class DatasetSamples(BaseModel):
     class_ids: list[int] | None = None  # classes: the class id of each sample
     labels: list[str] | None = None  # classes: the class name of each sample (the id as text without names)
     values: list[Any] | None = None  # values: the target of each sample (a number, or a list for several)
+    texts: list[str] | None = None  # text sets: the token ids read back as words (padding left out)
 
 
 def _split(dataset: Dataset, name: SplitName) -> Split:
@@ -44,8 +45,10 @@ def _length(split: Split) -> int:
     return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
 
 
-def build_samples(dataset: Dataset, split: SplitName = "test", offset: int = 0, count: int = 16) -> DatasetSamples:
-    """Samples offset … offset+count-1 of a split (fewer at its end); 422 past the end."""
+def build_samples(dataset: Dataset, split: SplitName = "test", offset: int = 0, count: int = 16,
+                  vocabulary: list[str] | None = None) -> DatasetSamples:
+    """Samples offset … offset+count-1 of a split (fewer at its end); 422 past the end. With the
+    vocabulary of a text set, each sample's words too."""
     if not 1 <= count <= MAX_COUNT:
         raise DataError(f"count must be between 1 and {MAX_COUNT}, got {count}.", 422)
     info = dataset.info
@@ -61,6 +64,9 @@ def build_samples(dataset: Dataset, split: SplitName = "test", offset: int = 0, 
     y = np.asarray(part.y[offset:end])
     out = DatasetSamples(id=info.id, split=split, offset=offset, total=total, input_dtype=info.input_dtype,
                          inputs=inputs, target_kind=info.target.kind)
+    if vocabulary is not None and xs is None:
+        out.texts = [" ".join(vocabulary[t] if 0 <= t < len(vocabulary) else "<oov>" for t in row if t)
+                     for row in np.asarray(part.x[offset:end]).tolist()]
     if info.target.kind == "classes":
         ids = (y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)).tolist()
         names = info.target.class_names

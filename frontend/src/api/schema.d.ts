@@ -563,6 +563,8 @@ export interface components {
             labels?: string[] | null;
             /** Values */
             values?: unknown[] | null;
+            /** Texts */
+            texts?: string[] | null;
         };
         /** DatasetsPublic */
         DatasetsPublic: {

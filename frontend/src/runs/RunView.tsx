@@ -491,7 +491,8 @@ function SamplePredict({ run, ds, shape, classNames }: { run: RunPublic; ds: Dat
                 <button className={`sample-row${i === chosen ? " on" : ""}`} onClick={() => void pick(i)} data-testid={`sample-${i}`}>
                   <span className="mono dim">#{offset + i}</span>
                   <span className="sample-label">{trueLabel(page, i)}</span>
-                  <span className="mono dim small sample-values">{valuesLine(sampleOf(i))}</span>
+                  {page.texts ? <span className="dim small sample-values" title={page.texts[i]}>{page.texts[i] || "(empty)"}</span>
+                    : <span className="mono dim small sample-values">{valuesLine(sampleOf(i))}</span>}
                 </button>
               </li>
             ))}

@@ -4,6 +4,7 @@ and download. Every refusal is a 4xx whose detail names the file, column or opti
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
@@ -151,6 +152,7 @@ def get_dataset_preview(
 @router.get("/datasets/{dataset_id}/samples")
 def get_dataset_samples(
     dataset_id: DatasetId,
+    settings: SettingsDep,
     split: Annotated[SplitName, Query()] = "test",
     offset: Annotated[int, Query(ge=0)] = 0,
     count: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 16,
@@ -160,7 +162,12 @@ def get_dataset_samples(
     for POST /api/runs/{id}/predict. 404 for an unknown set; 422 for a missing split or an offset past
     its end."""
     try:
-        return build_samples(load_dataset(dataset_id), split, offset, count)
+        ds = load_dataset(dataset_id)
+        vocabulary = None
+        if ds.info.kind == "text" and uploads.is_upload_id(dataset_id):
+            path = uploads.folder(settings, dataset_id) / "vocabulary.json"
+            vocabulary = json.loads(path.read_text()) if path.is_file() else None
+        return build_samples(ds, split, offset, count, vocabulary)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 
