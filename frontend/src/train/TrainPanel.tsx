@@ -82,7 +82,7 @@ export function trainFurtherSettings(run: RunPublic, datasets: DatasetInfo[] | n
     ...base,
     ...(r.loss ? { loss: r.loss } : {}),
     ...(r.metrics?.length ? { metrics: [...r.metrics] } : {}),
-    ...(opt ? { optimizer: opt.type, learningRate: opt.learning_rate == null ? "" : String(opt.learning_rate),
+    ...(opt ? { optimizer: opt.type, learningRate: String(opt.learning_rate ?? DEFAULT_LR[opt.type] ?? 0.001),
       momentum: String(opt.momentum ?? 0), weightDecay: String(opt.weight_decay ?? 0) } : {}),
     ...(r.epochs ? { epochs: String(r.epochs) } : {}),
     ...(r.batch_size ? { batchSize: String(r.batch_size) } : {}),

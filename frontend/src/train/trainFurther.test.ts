@@ -46,6 +46,12 @@ describe("Train further", () => {
     });
   });
 
+  it("fills in the optimizer's default learning rate when the run left it to the server", () => {
+    const r = run({});
+    const p = trainFurtherSettings({ ...r, request: { ...r.request, optimizer: { type: "adam" } } } as RunPublic, [digits]);
+    expect(p.learningRate).toBe("0.001");
+  });
+
   it("gives an imported model its data set's suggestions, and keeps the data set when it is unknown", () => {
     const imported = run({ status: "imported", request: { dataset: "digits" } as RunPublic["request"] });
     expect(trainFurtherSettings(imported, [digits])).toEqual({
