@@ -155,7 +155,7 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
 
 @router.get("/runs")
 def list_runs(
-    session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    session: SessionDep, offset: Annotated[int, Query(ge=0, le=10**9)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> RunsPublic:
     """Newest first; `count` is the number of all runs (page with offset/limit)."""
     data = [run_summary(r) for r in repo.list_runs(session, offset=offset, limit=limit)]
