@@ -28,6 +28,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate, then kill what does not exit within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @contextmanager
 def serve(data_dir: Path, env: dict[str, str | None] | None = None, args: tuple[str, ...] = (),
           start_timeout: float = 90) -> Iterator[str]:
@@ -61,8 +70,4 @@ def serve(data_dir: Path, env: dict[str, str | None] | None = None, args: tuple[
         try:
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from live_server import free_port, in_ci
+from live_server import free_port, in_ci, stop
 
 
 def _server_binary(name: str) -> str | None:
@@ -59,14 +59,10 @@ def pg_url() -> Iterator[str]:
             break
         except psycopg.OperationalError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.skip("PostgreSQL did not start")
+                (pytest.fail if in_ci() else pytest.skip)("PostgreSQL did not start")
             time.sleep(0.2)
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)
