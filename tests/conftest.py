@@ -1,2 +1,14 @@
 """Shared by every test folder: this folder is on sys.path (pytest's rootdir conftest), so
 `from live_server import serve, free_port, in_ci` works from any of them."""
+import pytest
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Keras 3 on its torch backend, imported once for the whole session (it takes seconds)."""
+    import os
+
+    os.environ["KERAS_BACKEND"] = "torch"
+    keras = pytest.importorskip("keras")
+    assert keras.backend.backend() == "torch"
+    return keras

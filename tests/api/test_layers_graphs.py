@@ -30,8 +30,7 @@ def test_validate_good_graph_reports_shapes_and_params(client):
 
 def test_validate_bad_graph_names_the_node(client):
     g = mlp_graph()
-    g["edges"] = [e for e in g["edges"] if e["target"] != "flat"] + [{"source": "in", "target": "h"}]
-    g["nodes"] = [n for n in g["nodes"] if n["id"] != "flat"]
+    g["edges"] = [*g["edges"], {"source": "in", "target": "h", "target_port": 1}]  # Dense takes one input
     g["nodes"].append({"id": "bad", "type": "NoSuchLayer", "params": {}})
     r = client.post("/api/graphs/validate", json=g)
     assert r.status_code == 200

@@ -85,25 +85,32 @@ def test_inception_branch_into_concatenate(page: Page, artifacts):
     assert {n["id"]: n["params"] for n in graph["nodes"]}[c3]["padding"] == "same"
 
 
-def test_dense_after_conv_shows_error_then_flatten_fixes_it(page: Page, artifacts):
+def test_conv_after_a_vector_shows_error_then_reshape_fixes_it(page: Page, artifacts):
     inp = drop_layer(page, "Input", 130, 300)
-    set_param(page, inp, "shape", "1, 8, 8")
+    set_param(page, inp, "shape", "64")
     conv = drop_layer(page, "Conv2D", 420, 300)
     dense = drop_layer(page, "Dense", 720, 300)
     connect(page, inp, conv)
     connect(page, conv, dense)
 
-    problem = page.locator(f'[data-testid="problem-{dense}"]')
-    expect(problem).to_contain_text("Dense expects a flat vector, got (32, 6, 6): add a Flatten before it.")
-    assert "has-problem" in (page.locator(f'[data-testid="node-{dense}"]').get_attribute("class") or "")
+    problem = page.locator(f'[data-testid="problem-{conv}"]')
+    expect(problem).to_contain_text(
+        "Conv2D expects an image (channels, height, width), got (64,): add a Reshape to (1, 8, 8) before it.")
+    assert "has-problem" in (page.locator(f'[data-testid="node-{conv}"]').get_attribute("class") or "")
     expect(page.locator('[data-testid="problem-count"]')).to_have_text("1 problem")
-    page.screenshot(path=str(artifacts / "canvas-dense-error.png"))
+    page.screenshot(path=str(artifacts / "canvas-conv-error.png"))
 
+    reshape = drop_layer(page, "Reshape", 270, 480)
+    set_param(page, reshape, "target_shape", "1, 8, 8")
+    connect(page, inp, reshape)
+    connect(page, reshape, conv)  # replaces the wire from the Input: one wire per input
+    expect(page.locator(f'[data-testid^="rf__edge-e:{inp}:0->{conv}"]')).to_have_count(0)
+    expect(problem).to_have_count(0)
+    # Dense on an image acts on each pixel's channels, as Keras's does on its last axis.
+    expect(shape_of(page, dense)).to_have_text("(32, 6, 6)")
     flat = drop_layer(page, "Flatten", 570, 480)
     connect(page, conv, flat)
-    connect(page, flat, dense)  # replaces the wire from the Conv2D: one wire per input
-    expect(page.locator(f'[data-testid^="rf__edge-e:{conv}:0->{dense}"]')).to_have_count(0)
-    expect(problem).to_have_count(0)
+    connect(page, flat, dense)
     expect(shape_of(page, flat)).to_have_text("(1152,)")
     expect(shape_of(page, dense)).to_have_text("(32,)")
     expect(page.locator('[data-testid="problem-count"]')).to_have_text("Ready to train")

@@ -4,7 +4,7 @@ import torch
 from nc_export_cases import CASES, outputs_list, to_channels_first, to_channels_last, trained_like
 
 from netcanvas.export.keras_h5 import build_keras_model, export_h5
-from netcanvas.export.keras_model import KerasExportError
+from netcanvas.kerasio.errors import KerasExportError
 
 # Keras (torch backend) converts tensors with np.array(x), which torch 2.13 warns about
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")

@@ -32,18 +32,17 @@ def test_branches_concatenate_and_match_real_shapes():
     assert tuple(out.shape[1:]) == a.nodes["out"].output_shapes[0]
 
 
-def test_dense_after_image_names_the_node_and_the_fix():
+def test_dense_on_an_image_acts_on_each_pixels_channels_as_keras_does():
     g = graph(
         [
             {"id": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
-            {"id": "d", "type": "Dense", "params": {"units": 3}},
+            {"id": "d", "type": "Dense", "params": {"units": 5}},
         ],
         [{"source": "in", "target": "d"}],
     )
     a = analyze(g)
-    assert not a.ok
-    (p,) = a.nodes["d"].problems
-    assert "add a Flatten" in p.message and p.node == "d"
+    assert a.ok
+    assert a.nodes["d"].output_shapes == [(5, 8, 8)] and a.total_params == 3 * 5 + 5
 
 
 def test_cycle_unknown_type_and_bad_param_are_reported_not_raised():

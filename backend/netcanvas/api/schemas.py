@@ -47,13 +47,18 @@ class LayersPublic(BaseModel):
 
 class NodeReport(BaseModel):
     output_shapes: list[list[int | None]] | None
-    params: int | None
+    params: int | None  # Keras's count for the layer (trainable + non-trainable)
+    trainable_params: int | None = None
     problems: list[Problem]
 
 
 class ValidationReport(BaseModel):
+    """Counts are Keras's model.summary() lines: total = trainable + non-trainable."""
+
     ok: bool
     total_params: int
+    trainable_params: int = 0
+    non_trainable_params: int = 0
     nodes: dict[str, NodeReport]
     problems: list[Problem]
     inputs: list[str]

@@ -1,5 +1,5 @@
 """graph → Keras functional-API source (`model_keras.py`), from the same layer mapping as the
-.h5 export (keras_map), so the code builds exactly the model in model.h5 and
+.h5 export (each layer kind's to_keras), so the code builds exactly the model in model.h5 and
 `model.load_weights("model.h5")` fills it with the trained weights.
 """
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from ..graph.analyze import Analysis, analyze
 from ..graph.schema import Graph
+from ..kerasio.layout import to_keras_shape
+from ..kerasio.model import KerasLayer, KerasModelBuilder
 from .keras_h5 import build_keras_model
-from .keras_model import KerasLayer, KerasModelBuilder
-from .layout import to_keras_shape
 
 
 def _py(v: Any) -> str:

@@ -24,29 +24,40 @@ import torch
 from ..graph.analyze import Analysis, analyze
 from ..graph.compile import GraphError, compile_graph, module_names
 from ..graph.schema import Graph
-from .keras_map import KERAS, ExportNode, unsupported_message
-from .keras_model import KerasExportError, KerasModelBuilder, KTensor
+from ..kerasio.errors import KerasExportError
+from ..kerasio.exporting import ExportNode
+from ..kerasio.model import KerasModelBuilder, KTensor
+from ..kerasio.perm import perm_ok
+from ..layers import REGISTRY, Layer, Shape, fmt
+from .keras_map import KERAS
 
 KERAS_VERSION = "3.15.1"  # the Keras whose layout this writer follows (and the tests load with)
 
 
-def _array(t: torch.Tensor) -> np.ndarray:
-    if t.is_meta:  # shapes only (code generation): a zero-stride array, no memory
-        return np.broadcast_to(np.zeros((), np.float32), tuple(t.shape))
-    return t.detach().cpu().float().numpy()
+def has_keras(kind: str) -> bool:
+    return bool(REGISTRY[kind].keras_classes) or kind in KERAS
 
 
-def _node_state(state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, np.ndarray]:
-    p = prefix + "."
-    return {k[len(p):]: _array(v) for k, v in state.items() if k.startswith(p)}
+def unsupported_message(node_id: str, kind: str, shape: Shape | None = None) -> str:
+    where = f" (input {fmt(shape)})" if shape else ""
+    return (f"Node '{node_id}' is a {kind}{where}, which has no Keras counterpart in netcanvas's Keras "
+            "export; remove it or download model.onnx / model.pt instead.")
 
 
 def unsupported_nodes(analysis: Analysis) -> list[str]:
     return [
         unsupported_message(nid, info.layer.kind(), (info.input_shapes or [None])[0])
         for nid, info in analysis.nodes.items()
-        if info.layer is not None and info.layer.kind() not in KERAS
+        if info.layer is not None and not has_keras(info.layer.kind())
     ]
+
+
+def _to_keras(layer: Layer, node: ExportNode) -> list[KTensor]:
+    if type(layer).keras_classes:
+        return layer.to_keras(node)
+    from .keras_map import legacy_export  # kinds not yet moved into their own module
+
+    return legacy_export(layer, node)
 
 
 def build_keras_model(
@@ -65,35 +76,33 @@ def build_keras_model(
         raise KerasExportError(" ".join(missing))
     if state_dict is None:  # the architecture only (code generation): no weights allocated
         with torch.device("meta"):
-            state_dict = compile_graph(analysis).state_dict()
+            module = compile_graph(analysis)
+    else:
+        module = compile_graph(analysis)
+        module.load_state_dict(state_dict, strict=True)
     names = module_names(analysis.order)
     consumers: dict[str, list[str]] = {nid: [] for nid in analysis.nodes}
     for nid, info in analysis.nodes.items():
         for e in info.inputs:
             consumers[e.source].append(nid)
 
-    def perm_ok(nid: str) -> bool:
-        if nid in analysis.outputs or not consumers[nid]:
-            return False
-        for c in consumers[nid]:
-            kind = analysis.nodes[c].layer.kind()
-            if kind == "Dense":
-                continue
-            if not (KERAS[kind].elementwise and perm_ok(c)):
-                return False
-        return True
+    def kind_of(nid: str) -> type[Layer] | None:
+        layer = analysis.nodes[nid].layer
+        return type(layer) if layer is not None else None
 
+    subs = dict(module.named_children())  # Inputs are placeholders, not submodules
     b = KerasModelBuilder(analysis.graph.name)
     values: dict[str, list[KTensor]] = {}
     for nid in analysis.order:
         info = analysis.nodes[nid]
+        assert info.layer is not None
         node = ExportNode(
-            b=b, id=nid, name=names[nid], layer=info.layer,
+            b=b, id=nid, name=names[nid], layer=info.layer, module=subs.get(names[nid], torch.nn.Identity()),
             inputs=[values[e.source][e.source_port] for e in info.inputs],
             input_shapes=list(info.input_shapes or []), output_shapes=list(info.output_shapes or []),
-            sd=_node_state(state_dict, names[nid]), perm_ok=perm_ok(nid),
+            perm_ok=perm_ok(nid, consumers, set(analysis.outputs), kind_of),
         )
-        values[nid] = KERAS[info.layer.kind()].to_keras(node)
+        values[nid] = _to_keras(info.layer, node)
     b.inputs = [values[nid][0] for nid in analysis.inputs]  # the graph's input order, as predict takes them
     for o in analysis.outputs:
         t = values[o][0]

@@ -31,19 +31,19 @@ from pydantic import ValidationError
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph, module_names
 from ..graph.schema import Graph
-from ..layers import REGISTRY, Shape, ShapeError
-from .keras_map import KERAS, keras_class_index
-from .layout import to_netcanvas_shape
+from ..kerasio.errors import ImportFailed
+from ..kerasio.importing import Builder, ImportNode, Spec, Value
+from ..kerasio.layout import to_netcanvas_shape
+from ..kerasio.perm import perm_ok
+from ..layers import REGISTRY, Layer, keras_class_index
+from .keras_map import KERAS, LegacyImportNode
+from .keras_map import keras_class_index as legacy_class_index
 
 MAX_ZIP_TOTAL = 1 << 30  # uncompressed bytes a .keras archive may expand to (zip bombs)
 MAX_LAYERS = 2000
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 NESTED_MODELS = {"Functional", "Sequential", "Model"}
 BUNDLE_FORMAT = "netcanvas.model/1"
-
-
-class ImportFailed(ValueError):
-    """The upload cannot become a netcanvas model; the message names the file (and layer)."""
 
 
 @dataclass
@@ -289,83 +289,21 @@ def _sequential(name: str, cfg: dict[str, Any]) -> tuple[list[_KLayer], list[tup
 # Keras layers → netcanvas nodes
 
 
-@dataclass
-class _Value:
-    """A netcanvas value standing for a Keras tensor (see KTensor for `perm`)."""
-
-    node: str
-    port: int
-    shape: Shape
-    perm: np.ndarray | None = None
-
-
-@dataclass
-class _Spec:
-    id: str
-    kind: str
-    params: dict[str, Any]
-    inputs: list[_Value]
-    state: Callable[[], dict[str, np.ndarray]] | None
-
-
-class ImportNode:
-    """What a `from_keras` function in keras_map sees (see there)."""
-
-    def __init__(self, b: _Builder, lay: _KLayer, weights: list[np.ndarray] | None, inputs: list[_Value],
-                 perm_ok: bool):
-        self.b, self.name, self.class_name, self.cfg = b, lay.name, lay.class_name, lay.cfg
-        self.weights = weights if weights is not None else []
-        self.inputs, self.perm_ok = inputs, perm_ok
-
-    def fail(self, why: str) -> ImportFailed:
-        return ImportFailed(f"{self.b.file}: layer '{self.name}' ({self.class_name}): {why}.")
-
-    def node(self, kind: str, params: dict[str, Any], state: Any = None, inputs: list[_Value] | None = None,
-             suffix: str = "") -> list[_Value]:
-        ins = self.inputs if inputs is None else inputs
-        try:
-            layer = REGISTRY[kind].model_validate(params)
-            shapes = layer.output_shapes([v.shape for v in ins])
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise self.fail(f"{where}: {first['msg']}") from err
-        except ShapeError as err:
-            raise self.fail(err.message) from err
-        nid = self.b.unique(self.name + suffix)
-        fn = state if callable(state) or state is None else (lambda s=state: s)
-        self.b.specs.append(_Spec(nid, kind, layer.model_dump(), list(ins), fn))
-        return [_Value(nid, i, tuple(s)) for i, s in enumerate(shapes)]
-
-    def passthrough(self, outs: list[_Value]) -> list[_Value]:
-        for o in outs:
-            o.perm = self.inputs[0].perm
-        return outs
-
-
-class _Builder:
-    def __init__(self, file: str):
-        self.file = file
-        self.specs: list[_Spec] = []
-        self._ids: set[str] = set()
-
-    def unique(self, base: str) -> str:
-        name, i = base, 1
-        while name in self._ids:
-            i += 1
-            name = f"{base}_{i}"
-        self._ids.add(name)
-        return name
-
-
 def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.ndarray]] | None,
                 source: str) -> Imported:
     layers, input_refs, output_refs = _layers(name, config)
     if len(layers) > MAX_LAYERS:
         raise ImportFailed(f"{name} has {len(layers)} layers; netcanvas imports at most {MAX_LAYERS}.")
     index = keras_class_index()
+    legacy = legacy_class_index()
+
+    def kind_cls(class_name: str) -> type[Layer] | None:
+        if class_name in index:
+            return index[class_name]
+        return REGISTRY[legacy[class_name]] if class_name in legacy else None
+
     unsupported = [f"'{lay.name}' ({lay.class_name})" for lay in layers
-                   if lay.class_name not in index and lay.class_name != "InputLayer"]
+                   if kind_cls(lay.class_name) is None and lay.class_name != "InputLayer"]
     if unsupported:
         nested = any(lay.class_name in NESTED_MODELS for lay in layers)
         raise ImportFailed(
@@ -388,15 +326,8 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
             consumers[src].append(lay.name)
     outputs = {o for o, _ in output_refs}
 
-    def perm_ok(lname: str) -> bool:
-        if lname in outputs or not consumers[lname]:
-            return False
-        return all(by_name[c].class_name == "Dense"
-                   or (by_name[c].class_name in ("Dropout", "Activation") and perm_ok(c))
-                   for c in consumers[lname])
-
-    b = _Builder(name)
-    values: dict[str, list[_Value]] = {}
+    b = Builder(name)
+    values: dict[str, list[Value]] = {}
     for lname in order:
         lay = by_name[lname]
         if lay.class_name == "InputLayer":
@@ -411,14 +342,20 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
         if not ins:
             raise ImportFailed(f"{name}: layer '{lname}' has no input.")
         lw = None if weights is None else weights.get(lname, [])
-        n = ImportNode(b, lay, lw, ins, perm_ok(lname))
+        ok = perm_ok(lname, consumers, outputs, lambda c: kind_cls(by_name[c].class_name))
+        cls = kind_cls(lay.class_name)
+        assert cls is not None
         try:
-            values[lname] = KERAS[index[lay.class_name]].from_keras(n)  # type: ignore[misc]
+            if cls.keras_classes:
+                values[lname] = cls.from_keras(ImportNode(b, lname, lay.class_name, lay.cfg, lw, ins, ok))
+            else:
+                n = LegacyImportNode(b, lname, lay.class_name, lay.cfg, lw, ins, ok)
+                values[lname] = KERAS[legacy[lay.class_name]].from_keras(n)  # type: ignore[misc]
         except (KeyError, IndexError, TypeError, ValueError) as err:
             if isinstance(err, ImportFailed):
                 raise
-            raise n.fail(f"its configuration or weights are not what netcanvas expects ({type(err).__name__}: "
-                         f"{err})") from err
+            raise ImportFailed(f"{name}: layer '{lname}' ({lay.class_name}): its configuration or weights are "
+                               f"not what netcanvas expects ({type(err).__name__}: {err}).") from err
     for src, t in output_refs:
         if values[src][t].perm is not None:  # cannot happen: perm_ok excludes outputs
             raise ImportFailed(f"{name}: output '{src}' cannot be reordered.")
@@ -426,7 +363,7 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
                      source, weights is not None)
 
 
-def _input(b: _Builder, lay: _KLayer) -> list[_Value]:
+def _input(b: Builder, lay: _KLayer) -> list[Value]:
     cfg = lay.cfg
     shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
     if not shape or len(shape) < 2:
@@ -434,11 +371,11 @@ def _input(b: _Builder, lay: _KLayer) -> list[_Value]:
     dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else "float32"
     nc_dtype = "int64" if dtype.startswith(("int", "uint")) else "float32"
     nc_shape = list(to_netcanvas_shape(tuple(shape[1:])))
-    n = ImportNode(b, lay, None, [], False)
+    n = ImportNode(b, lay.name, lay.class_name, lay.cfg, None, [], False)
     return n.node("Input", {"shape": nc_shape, "dtype": nc_dtype})
 
 
-def _layout(specs: list[_Spec]) -> dict[str, dict[str, float]]:
+def _layout(specs: list[Spec]) -> dict[str, dict[str, float]]:
     """A simple layered layout: column = longest path from an input, rows in order."""
     depth: dict[str, int] = {}
     for s in specs:  # specs are in topological order
@@ -453,7 +390,7 @@ def _layout(specs: list[_Spec]) -> dict[str, dict[str, float]]:
     return pos
 
 
-def _assemble(name: str, config: dict[str, Any], b: _Builder, inputs: list[_Value], outputs: list[_Value],
+def _assemble(name: str, config: dict[str, Any], b: Builder, inputs: list[Value], outputs: list[Value],
               source: str, has_weights: bool) -> Imported:
     pos = _layout(b.specs)
     title = (config.get("config") or {}).get("name") if isinstance(config.get("config"), dict) else None
@@ -476,27 +413,22 @@ def _assemble(name: str, config: dict[str, Any], b: _Builder, inputs: list[_Valu
         graph = graph.model_copy(update={"nodes": _inputs_first(graph, [v.node for v in inputs])})
         analysis = analyze(graph)
     module = compile_graph(analysis)
-    template = module.state_dict()
     if has_weights:
         names = module_names(analysis.order)
-        filled: set[str] = set()
-        for s in b.specs:
-            if s.state is None:
+        subs = dict(module.named_children())  # Inputs are placeholders, not submodules
+        for spec in b.specs:
+            if spec.load is None:
                 continue
-            for key, arr in s.state().items():
-                full = f"{names[s.id]}.{key}"
-                if full not in template:
-                    raise ImportFailed(f"{name}: layer '{s.id}': no weight '{key}' in netcanvas's {s.kind}.")
-                t = torch.as_tensor(np.ascontiguousarray(arr, dtype=np.float32))
-                if tuple(t.shape) != tuple(template[full].shape):
-                    raise ImportFailed(f"{name}: layer '{s.id}': weight '{key}' has shape {tuple(t.shape)}, "
-                                       f"netcanvas's {s.kind} needs {tuple(template[full].shape)}.")
-                template[full] = t
-                filled.add(full)
-        missing = [k for k in template if k not in filled and not k.endswith("num_batches_tracked")]
-        if missing:
-            raise ImportFailed(f"{name}: no weights in the file for {', '.join(missing[:5])}.")
-        module.load_state_dict(template, strict=True)
+            sub = subs[names[spec.id]]
+            spec.load(sub)
+            missing = [k for k, t in sub.state_dict(keep_vars=True).items()
+                       if id(t) not in b.filled and not k.endswith("num_batches_tracked")]
+            if missing:
+                raise ImportFailed(f"{name}: layer '{spec.keras_layer}': no weights in the file for "
+                                   f"{spec.kind} {', '.join(missing[:5])}.")
+        unloaded = [s.id for s in b.specs if s.load is None and names[s.id] in subs and subs[names[s.id]].state_dict()]
+        if unloaded:
+            raise ImportFailed(f"{name}: no weights in the file for {', '.join(unloaded[:5])}.")
     return Imported(graph=graph, state_dict=module.state_dict(), source=source, has_weights=has_weights)
 
 

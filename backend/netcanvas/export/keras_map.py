@@ -15,10 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..layers import Layer, Shape, fmt
-from ..layers.base import resolve_axis
-from .keras_model import KerasExportError, KerasModelBuilder, KTensor, nested, placeholder
-from .layout import (
+from ..kerasio.importing import ImportNode
+from ..kerasio.layout import (
     flatten_perm,
     is_image,
     keras_axis,
@@ -27,6 +25,9 @@ from .layout import (
     to_channels_last_dims,
     to_netcanvas_shape,
 )
+from ..kerasio.model import KerasExportError, KerasModelBuilder, KTensor, nested
+from ..layers import Layer, Shape
+from ..layers.base import resolve_axis
 
 
 @dataclass
@@ -116,19 +117,6 @@ def _input(n: ExportNode) -> list[KTensor]:
     return [n.b.add_input(n.name, n.output_shapes[0], n.layer.dtype, n.id)]
 
 
-@mapping("Dense", "Dense")
-def _dense(n: ExportNode) -> list[KTensor]:
-    (x,) = n.inputs
-    kernel = n.sd["linear.weight"].T  # (in, out)
-    if x.perm is not None and not placeholder(kernel):
-        kernel = kernel[x.perm]
-    weights = [("kernel", kernel)]
-    if n.layer.use_bias:
-        weights.append(("bias", n.sd["linear.bias"]))
-    cfg = {"units": n.layer.units, "activation": n.layer.activation, "use_bias": n.layer.use_bias}
-    return n.add("Dense", cfg, weights=weights)
-
-
 def _elementwise_out(n: ExportNode, outs: list[KTensor]) -> list[KTensor]:
     for o in outs:
         o.perm = n.inputs[0].perm
@@ -174,12 +162,6 @@ def _concatenate(n: ExportNode) -> list[KTensor]:
     rank = len(n.input_shapes[0])
     axis = keras_axis(resolve_axis(n.layer.axis, rank), rank)
     return n.add("Concatenate", {"axis": axis}, inputs=n.plain_inputs(), merge=True)
-
-
-def unsupported_message(node_id: str, kind: str, shape: Shape | None = None) -> str:
-    where = f" (input {fmt(shape)})" if shape else ""
-    return (f"Node '{node_id}' is a {kind}{where}, which has no Keras counterpart in netcanvas's Keras "
-            "export; remove it or download model.onnx / model.pt instead.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,27 +440,6 @@ def _require(n: Any, cfg: dict[str, Any], **expected: Any) -> None:
 @from_keras("Input")
 def _input_from(n: Any) -> Any:
     raise AssertionError("InputLayer is handled by keras_import")
-
-
-@from_keras("Dense")
-def _dense_from(n: Any) -> Any:
-    cfg = n.cfg
-    (x,) = n.inputs
-    if is_image(x.shape):
-        raise n.fail("Dense on an image tensor (channels-last) has no netcanvas equivalent; add a Flatten")
-
-    def state() -> dict[str, np.ndarray]:
-        kernel = n.weights[0]
-        if x.perm is not None:  # Keras flattened H·W·C; netcanvas flattens C·H·W
-            kernel = kernel[np.argsort(x.perm)]
-        out = {"linear.weight": kernel.T}
-        if cfg.get("use_bias", True):
-            out["linear.bias"] = n.weights[1]
-        return out
-
-    params = {"units": cfg["units"], "activation": keras_activation(n, cfg.get("activation")),
-              "use_bias": cfg.get("use_bias", True)}
-    return n.node("Dense", params, state)
 
 
 @from_keras("Activation")
@@ -777,3 +738,32 @@ def _upsampling_from(n: Any) -> Any:
 def keras_class_index() -> dict[str, str]:
     """Keras class name → netcanvas kind (for import)."""
     return {cls: m.kind for m in KERAS.values() for cls in m.keras_classes}
+
+
+def legacy_export(layer: Layer, node: Any) -> list[KTensor]:
+    """Adapter for the kinds not yet moved into their own module (kerasio.exporting.ExportNode →
+    this table's ExportNode, which reads a state_dict)."""
+    from ..kerasio.exporting import array
+
+    sd = {k: array(v) for k, v in node.module.state_dict().items()}
+    old = ExportNode(b=node.b, id=node.id, name=node.name, layer=layer, inputs=node.inputs,
+                     input_shapes=node.input_shapes, output_shapes=node.output_shapes, sd=sd,
+                     perm_ok=node.perm_ok)
+    return KERAS[layer.kind()].to_keras(old)
+
+
+class LegacyImportNode(ImportNode):
+    """Adapter for the kinds not yet moved: their importers return state_dict entries by key."""
+
+    def node(self, kind: str, params: dict[str, Any], state: Any = None,  # type: ignore[override]
+             inputs: list[Any] | None = None, suffix: str = "") -> list[Any]:
+        fn = state if callable(state) or state is None else (lambda s=state: s)
+
+        def load(module: Any) -> None:
+            tensors = module.state_dict(keep_vars=True)
+            for key, arr in fn().items():
+                if key not in tensors:
+                    raise self.fail(f"no weight '{key}' in netcanvas's {kind}")
+                self.set(tensors[key], arr, key)
+
+        return super().node(kind, params, None if fn is None else load, inputs, suffix)

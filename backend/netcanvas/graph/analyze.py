@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
-import torch
 from pydantic import ValidationError
 
-from ..layers import REGISTRY, Layer, Shape, ShapeError
+from ..layers import REGISTRY, Layer, ParamCount, Shape, ShapeError
 from .schema import Edge, Graph, Problem
 
 
@@ -22,7 +21,7 @@ class NodeInfo:
     inputs: list[Edge] = field(default_factory=list)  # incoming edges, ordered by target_port
     input_shapes: list[Shape] | None = None
     output_shapes: list[Shape] | None = None
-    params: int | None = None
+    counts: ParamCount | None = None  # as Keras's model.summary() counts them
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -40,18 +39,25 @@ class Analysis:
         return not self.problems
 
     @property
+    def counts(self) -> ParamCount:
+        return sum((n.counts for n in self.nodes.values() if n.counts is not None), ParamCount())
+
+    @property
     def total_params(self) -> int:
-        return sum(n.params or 0 for n in self.nodes.values())
+        return self.counts.total
 
     def report(self) -> dict:
         """The /api/graphs/validate answer (docs/api.md)."""
         return {
             "ok": self.ok,
-            "total_params": self.total_params,
+            "total_params": self.counts.total,
+            "trainable_params": self.counts.trainable,
+            "non_trainable_params": self.counts.non_trainable,
             "nodes": {
                 nid: {
                     "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
-                    "params": info.params,
+                    "params": info.counts.total if info.counts else None,
+                    "trainable_params": info.counts.trainable if info.counts else None,
                     "problems": [p.model_dump() for p in info.problems],
                 }
                 for nid, info in self.nodes.items()
@@ -73,10 +79,6 @@ def _param_problems(node_id: str, kind: str, err: ValidationError) -> list[Probl
             msg = f"{kind} needs '{loc}'"
         out.append(Problem(node=node_id, field=loc, message=f"{msg}." if not msg.endswith(".") else msg))
     return out
-
-
-def count_params(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
 
 
 def analyze(graph: Graph) -> Analysis:
@@ -179,8 +181,7 @@ def analyze(graph: Graph) -> Analysis:
             info.input_shapes = shapes
             try:
                 info.output_shapes = [tuple(s) for s in layer.output_shapes(shapes)]
-                with torch.device("meta"):  # counts parameters without allocating them
-                    info.params = count_params(layer.build(shapes))
+                info.counts = layer.param_count(shapes)
             except ShapeError as err:
                 problem(nid, err.message, err.field)
 

@@ -1,26 +1,39 @@
-"""The layer registry: one source of truth for every layer kind's params, shapes and modules.
+"""The layer registry: one source of truth for every layer kind's params, shapes, modules and
+Keras side.
 
-Families live in one module each: core (Input, Dense, Activation, Dropout, Flatten, Embedding),
-reshaping, conv, pooling, norm, recurrent, merge; spatial holds Keras's padding and size rules,
-initializers Keras's default initial weights.
+Each kind lives in its own module here (a tight family may share one) and registers itself with
+`@register`; every module in this package is imported below, so adding a kind is adding a file.
+Modules that hold no kinds (base, activations, initializers, spatial) register nothing.
 
-Contract for export and training (state_dict keys are relative to the node's submodule):
-- Dense `linear.weight/bias` (torch Linear); Embedding `embedding.weight`.
-- Conv1D/Conv2D/Conv2DTranspose `conv.weight/bias` (torch layout; Conv1D runs on (N, T, F) and
-  transposes internally), a parameter-free `pad` where Keras padding needs one.
-- BatchNormalization `bn.weight/bias/running_mean/running_var` (torch momentum = 1 − Keras's);
-  LayerNormalization `norm.weight/bias`.
-- SimpleRNN/LSTM/GRU/Bidirectional `rnn.*` (torch RNN/LSTM/GRU, batch_first; `_reverse` for the
-  backward direction). torch keeps bias_ih and bias_hh: Keras's LSTM/SimpleRNN bias is their sum;
-  Keras's GRU (reset_after) bias is [bias_ih; bias_hh] with gates reordered r,z,n → z,r,h.
-- Every other kind has no parameters.
-- Several output ports (return_state): the module returns a tuple, port 0 the output, then
-  h (SimpleRNN, GRU) or h, c (LSTM); Bidirectional: forward states, then backward states.
-- `activation` fields: Dense, Conv* apply it last (`.activation`); softmax runs over the feature
-  axis (channels for images).
+Conventions the kinds share:
+- `activation` fields: Dense, Conv* apply it last; softmax runs over the feature axis (channels
+  for images).
+- Several output ports (return_state): the module returns a tuple, port 0 the output, then the
+  states.
+- A kind's Keras side reads and writes weights through its built module's attributes
+  (`module.linear.weight`), never state_dict key strings.
 """
 
-from . import conv, core, merge, norm, pooling, recurrent, reshaping  # noqa: F401  (registers the kinds)
-from .base import REGISTRY, Layer, Shape, ShapeError, fmt, schema_entry
+import importlib
+import pkgutil
 
-__all__ = ["REGISTRY", "Layer", "Shape", "ShapeError", "fmt", "schema_entry"]
+from .base import REGISTRY, Layer, ParamCount, Shape, ShapeError, fmt, module_counts, schema_entry
+
+for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _mod == "catalogue":  # writes docs/layers.md; run as a script
+        continue
+    importlib.import_module(f"{__name__}.{_mod}")
+
+
+def keras_class_index() -> dict[str, type[Layer]]:
+    """Keras class name → the netcanvas kind that imports it."""
+    index: dict[str, type[Layer]] = {}
+    for cls in REGISTRY.values():
+        for name in cls.keras_classes:
+            assert name not in index, f"Keras class {name} claimed by {index[name].kind()} and {cls.kind()}"
+            index[name] = cls
+    return index
+
+
+__all__ = ["REGISTRY", "Layer", "ParamCount", "Shape", "ShapeError", "fmt", "keras_class_index",
+           "module_counts", "schema_entry"]

@@ -1,23 +1,31 @@
-"""What every layer kind declares: Keras-named params, a shape rule, a torch builder.
+"""What every layer kind declares: Keras-named params, a shape rule, a torch builder, its Keras side.
 
 A layer kind is a pydantic model (its fields are the layer's parameters, with Keras names and
-defaults) registered once with `@register`. Everything else — the palette, validation, compile,
-code generation, export — reads the registry.
+defaults) registered once with `@register`, in its own module under `layers/` (a tight family may
+share one). Everything else — the palette, validation, compile, code generation, export, import —
+reads the registry. See docs/layers.md, "Adding a layer kind".
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import torch
 from pydantic import BaseModel, ConfigDict
 from torch import nn
+
+if TYPE_CHECKING:
+    from ..kerasio.exporting import ExportNode
+    from ..kerasio.importing import ImportNode, Value
+    from ..kerasio.model import KTensor
 
 # A shape excludes the batch axis; None is a variable length (a sequence of any length).
 Shape = tuple[int | None, ...]
 
 FAMILIES = (
     "input", "core", "reshaping", "convolution", "pooling", "recurrent", "normalization", "merge",
-    "activation",
+    "activation", "noise", "augmentation", "preprocessing", "attention", "wrapper",
 )
 
 
@@ -30,14 +38,64 @@ class ShapeError(ValueError):
         self.field = field
 
 
+@dataclass(frozen=True)
+class ParamCount:
+    """Parameters as Keras's model.summary() counts them."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    def __add__(self, other: ParamCount) -> ParamCount:
+        return ParamCount(self.trainable + other.trainable, self.non_trainable + other.non_trainable)
+
+
+def module_counts(module: nn.Module) -> ParamCount:
+    """Keras's counts of a built module: parameters that learn are trainable; frozen parameters and
+    persistent floating-point buffers (BatchNormalization's moving statistics, Normalization's
+    mean and variance) are non-trainable. Integer buffers (num_batches_tracked) and non-persistent
+    ones are not weights Keras would have."""
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    buffers = 0
+    for mod in module.modules():
+        skip = mod._non_persistent_buffers_set
+        buffers += sum(b.numel() for name, b in mod.named_buffers(recurse=False)
+                       if name not in skip and b is not None and b.is_floating_point())
+    return ParamCount(trainable, frozen + buffers)
+
+
 class Layer(BaseModel):
-    """Base of every layer kind. Subclasses set the ClassVars and the two methods."""
+    """Base of every layer kind. Subclasses set the ClassVars and the methods.
+
+    The Keras side (optional; a kind with no `keras_classes` has no Keras counterpart and export
+    names the node): `to_keras` writes the node into the Keras model being built, reading weights
+    from the built module's attributes; `from_keras` (a classmethod) turns one Keras layer of a
+    class in `keras_classes` back into node(s), loading weights into the built module's attributes.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     family: ClassVar[str] = "core"
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1  # None: any number
+
+    # Keras classes this kind exports to (the first) and imports from (all).
+    keras_classes: ClassVar[tuple[str, ...]] = ()
+    # Output keeps the input's element order (a Flatten permutation may pass through, kerasio.perm).
+    elementwise: ClassVar[bool] = False
+    # Reads a flat vector through a kernel whose rows can be reordered (Dense).
+    absorbs_flat_perm: ClassVar[bool] = False
+    # (params, input shapes) the contract harness and the Keras round trip draw from; shapes in
+    # netcanvas's layout, batch excluded.
+    examples: ClassVar[tuple[tuple[dict[str, Any], list[Shape]], ...]] = ()
+    # Reads token ids (Embedding): the harness feeds integers below the `input_dim` param.
+    token_inputs: ClassVar[bool] = False
+    # What a Keras user should know about this kind in netcanvas (layout, refused options): docs/layers.md.
+    notes: ClassVar[str] = ""
 
     @classmethod
     def kind(cls) -> str:
@@ -57,6 +115,20 @@ class Layer(BaseModel):
     def build(self, inputs: list[Shape]) -> nn.Module:
         """The torch module; its forward takes the inputs positionally, in port order."""
         raise NotImplementedError
+
+    def param_count(self, inputs: list[Shape]) -> ParamCount:
+        """Keras's counts for this node. The default builds the module on the meta device (no
+        memory); kinds with weights override it with the formula, which validation of big graphs
+        needs to stay fast (the contract harness checks the formula against the built module)."""
+        with torch.device("meta"):
+            return module_counts(self.build(inputs))
+
+    def to_keras(self, n: ExportNode) -> list[KTensor]:
+        raise NotImplementedError(f"{self.kind()} has no Keras counterpart")
+
+    @classmethod
+    def from_keras(cls, n: ImportNode) -> list[Value]:
+        raise NotImplementedError(f"{cls.kind()} cannot be imported from Keras")
 
 
 REGISTRY: dict[str, type[Layer]] = {}

@@ -1,4 +1,4 @@
-"""Input, Dense, Activation, Dropout, Flatten — and the pattern every other family follows."""
+"""Input, Activation, Dropout, Flatten, Embedding (to be split one file per kind)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from torch import nn
 
 from .activations import ActivationName, activation_module
 from .base import Layer, Shape, ShapeError, fmt, register, required
-from .initializers import embedding_, glorot_
+from .initializers import embedding_
 
 
 @register
@@ -32,41 +32,12 @@ class Input(Layer):
         return nn.Identity()
 
 
-class DenseModule(nn.Module):
-    def __init__(self, in_features: int, units: int, use_bias: bool, activation: str):
-        super().__init__()
-        self.linear = glorot_(nn.Linear(in_features, units, bias=use_bias))
-        self.activation = activation_module(activation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(self.linear(x))
-
-
-@register
-class Dense(Layer):
-    """Fully connected layer: activation(input · kernel + bias) on the last axis."""
-
-    units: PositiveInt = required(32)
-    activation: ActivationName = "linear"
-    use_bias: bool = True
-
-    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
-        (x,) = inputs
-        if len(x) == 3:
-            raise ShapeError(f"Dense expects a flat vector, got {fmt(x)}: add a Flatten before it.")
-        if x[-1] is None:
-            raise ShapeError(f"Dense needs a known last dimension, got {fmt(x)}.")
-        return [x[:-1] + (self.units,)]
-
-    def build(self, inputs: list[Shape]) -> nn.Module:
-        return DenseModule(inputs[0][-1], self.units, self.use_bias, self.activation)
-
-
 @register
 class Activation(Layer):
     """Applies an activation function element-wise (softmax over the feature axis)."""
 
     family = "activation"
+    elementwise = True
     activation: ActivationName = "relu"
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
@@ -79,6 +50,8 @@ class Activation(Layer):
 @register
 class Dropout(Layer):
     """Randomly zeroes a fraction `rate` of the inputs while training; identity at inference."""
+
+    elementwise = True
 
     rate: float = Field(0.5, ge=0.0, lt=1.0)
 

@@ -103,6 +103,12 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
     n = t.num_classes or 0
     units = class_axis_size(shape)
     image = len(shape) == 3
+    if image and info.extra.get("target_shape") is None:  # one class per sample, not per pixel
+        raise ValueError(
+            f"Output '{node}' gives an image {shown} per sample but data set '{info.id}' has one class "
+            f"per sample: add a Flatten (or GlobalAveragePooling2D) before the last Dense layers, so "
+            f"'{node}' gives one vector of {n} class scores."
+        )
     fix = f"set units (or filters) of '{node}' to {n}"
     if loss == "sparse_categorical_crossentropy":
         if units != n:

@@ -1,6 +1,6 @@
 """A Keras functional model as data: the `model_config` JSON and the weights of each layer.
 
-`KerasModelBuilder` is what `keras_map` exporters write into; `keras_h5` turns it into a file
+`KerasModelBuilder` is what each layer kind's `to_keras` writes into; `keras_h5` turns it into a file
 and `codegen_keras` into Python source. No Keras import is needed for either.
 """
 
@@ -12,12 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..layers import Shape
+from ..layers.base import Shape
+from .errors import KerasExportError  # noqa: F401  (re-exported: raised by builders)
 from .layout import to_keras_shape
-
-
-class KerasExportError(ValueError):
-    """The graph cannot become a Keras model; the message names the node and says why."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..layers import Shape
+from ..layers.base import Shape
 
 
 def is_image(shape: Shape) -> bool:
