@@ -90,10 +90,11 @@ def _train(args: argparse.Namespace) -> int:
     except ValidationError as err:
         first = err.errors()[0]
         return _fail(f"--{'-'.join(str(p) for p in first['loc'])}: {first['msg']}")
-    from .data.registry import DatasetNotFound, dataset_info
+    from .data.registry import DatasetNotFound, DatasetRegistry
 
+    datasets = DatasetRegistry.from_environment()
     try:
-        dataset_info(settings.dataset)
+        datasets.info(settings.dataset)
     except DatasetNotFound as err:
         return _fail(str(err))
     from .training.engine import run_training
@@ -125,7 +126,7 @@ def _train(args: argparse.Namespace) -> int:
                                           unit="batch", leave=False, dynamic_ncols=True)
                 state["epoch"] = event.epoch
             bar.update(event.step - bar.n)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in event.metrics.items()}, refresh=False)
+            bar.set_postfix({k: _num(v) for k, v in event.metrics.items()}, refresh=False)
         elif isinstance(event, EpochEvent):
             close_bar()
             state["last"] = event.metrics
@@ -138,7 +139,7 @@ def _train(args: argparse.Namespace) -> int:
             tqdm.write(f"training {graph.name!r} on {settings.dataset} ({event.device or 'cpu'})")
 
     try:
-        outcome = run_training(graph, settings, emit, lambda: stop["requested"], out_dir)
+        outcome = run_training(graph, settings, emit, lambda: stop["requested"], out_dir, datasets=datasets)
     except KeyboardInterrupt:
         close_bar()
         return _fail("aborted")
@@ -151,8 +152,12 @@ def _train(args: argparse.Namespace) -> int:
     return 0 if outcome == "succeeded" else 1
 
 
-def _fmt(metrics: dict[str, float]) -> str:
-    return "  ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+def _num(value: float | None) -> str:
+    return "nan" if value is None else f"{value:.4g}"  # None: not finite (as the events carry it)
+
+
+def _fmt(metrics: dict[str, float | None]) -> str:
+    return "  ".join(f"{k}={_num(v)}" for k, v in metrics.items())
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from netcanvas.training.events import BatchEvent, EpochEvent, LogEvent, ResultEv
 STEPS = 25
 
 
-def run_training(graph, settings, emit, should_stop, out_dir: Path) -> str:
+def run_training(graph, settings, emit, should_stop, out_dir: Path, **_: object) -> str:
     mode = graph.name
     emit(StatusEvent(status="running", device="cpu"))
     emit(LogEvent(message=f"pid={os.getpid()} threads={os.environ.get('OMP_NUM_THREADS')}"))

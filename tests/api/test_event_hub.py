@@ -8,11 +8,11 @@ from netcanvas.api.hub import BATCHES_PER_EPOCH, EventHub, Subscriber, keep_batc
 from netcanvas.store import repo
 from netcanvas.store.db import Database
 from netcanvas.store.models import RunRow
-from netcanvas.training.events import BatchEvent, EpochEvent, StatusEvent
+from netcanvas.training.events import BatchEvent, EpochEvent, Event, StatusEvent, to_json
 
 
-def batch(epoch: int, step: int, steps: int) -> dict:
-    return BatchEvent(epoch=epoch, step=step, steps=steps, seen=step, metrics={"loss": 1.0}).model_dump()
+def batch(epoch: int, step: int, steps: int) -> BatchEvent:
+    return BatchEvent(epoch=epoch, step=step, steps=steps, seen=step, metrics={"loss": 1.0})
 
 
 def test_keep_batch_stores_at_most_about_200_per_epoch():
@@ -29,13 +29,13 @@ def test_slow_subscriber_loses_batches_never_epochs_or_status():
         sub = Subscriber(max_pending=5)
         for s in range(1, 50):
             sub.push(batch(1, s, 49))
-        sub.push(EpochEvent(epoch=1, epochs=1, metrics={"loss": 1.0}).model_dump())
-        sub.push(StatusEvent(status="succeeded").model_dump())
+        sub.push(EpochEvent(epoch=1, epochs=1, metrics={"loss": 1.0}))
+        sub.push(StatusEvent(status="succeeded"))
         sub.close()
         got = []
         while (e := await sub.get()) is not None:
             got.append(e)
-        assert [e["type"] for e in got] == ["batch"] * 5 + ["epoch", "status"]
+        assert [e.type for e in got] == ["batch"] * 5 + ["epoch", "status"]
         assert sub.dropped == 44
 
     asyncio.run(go())
@@ -46,7 +46,7 @@ def test_hub_persists_downsampled_history_and_snapshot_seam(tmp_path):
     with db.session() as s:
         run_id = repo.create_run(s, name="r", request={}, graph={}, dataset="digits").id
 
-    async def go() -> tuple[list[dict], list[dict], list[dict]]:
+    async def go() -> tuple[list[Event], list[Event], list[dict]]:
         hub = EventHub(db)
         await hub.start()
         hub.open(run_id)
@@ -56,7 +56,7 @@ def test_hub_persists_downsampled_history_and_snapshot_seam(tmp_path):
             hub.publish(run_id, BatchEvent(epoch=1, step=step, steps=steps, seen=step, metrics={"loss": 1.0}))
         while True:  # subscribe midway, once the first 500 batches are stored
             snapshot, sub = hub.subscribe(run_id)
-            if any(e.get("step") == 500 for e in snapshot):
+            if any(isinstance(e, BatchEvent) and e.step == 500 for e in snapshot):
                 break
             hub.unsubscribe(run_id, sub)
             await asyncio.sleep(0.05)
@@ -77,11 +77,11 @@ def test_hub_persists_downsampled_history_and_snapshot_seam(tmp_path):
     snapshot, live, stored = asyncio.run(go())
     batches = [e["step"] for e in stored if e["type"] == "batch"]
     assert batches[0] == 1 and batches[-1] == 1000 and len(batches) == 201  # steps 1, 5, 10, …, 1000
-    assert snapshot == stored[: len(snapshot)]
-    seen_steps = [e["step"] for e in snapshot if e["type"] == "batch"] + [e["step"] for e in live if e["type"] == "batch"]
+    assert [to_json(e) for e in snapshot] == stored[: len(snapshot)]  # typed in memory, JSON in the database
+    seen_steps = [e.step for e in snapshot + live if isinstance(e, BatchEvent)]
     assert seen_steps == sorted(set(seen_steps)) and seen_steps[-1] == 1000
-    assert [e["step"] for e in live if e["type"] == "batch"] == list(range(501, 1001))  # live: every batch
-    assert live[-1]["status"] == "succeeded"
+    assert [e.step for e in live if isinstance(e, BatchEvent)] == list(range(501, 1001))  # live: every batch
+    assert isinstance(live[-1], StatusEvent) and live[-1].status == "succeeded"
     with db.session() as s:
         row = s.get(RunRow, run_id)
         assert row.status == "succeeded" and row.device == "cpu" and row.final_metrics == {"loss": 0.5}
@@ -109,9 +109,9 @@ def test_relay_tells_a_finished_run_from_a_stopping_server_and_a_leaving_watcher
         outcomes = []
         for case in ("ended", "stopped", "left"):
             sock, sub = FakeSocket(), Subscriber()
-            sub.push(StatusEvent(status="running").model_dump())
+            sub.push(StatusEvent(status="running"))
             if case == "ended":
-                sub.push(StatusEvent(status="succeeded").model_dump())
+                sub.push(StatusEvent(status="succeeded"))
                 sub.close()
             elif case == "stopped":
                 sub.close()  # the hub stopped before the run ended

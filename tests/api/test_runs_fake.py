@@ -205,7 +205,7 @@ def test_cancel_a_queued_run_and_delete_an_active_one(settings):
         assert [r["id"] for r in c.get("/api/runs").json()["data"]] == [second]
 
 
-def test_runs_left_running_by_a_previous_server_end_failed(settings):
+def test_runs_left_running_by_a_previous_server_end_interrupted(settings):
     from fastapi.testclient import TestClient
 
     from netcanvas.api.main import create_app
@@ -221,9 +221,10 @@ def test_runs_left_running_by_a_previous_server_end_failed(settings):
     db.dispose()
     with TestClient(create_app(settings)) as c:
         run = c.get(f"/api/runs/{run_id}").json()
-        assert run["status"] == "failed" and run["error"] == "server restarted"
+        assert run["status"] == "interrupted" and run["error"] == "server restarted"
         history, code = watch(c, run_id)
-        assert code == 1000 and history[-1]["error"] == "server restarted"
+        assert code == 1000 and history[-1]["status"] == "interrupted"
+        assert history[-1]["error"] == "server restarted"
 
 
 def test_a_watcher_that_leaves_is_released(fake):

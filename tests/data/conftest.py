@@ -1,4 +1,4 @@
-"""Fixtures for data tests: a private data directory the registry looks in, and file factories."""
+"""Fixtures for data tests: a private data directory, a registry that looks in it, and file factories."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from netcanvas.config import Settings
-from netcanvas.data import registry
+from netcanvas.data.registry import DatasetRegistry
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    s = Settings(data_dir=tmp_path / "store")
-    registry.configure(s)
-    yield s
-    registry._SETTINGS.clear()
-    registry._CACHE.clear()
+    return Settings(data_dir=tmp_path / "store")
+
+
+@pytest.fixture
+def datasets(settings: Settings) -> DatasetRegistry:
+    return DatasetRegistry(settings)

@@ -3,19 +3,18 @@
 import numpy as np
 import pytest
 
-from netcanvas.data import builtin  # noqa: F401  (registers the sets)
-from netcanvas.data.registry import _PROVIDERS
+from netcanvas.data import builtin
 
 BUILTIN = ["digits", "iris", "wine", "breast_cancer", "spirals", "moons", "sine", "sequence_sum_sign"]
 
 
 def load(dataset_id):
-    return _PROVIDERS[dataset_id].load()
+    return builtin.BUILTIN[dataset_id].load()
 
 
 @pytest.mark.parametrize("dataset_id", BUILTIN)
 def test_info_matches_the_arrays(dataset_id):
-    info = _PROVIDERS[dataset_id].info()
+    info = builtin.BUILTIN[dataset_id].info()
     ds = load(dataset_id)
     assert info.id == dataset_id and ds.info == info
     assert len(ds.train.x) == len(ds.train.y) == info.sizes.train

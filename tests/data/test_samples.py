@@ -11,14 +11,18 @@ from fastapi.testclient import TestClient
 from netcanvas.api.main import create_app
 from netcanvas.config import Settings
 from netcanvas.data.base import Dataset, DatasetInfo, Sizes, Split, TargetInfo
+from netcanvas.data.builtin import BUILTIN
 from netcanvas.data.errors import DataError
-from netcanvas.data.registry import load_dataset
 from netcanvas.data.samples import build_samples
 
 
 @pytest.fixture
 def client(settings: Settings) -> TestClient:
     return TestClient(create_app(settings))
+
+
+def load_dataset(dataset_id: str) -> Dataset:
+    return BUILTIN[dataset_id].load()
 
 
 def samples(client: TestClient, dataset: str, **params) -> dict:
@@ -79,7 +83,7 @@ def test_text_samples_are_int_token_ids(client: TestClient) -> None:
     body = samples(client, info["id"], count=3)
     assert body["input_dtype"] == "int64"
     assert all(isinstance(t, int) for row in body["inputs"] for t in row)
-    np.testing.assert_array_equal(np.asarray(body["inputs"]), load_dataset(info["id"]).test.x[:3])
+    np.testing.assert_array_equal(np.asarray(body["inputs"]), client.app.state.datasets.load(info["id"]).test.x[:3])
     assert set(body["labels"]) <= {"neg", "pos"}
     assert body["texts"] and all(set(t.split()) <= {"a", "fine", "film", "dull", "and", "bright", "grey", "<oov>"}
                                  for t in body["texts"]) and any(body["texts"])

@@ -12,6 +12,7 @@ from data_factories import make_image_zip
 from netcanvas.config import Settings
 from netcanvas.data import uploads
 from netcanvas.data.options import parse_options
+from netcanvas.data.registry import DatasetRegistry
 from netcanvas.graph.schema import Graph
 from netcanvas.training.events import EpochEvent, ResultEvent
 from netcanvas.training.settings import TrainSettings
@@ -29,7 +30,7 @@ def train(settings: Settings, g: Graph, dataset_id: str, out: Path, **kw) -> lis
     events: list = []
     ts = TrainSettings(dataset=dataset_id, epochs=kw.pop("epochs", 2), batch_size=16, device="cpu",
                        validation_split=0.0, **kw)
-    status = run_training(g, ts, events.append, lambda: False, out)
+    status = run_training(g, ts, events.append, lambda: False, out, datasets=DatasetRegistry(settings))
     assert status == "succeeded"
     return events
 

@@ -16,7 +16,7 @@ from netcanvas.data import uploads
 from netcanvas.data.errors import DataError, FormatError, TooLarge
 from netcanvas.data.limits import Limits
 from netcanvas.data.options import UploadOptions, parse_options
-from netcanvas.data.registry import list_datasets, load_dataset
+from netcanvas.data.registry import DatasetRegistry
 
 
 def upload(settings: Settings, tmp_path: Path, name: str, data: bytes | None = None, limits: Limits | None = None,
@@ -41,7 +41,7 @@ CSV = "age,city,income,bought\n" + "\n".join(
 ) + "\n"
 
 
-def test_csv_table(settings: Settings, tmp_path: Path) -> None:
+def test_csv_table(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     info = upload(settings, tmp_path, "shop.csv", CSV.encode(), target="bought", test_split="0.25", seed=1)
     assert info.kind == "table" and info.input_shape == [5]  # age, income, city one-hot ×3
     assert info.target.kind == "classes" and info.target.class_names == ["no", "yes"]
@@ -51,34 +51,34 @@ def test_csv_table(settings: Settings, tmp_path: Path) -> None:
     cols = {c["name"]: c for c in meta["preprocessing"]["columns"]}
     assert cols["city"]["categories"] == ["lyon", "nice", "paris"] and cols["age"]["type"] == "numeric"
     assert meta["options"]["target"] == "bought" and meta["preprocessing"]["scaler"]["method"] == "standard"
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     assert isinstance(ds.train.x, np.memmap) and ds.train.x.dtype == np.float32
     feats = meta["preprocessing"]["features"]
     age = np.asarray(ds.train.x[:, feats.index("age")])
     assert abs(age.mean()) < 1e-5 and abs(age.std() - 1) < 1e-4  # standardized on train
     onehot = np.asarray(ds.train.x[:, [feats.index(f"city={c}") for c in ("lyon", "nice", "paris")]])
     assert set(np.unique(onehot)) <= {0.0, 1.0} and np.all(onehot.sum(1) == 1)
-    assert info.id in [d.id for d in list_datasets()]
+    assert info.id in [d.id for d in datasets.infos()]
 
 
-def test_csv_regression_minmax_onehot_labels(settings: Settings, tmp_path: Path) -> None:
+def test_csv_regression_minmax_onehot_labels(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     rows = "\n".join(f"{i},{i * 0.5 + 0.25}" for i in range(30))
     info = upload(settings, tmp_path, "reg.csv", f"x,y\n{rows}\n".encode(), scaling="minmax")
     assert info.target.kind == "values" and info.suggested_loss == "mean_squared_error"
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     assert ds.train.y.shape[1:] == (1,) and float(np.min(ds.train.x)) == 0.0 and float(np.max(ds.train.x)) == 1.0
     info2 = upload(settings, tmp_path, "cls.csv", CSV.encode(), label_mode="categorical")
     assert info2.suggested_loss == "categorical_crossentropy"
-    ds2 = load_dataset(info2.id)  # labels stay class ids: the engine one-hot encodes per batch
+    ds2 = datasets.load(info2.id)  # labels stay class ids: the engine one-hot encodes per batch
     assert ds2.train.y.shape == (len(ds2.train),) and ds2.info.suggested_loss == "categorical_crossentropy"
 
 
-def test_csv_missing_values_are_filled(settings: Settings, tmp_path: Path) -> None:
+def test_csv_missing_values_are_filled(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     data = "a,b,t\n1,x,0\n,y,1\n3,,0\n5,x,1\n7,y,0\n9,x,1\n"
     info = upload(settings, tmp_path, "gaps.csv", data.encode(), scaling="none", test_split="0")
     meta = json.loads((settings.uploads_dir / info.id / "meta.json").read_text())
     assert meta["preprocessing"]["features"] == ["a", "b=x", "b=y", "b=(missing)"]
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     assert sorted(np.asarray(ds.train.x[:, 0]).tolist()) == [1, 3, 5, 5, 7, 9]  # mean of 1,3,5,7,9
 
 
@@ -112,7 +112,7 @@ def test_csv_not_utf8(settings: Settings, tmp_path: Path) -> None:
     assert leftovers(settings) == []
 
 
-def test_text_csv(settings: Settings, tmp_path: Path) -> None:
+def test_text_csv(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     good = ["great movie", "loved it, great", "wonderful acting great fun"]
     bad = ["awful", "boring and bad", "bad bad plot"]
     rows = [(t, "pos") for t in good] * 4 + [(t, "neg") for t in bad] * 4
@@ -121,7 +121,7 @@ def test_text_csv(settings: Settings, tmp_path: Path) -> None:
                   test_split="0.25")
     assert info.kind == "text" and info.input_dtype == "int64" and info.input_shape == [5]
     assert info.target.class_names == ["neg", "pos"] and info.extra["vocab_size"] >= 10
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     assert ds.train.x.dtype == np.int64
     vocab = json.loads((settings.uploads_dir / info.id / "vocabulary.json").read_text())
     decoded = [" ".join(vocab[i] for i in row if i) for row in np.asarray(ds.train.x)]
@@ -146,7 +146,7 @@ def _npz(**arrays) -> bytes:
     return buf.getvalue()
 
 
-def test_npz_table_and_keras_style_images(settings: Settings, tmp_path: Path) -> None:
+def test_npz_table_and_keras_style_images(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 3)).astype(np.float32)
     info = upload(settings, tmp_path, "t.npz", _npz(x=x, y=(x[:, 0] > 0).astype(np.int64)))
@@ -157,7 +157,7 @@ def test_npz_table_and_keras_style_images(settings: Settings, tmp_path: Path) ->
                   validation_split="0.25")
     assert info.kind == "image" and info.input_shape == [3, 8, 8]
     assert (info.sizes.train, info.sizes.validation, info.sizes.test) == (18, 6, 6)
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     np.testing.assert_allclose(np.asarray(ds.test.x), imgs[24:].transpose(0, 3, 1, 2) / 255.0, atol=1e-6)
     onehot = np.eye(4)[np.arange(20) % 4]
     info = upload(settings, tmp_path, "o.npz", _npz(x=rng.normal(size=(20, 2)), y=onehot))
@@ -188,14 +188,14 @@ def test_npz_that_is_not_a_zip(settings: Settings, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("top", ["", "pets/"])
-def test_image_zip(settings: Settings, tmp_path: Path, top: str) -> None:
+def test_image_zip(settings: Settings, datasets: DatasetRegistry, tmp_path: Path, top: str) -> None:
     made = make_image_zip(tmp_path / "pets.zip", per_class=5, size=12, top=top,
                           extra={"__MACOSX/._x": b"junk", f"{top}cats/.DS_Store": b"junk"})
     info = upload(settings, tmp_path, "pets.zip", image_size="12", test_split="0.2", horizontal_flip="true",
                   shift="2")
     assert info.kind == "image" and info.input_shape == [3, 12, 12]
     assert info.target.class_names == ["cats", "dogs"] and info.sizes.train == 8 and info.sizes.test == 2
-    ds = load_dataset(info.id)
+    ds = datasets.load(info.id)
     assert ds.augment is not None and ds.info.extra["options"]["augment"]["shift"] == 2
     all_x = np.concatenate([np.asarray(ds.train.x), np.asarray(ds.test.x)])
     want = np.stack([m.transpose(2, 0, 1) / 255.0 for c in ("cats", "dogs") for m in made[c]])
@@ -203,11 +203,11 @@ def test_image_zip(settings: Settings, tmp_path: Path, top: str) -> None:
         assert np.abs(want - row).reshape(len(want), -1).max(1).min() < 1e-6
 
 
-def test_image_zip_grayscale_resized(settings: Settings, tmp_path: Path) -> None:
+def test_image_zip_grayscale_resized(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     make_image_zip(tmp_path / "g.zip", per_class=3, size=20)
     info = upload(settings, tmp_path, "g.zip", image_size="8,10", color_mode="grayscale", test_split="0")
     assert info.input_shape == [1, 8, 10]
-    x = np.asarray(load_dataset(info.id).train.x)
+    x = np.asarray(datasets.load(info.id).train.x)
     assert x.shape == (6, 1, 8, 10) and 0 <= x.min() and x.max() <= 1
 
 
@@ -279,21 +279,21 @@ def test_unknown_kind_and_options(settings: Settings, tmp_path: Path) -> None:
     assert UploadOptions(image_size=64).image_size == (64, 64)
 
 
-def test_delete_and_options(settings: Settings, tmp_path: Path) -> None:
+def test_delete_and_options(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     from netcanvas.data.preprocess import LoadOptions
 
     info = upload(settings, tmp_path, "shop.csv", CSV.encode())
-    load_dataset(info.id)
+    datasets.load(info.id)
     changed = uploads.set_load_options(settings, info.id, LoadOptions(label_mode="categorical"))
     assert changed.suggested_loss == "categorical_crossentropy"
-    assert load_dataset(info.id).info.extra["options"]["label_mode"] == "categorical"
+    assert datasets.load(info.id).info.extra["options"]["label_mode"] == "categorical"
     uploads.delete(settings, info.id)
-    assert leftovers(settings) == [] and info.id not in [d.id for d in list_datasets()]
+    assert leftovers(settings) == [] and info.id not in [d.id for d in datasets.infos()]
     with pytest.raises(DataError, match="No uploaded data set"):
         uploads.delete(settings, info.id)
 
 
-def test_npz_stored_members_are_memory_mapped_and_match_compressed(settings: Settings, tmp_path: Path) -> None:
+def test_npz_stored_members_are_memory_mapped_and_match_compressed(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     import zipfile as zf_mod
 
     from netcanvas.data.npz import _stored_member
@@ -310,7 +310,7 @@ def test_npz_stored_members_are_memory_mapped_and_match_compressed(settings: Set
     assert isinstance(mapped, np.memmap) and np.array_equal(mapped, x)
     a = upload(settings, tmp_path, "a.npz", plain.getvalue(), scaling="standard")
     b = upload(settings, tmp_path, "b.npz", packed.getvalue(), scaling="standard")
-    da, db = load_dataset(a.id), load_dataset(b.id)
+    da, db = datasets.load(a.id), datasets.load(b.id)
     assert a.input_shape == [1, 6, 6]
     np.testing.assert_array_equal(np.asarray(da.train.x), np.asarray(db.train.x))
     np.testing.assert_array_equal(np.asarray(da.test.y), np.asarray(db.test.y))
@@ -337,11 +337,11 @@ def test_text_csv_is_recognised_by_its_columns(settings: Settings, tmp_path: Pat
     assert info.kind == "text" and info.input_dtype == "int64"
 
 
-def test_a_damaged_upload_does_not_hide_the_others(settings: Settings, tmp_path: Path) -> None:
+def test_a_damaged_upload_does_not_hide_the_others(settings: Settings, datasets: DatasetRegistry, tmp_path: Path) -> None:
     good = upload(settings, tmp_path, "shop.csv", CSV.encode())
     bad = upload(settings, tmp_path, "shop2.csv", CSV.encode())
     (settings.uploads_dir / bad.id / "meta.json").write_text("{not json")
-    ids = [d.id for d in list_datasets()]
+    ids = [d.id for d in datasets.infos()]
     assert good.id in ids and bad.id not in ids and "digits" in ids
 
 

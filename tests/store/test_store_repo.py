@@ -10,6 +10,7 @@ from sqlalchemy import text
 from netcanvas.store import repo
 from netcanvas.store.db import Database
 from netcanvas.store.models import Base, GraphRow, RunRow
+from netcanvas.training.events import EVENT
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,10 +60,10 @@ def test_events_fold_into_the_run_and_deleting_cascades(db):
         {"type": "result", "test_metrics": {"accuracy": 0.9}, "artifacts": ["model.pt"],
          "confusion_matrix": [[1, 0], [0, 1]], "class_names": ["a", "b"]},
         {"type": "status", "status": "succeeded", "device": "cpu", "error": None},
-        {"type": "status", "status": "failed", "device": "cpu", "error": "late"},  # final stays final
+        {"type": "status", "status": "failed", "device": "cpu", "error": "late"},  # refused: final stays final
     ]
     with db.session() as s:
-        repo.apply_events(s, [repo.StoredEvent(run_id, i + 1, e, store=e["type"] != "batch")
+        repo.apply_events(s, [repo.StoredEvent(run_id, i + 1, EVENT.validate_python(e), store=e["type"] != "batch")
                               for i, e in enumerate(events)])
     with db.session() as s:
         row = s.get(RunRow, run_id)
@@ -72,7 +73,8 @@ def test_events_fold_into_the_run_and_deleting_cascades(db):
         assert row.test_metrics == {"accuracy": 0.9} and row.artifacts == ["model.pt"]
         assert row.confusion_matrix == [[1, 0], [0, 1]] and row.class_names == ["a", "b"]
         assert row.started_at is not None and row.finished_at is not None
-        assert [e.seq for e in repo.run_events(s, run_id)] == [1, 2, 4, 5, 6, 7]
+        assert [e.seq for e in repo.run_events(s, run_id)] == [1, 2, 4, 5, 6]  # the batch: row only
+        assert repo.run_events(s, run_id)[-1].payload == events[-2]
         assert [e.payload["epoch"] for e in repo.run_events(s, run_id, ["epoch"])] == [1, 2]
         repo.delete_graph(s, s.get(GraphRow, gid))
         s.expire_all()
@@ -81,15 +83,16 @@ def test_events_fold_into_the_run_and_deleting_cascades(db):
         assert repo.run_events(s, run_id) == []
 
 
-def test_interrupted_runs_fail_on_restart(db):
+def test_runs_a_previous_server_left_unfinished_end_interrupted(db):
     with db.session() as s:
         a = repo.create_run(s, name="a", request={}, graph={}, dataset="d")
         b = repo.create_run(s, name="b", request={}, graph={}, dataset="d")
         b.status = "succeeded"
         s.commit()
-        assert repo.fail_interrupted_runs(s) == [a.id]
+        assert repo.interrupt_unfinished_runs(s) == [a.id]
     with db.session() as s:
         row = s.get(RunRow, a.id)
-        assert (row.status, row.error) == ("failed", "server restarted")
-        assert repo.run_events(s, a.id)[-1].payload["error"] == "server restarted"
+        assert (row.status, row.error) == ("interrupted", "server restarted") and row.finished_at is not None
+        assert repo.run_events(s, a.id)[-1].payload == {"type": "status", "status": "interrupted", "device": None,
+                                                         "error": "server restarted"}
         assert s.get(RunRow, b.id).status == "succeeded"

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
 from training_factories import blobs, mlp
 
+from netcanvas import model_file
 from netcanvas.graph.schema import Graph
-from netcanvas.training.bundle import BUNDLE_FORMAT, bundle_dict, evaluate, load_bundle, predict, save_bundle
+from netcanvas.training.bundle import bundle_dict, evaluate, load_bundle, predict, save_bundle
 
 
 @pytest.fixture
 def trained(train):
     _, _, out = train(mlp(), blobs(), epochs=2)
-    return out / "model.pt"
+    return out / model_file.FILE_NAME
 
 
 def test_file_is_plain_data_loadable_with_weights_only(trained):
     data = torch.load(trained, weights_only=True)
-    assert data["format"] == BUNDLE_FORMAT
+    assert data["format"] == model_file.FORMAT == "netcanvas.model/1"
     assert Graph.model_validate_json(data["graph"]).nodes[0].id == "in"
     assert data["inputs"] == [{"id": "in", "shape": [4], "dtype": "float32"}]
     assert data["outputs"] == ["out"] and data["linear_outputs"] == ["out"]
@@ -89,6 +92,32 @@ def test_a_foreign_file_is_refused(tmp_path):
         load_bundle(path)
 
 
+def test_every_reader_goes_through_model_file(trained):
+    """The file, its bytes (an upload) and a memory map read the same; names come in the errors."""
+    on_disk = model_file.read(trained)
+    uploaded = model_file.read(trained.read_bytes(), name="mine.pt")
+    mapped = model_file.read(trained, mmap=True)
+    assert on_disk["graph"] == uploaded["graph"] == mapped["graph"]
+    assert on_disk["state_dict"].keys() == uploaded["state_dict"].keys()
+    for k, v in on_disk["state_dict"].items():
+        assert torch.equal(v, uploaded["state_dict"][k]) and torch.equal(v, mapped["state_dict"][k])
+    with pytest.raises(model_file.ModelFileError, match=r"mine.pt is not a loadable netcanvas model.pt"):
+        model_file.read(b"not a zip at all", name="mine.pt")
+    with pytest.raises(model_file.ModelFileError, match=r"x.pt is a damaged netcanvas model"):
+        buf = io.BytesIO()
+        torch.save({"format": model_file.FORMAT, "graph": 3}, buf)
+        model_file.read(buf.getvalue(), name="x.pt")
+
+
+def test_optional_keys_get_defaults_and_the_writer_stamps_the_format(tmp_path, trained):
+    data = model_file.read(trained)
+    path = tmp_path / "minimal.pt"
+    model_file.write(path, {"graph": data["graph"], "state_dict": data["state_dict"]})
+    minimal = model_file.read(path)
+    assert minimal["format"] == model_file.FORMAT
+    assert (minimal["linear_outputs"], minimal["class_names"], minimal["dataset"]) == ([], None, None)
+
+
 def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "model.pt"
     path.write_bytes(b"old")
@@ -100,7 +129,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch, "save", boom)
     with pytest.raises(OSError):
-        save_bundle(path, {"format": BUNDLE_FORMAT})
+        save_bundle(path, {"format": model_file.FORMAT})
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["model.pt"]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from ..config import Settings
+from ..data.registry import DatasetRegistry
 from ..store.db import Database
 from ..store.models import GraphRow, RunRow
 from ..training.runner import Executor
@@ -32,10 +33,15 @@ def get_executor(conn: HTTPConnection) -> Executor:
     return cast(Executor, conn.app.state.executor)
 
 
+def get_datasets(conn: HTTPConnection) -> DatasetRegistry:
+    return cast(DatasetRegistry, conn.app.state.datasets)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[EventHub, Depends(get_hub)]
 ExecutorDep = Annotated[Executor, Depends(get_executor)]
+DatasetsDep = Annotated[DatasetRegistry, Depends(get_datasets)]
 
 
 def get_session(db: DbDep) -> Iterator[Session]:

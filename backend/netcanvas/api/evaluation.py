@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data.registry import DatasetNotFound, load_dataset
+from ..data.registry import DatasetNotFound, DatasetRegistry
 from .hub import json_safe
 from .schemas import EvaluateResponse
 
 
-def evaluate_bundle(bundle: Any, dataset_id: str | None) -> EvaluateResponse:
+def evaluate_bundle(bundle: Any, dataset_id: str | None, datasets: DatasetRegistry) -> EvaluateResponse:
     """`dataset_id`: the run's data set; falls back to the one the model file names."""
     from ..training.bundle import evaluate
 
@@ -18,7 +18,7 @@ def evaluate_bundle(bundle: Any, dataset_id: str | None) -> EvaluateResponse:
     if not dataset_id:
         raise ValueError("This model does not say which data set it was trained on.")
     try:
-        data = load_dataset(dataset_id)
+        data = datasets.load(dataset_id)
     except DatasetNotFound as err:
         raise ValueError(str(err)) from None
     return EvaluateResponse.model_validate(json_safe(evaluate(bundle, data)))

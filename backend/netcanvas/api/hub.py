@@ -14,7 +14,9 @@ Seam without loss or duplicates: for an active run the hub keeps the stored even
 in between), so the snapshot ends exactly where the live events begin. A run's state is dropped
 only after its final status is committed; later watchers read the database.
 
-Non-finite numbers (a diverging loss) become null: JSON has no NaN.
+Events stay typed (training.events) here; they become JSON only where they leave: the database
+row (store.repo) and the websocket message (routes.stream), where non-finite numbers (a diverging
+loss) become null: JSON has no NaN.
 
 Slow watchers never slow anyone down: each has its own buffer; past `max_pending` queued messages
 it loses batch events (never status, epoch, log or result ones).
@@ -29,13 +31,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..run_states import is_final
 from ..store import repo
 from ..store.db import Database
-from ..training.events import FINAL_STATUSES, Event
+from ..training.events import BatchEvent, Event, StatusEvent
 
 log = logging.getLogger(__name__)
 
-Payload = dict[str, Any]
 BATCHES_PER_EPOCH = 200
 
 
@@ -45,22 +47,22 @@ class Subscriber:
     def __init__(self, max_pending: int = 2000):
         self.max_pending = max_pending
         self.dropped = 0
-        self._items: deque[Payload] = deque()
+        self._items: deque[Event] = deque()
         self._wake = asyncio.Event()
         self._closed = False
 
-    def push(self, payload: Payload) -> None:
-        if payload.get("type") == "batch" and len(self._items) >= self.max_pending:
+    def push(self, event: Event) -> None:
+        if isinstance(event, BatchEvent) and len(self._items) >= self.max_pending:
             self.dropped += 1
             return
-        self._items.append(payload)
+        self._items.append(event)
         self._wake.set()
 
     def close(self) -> None:
         self._closed = True
         self._wake.set()
 
-    async def get(self) -> Payload | None:
+    async def get(self) -> Event | None:
         """The next event; None once the run has ended and everything was delivered."""
         while not self._items:
             if self._closed:
@@ -73,7 +75,7 @@ class Subscriber:
 @dataclass
 class _RunState:
     seq: int = 0
-    history: list[Payload] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)
     subscribers: set[Subscriber] = field(default_factory=set)
     final: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -90,9 +92,13 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def keep_batch(payload: Payload, per_epoch: int = BATCHES_PER_EPOCH) -> bool:
+def is_final_status(event: Event | None) -> bool:
+    return isinstance(event, StatusEvent) and is_final(event.status)
+
+
+def keep_batch(event: BatchEvent, per_epoch: int = BATCHES_PER_EPOCH) -> bool:
     """Whether a batch event is stored (the downsampling rule above)."""
-    step, steps = int(payload.get("step", 0)), int(payload.get("steps", 0) or 0)
+    step, steps = event.step, event.steps
     stride = max(1, math.ceil(steps / per_epoch)) if steps else 1
     return step <= 1 or step >= steps or step % stride == 0
 
@@ -103,7 +109,7 @@ class EventHub:
         self.max_batch = max_batch
         self._states: dict[str, _RunState] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._inbox: asyncio.Queue[tuple[str, Payload] | None] | None = None
+        self._inbox: asyncio.Queue[tuple[str, Event] | None] | None = None
         self._task: asyncio.Task[None] | None = None
 
     # -- life -----------------------------------------------------------------------------------
@@ -131,19 +137,18 @@ class EventHub:
         """Start tracking a new run (call on the event loop, before its first event)."""
         self._states.setdefault(run_id, _RunState())
 
-    def publish(self, run_id: str, event: Event | Payload) -> None:
+    def publish(self, run_id: str, event: Event) -> None:
         """Thread-safe: queue an event of a run for storage and fan-out."""
-        payload = json_safe(event if isinstance(event, dict) else event.model_dump(mode="json"))
         if self._loop is None or self._inbox is None:
             raise RuntimeError("the event hub is not started")
-        self._loop.call_soon_threadsafe(self._inbox.put_nowait, (run_id, payload))
+        self._loop.call_soon_threadsafe(self._inbox.put_nowait, (run_id, event))
 
     # -- consumers (event loop) -----------------------------------------------------------------
 
     def is_active(self, run_id: str) -> bool:
         return run_id in self._states
 
-    def subscribe(self, run_id: str, max_pending: int = 2000) -> tuple[list[Payload], Subscriber] | None:
+    def subscribe(self, run_id: str, max_pending: int = 2000) -> tuple[list[Event], Subscriber] | None:
         """Stored history so far plus a live buffer from exactly there; None when the run is not
         live here (then the database holds its whole history)."""
         st = self._states.get(run_id)
@@ -175,7 +180,7 @@ class EventHub:
         stopping = False
         while not stopping:
             item = await self._inbox.get()
-            batch: list[tuple[str, Payload]] = []
+            batch: list[tuple[str, Event]] = []
             while True:
                 if item is None:
                     stopping = True
@@ -190,19 +195,18 @@ class EventHub:
                 except Exception:
                     log.exception("event hub: a batch of %d events failed", len(batch))
 
-    async def _process(self, batch: list[tuple[str, Payload]]) -> None:
+    async def _process(self, batch: list[tuple[str, Event]]) -> None:
         accepted: list[tuple[str, _RunState, repo.StoredEvent]] = []
-        for run_id, payload in batch:
+        for run_id, event in batch:
             st = self._states.get(run_id)
             if st is None or st.final:
-                log.debug("event hub: dropping %s event of run %s (not live)", payload.get("type"), run_id)
+                log.debug("event hub: dropping %s event of run %s (not live)", event.type, run_id)
                 continue
             st.seq += 1
-            kind = payload.get("type")
-            store = kind != "batch" or keep_batch(payload)
-            if kind == "status" and payload.get("status") in FINAL_STATUSES:
+            store = not isinstance(event, BatchEvent) or keep_batch(event)
+            if is_final_status(event):
                 st.final = True
-            accepted.append((run_id, st, repo.StoredEvent(run_id, st.seq, payload, store)))
+            accepted.append((run_id, st, repo.StoredEvent(run_id, st.seq, event, store)))
         if not accepted:
             return
         events = [ev for _, _, ev in accepted]
@@ -215,10 +219,10 @@ class EventHub:
                 await asyncio.sleep(0.5 * attempt)
         for run_id, st, ev in accepted:
             if ev.store:
-                st.history.append(ev.payload)
+                st.history.append(ev.event)
             for sub in st.subscribers:
-                sub.push(ev.payload)
-            if ev.payload.get("type") == "status" and ev.payload.get("status") in FINAL_STATUSES:
+                sub.push(ev.event)
+            if is_final_status(ev.event):
                 for sub in st.subscribers:
                     sub.close()
                 st.done.set()

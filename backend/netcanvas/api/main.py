@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -13,9 +14,11 @@ from fastapi.routing import APIRoute
 
 from .. import __version__
 from ..config import Settings, get_settings
-from ..data import registry
+from ..data.registry import DatasetRegistry
+from ..run_states import FINAL, STATUSES
 from ..store import repo
 from ..store.db import Database
+from ..training.events import event_schemas
 from ..training.runner import Executor, LocalExecutor
 from .hub import EventHub
 from .models_cache import BundleCache
@@ -37,12 +40,11 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     """
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry.configure(settings)  # data sets on disk are looked up under this data_dir
     db = Database(settings.db_url)
     with db.session() as s:
-        failed = repo.fail_interrupted_runs(s)
-    if failed:
-        log.warning("marked %d run(s) a previous server left unfinished as failed", len(failed))
+        interrupted = repo.interrupt_unfinished_runs(s)
+    if interrupted:
+        log.warning("marked %d run(s) a previous server left unfinished as interrupted", len(interrupted))
     executor = executor or LocalExecutor(settings.max_concurrent_runs)
     hub = EventHub(db)
 
@@ -71,6 +73,22 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.state.hub = hub
     app.state.executor = executor
     app.state.bundles = BundleCache()
+    app.state.datasets = DatasetRegistry(settings)  # data sets on disk are looked up under its data_dir
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document plus the stream's event types (a websocket has no OpenAPI route), so
+        the front end's RunEvent is generated with the rest (frontend/scripts/gen-api.mjs)."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(event_schemas())
+            components["FinalRunStatus"] = {
+                "type": "string", "enum": [s for s in STATUSES if s in FINAL], "title": "FinalRunStatus",
+                "description": "A run status that never changes again (run_states.FINAL).",
+            }
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 class TargetInfo(BaseModel):
@@ -55,3 +58,22 @@ class Dataset:
     validation: Split | None = None
     # Training-time augmentation on a batch already on the device (x → x); None: none.
     augment: Callable | None = None
+
+
+@dataclass
+class Provider:
+    """How the registry (data.registry) gets one data set."""
+
+    info: Callable[[], DatasetInfo]  # cheap: no arrays loaded
+    load: Callable[[], Dataset]
+    # What a cached copy was loaded from (e.g. the upload's meta.json): a loaded set is reused only
+    # while its stamp is the same. None: the set never changes.
+    stamp: Callable[[], object] | None = None
+
+
+class Source(Protocol):
+    """Data sets that come and go with files on disk (published files, uploads)."""
+
+    def ids(self, settings: Settings) -> list[str]: ...
+
+    def provider(self, settings: Settings, dataset_id: str) -> Provider | None: ...

@@ -79,4 +79,4 @@ def fit_scaler_chunked(method: str, x_all: np.ndarray, rows: np.ndarray, channel
     if scaled_features is not None:
         off = np.where(scaled_features, off, 0.0)
         sc = np.where(scaled_features, sc, 1.0)
-    return Scaler(method=method, offset=off.tolist(), scale=sc.tolist())  # type: ignore[arg-type]
+    return Scaler(method=method, offset=off.tolist(), scale=sc.tolist())

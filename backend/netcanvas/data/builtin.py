@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .base import Dataset, DatasetInfo, Sizes, Split, TargetInfo
-from .registry import register_dataset
+from .base import Dataset, DatasetInfo, Provider, Sizes, Split, TargetInfo
 
 SPLIT_SEED = 0
 TEST_FRACTION = 0.2
@@ -47,8 +46,11 @@ def standardize(train: Split, test: Split) -> None:
     test.x = ((test.x - mean) / std).astype(np.float32)
 
 
+BUILTIN: dict[str, Provider] = {}  # every built-in and synthetic set by id (filled below)
+
+
 def _register(info: DatasetInfo, load: Callable[[DatasetInfo], Dataset]) -> None:
-    register_dataset(info.id, lambda: info, lambda: load(info))
+    BUILTIN[info.id] = Provider(lambda: info, lambda: load(info))
 
 
 # --- scikit-learn's embedded sets ------------------------------------------------------------

@@ -40,9 +40,9 @@ def decode_image(data: bytes, entry: str, size: tuple[int, int], color_mode: str
             if w * h > limits.image_max_pixels:
                 raise TooLarge(f"{entry}: {w}×{h} pixels, more than the {limits.image_max_pixels} allowed.")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            img = img.convert("L" if color_mode == "grayscale" else "RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            img = opened.convert("L" if color_mode == "grayscale" else "RGB")
             if img.size != (size[1], size[0]):
                 img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             arr = np.asarray(img, dtype=np.float32) / 255.0
@@ -82,8 +82,8 @@ def build_images(src: Path, out: Path, name: str, opts: UploadOptions, limits: L
         x_all = open_memmap(out / "_x_all.npy", mode="w+", dtype=np.float32, shape=(n, c, h, w))
         y_all = np.array([index[p.parts[0]] for p, _ in files], dtype=np.int64)
         reader = BudgetReader(zf, name, limits)
-        for k, (path, info) in enumerate(files):
-            x_all[k] = decode_image(reader.read(info), f"{name}: {path}", (h, w), opts.color_mode, limits)
+        for k, (path, member) in enumerate(files):
+            x_all[k] = decode_image(reader.read(member), f"{name}: {path}", (h, w), opts.color_mode, limits)
         x_all.flush()
 
     idx = split_indices(n, opts.validation_split, opts.test_split, opts.seed, y_all)

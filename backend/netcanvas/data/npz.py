@@ -190,7 +190,7 @@ def build_npz(src: Path, out: Path, name: str, opts: UploadOptions, limits: Limi
     class_names = [str(i) for i in range(num_classes)] if num_classes else None
     info = DatasetInfo(
         id="", name=opts.name or Path(name).stem, kind=kind, input_shape=list(train_x.shape[1:]),
-        target=TargetInfo(kind=target_kind, num_classes=num_classes, class_names=class_names),  # type: ignore[arg-type]
+        target=TargetInfo(kind=target_kind, num_classes=num_classes, class_names=class_names),
         sizes=Sizes(**sizes), suggested_loss="", source="upload",
         description=f"{n_all} samples from {name}.",
     )

@@ -138,7 +138,7 @@ class Scaler(BaseModel):
         else:
             raise DataError(f"scaling must be standard, minmax or none, got '{method}'.", 422)
         sc = np.where(sc > 1e-12, sc, 1.0)
-        return cls(method=method, offset=np.ravel(off).tolist(), scale=np.ravel(sc).tolist())  # type: ignore[arg-type]
+        return cls(method=method, offset=np.ravel(off).tolist(), scale=np.ravel(sc).tolist())
 
     def apply(self, x: np.ndarray, channel_axis: int = 1) -> np.ndarray:
         if self.method == "none":

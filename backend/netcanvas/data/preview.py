@@ -105,7 +105,7 @@ def build_preview(dataset: Dataset, count: int = 16, folder: Path | None = None,
         vocab = json.loads((folder / "vocabulary.json").read_text())
     train = dataset.train
     count = max(0, min(count, MAX_SAMPLES, len(train)))
-    picks = np.unique(np.linspace(0, len(train) - 1, count).astype(np.int64)) if count else []
+    picks = np.unique(np.linspace(0, len(train) - 1, count).astype(np.int64)) if count else np.zeros(0, np.int64)
     for i in picks:
         x = np.asarray(train.x[i])
         sample = Sample(split="train", index=int(i), label=_label(info, np.asarray(train.y[i])))

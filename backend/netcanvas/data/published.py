@@ -19,12 +19,11 @@ import numpy as np
 
 from . import cifar
 from .assemble import assemble, load_arrays, save_arrays, with_options
-from .base import Dataset, DatasetInfo, Sizes, TargetInfo
+from .base import Dataset, DatasetInfo, Provider, Sizes, TargetInfo
 from .download import fetch
 from .errors import DataError, FormatError
 from .idx import read_idx
 from .preprocess import LoadOptions
-from .registry import Provider, register_source
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -322,7 +321,6 @@ class PublishedSource:
     def provider(self, settings: Settings, dataset_id: str) -> Provider | None:
         if dataset_id not in PUBLISHED or not present(settings, dataset_id):
             return None
-        return Provider(lambda: info(settings, dataset_id), lambda: load(settings, dataset_id))
+        return Provider(lambda: info(settings, dataset_id), lambda: load(settings, dataset_id),
+                        stamp=lambda: load_options(settings, dataset_id).model_dump_json())
 
-
-register_source(PublishedSource())

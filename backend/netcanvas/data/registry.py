@@ -1,23 +1,27 @@
 """Every data set by id: built-in (scikit-learn), synthetic, published file formats, uploads.
 
-Providers register a loader with its info; `load_dataset` caches what it loaded in this process.
-Sources (published files on disk, uploads) are asked on every call, so a set appears as soon as
-its files are there and disappears when they are deleted. They look under the data directory of
-the settings given to `configure` (default: `config.get_settings()`, i.e. NETCANVAS_DATA_DIR).
+A `DatasetRegistry` belongs to one data directory (its Settings): the app keeps one on
+`app.state.datasets` (routes get it as the `DatasetsDep` dependency), a training worker makes its
+own for the server's data directory. Sources (published files on disk, uploads) are asked on every
+call, so a set appears as soon as its files are there and disappears when they are deleted. Loaded
+sets are cached per registry; a cached copy is reused while its provider's stamp (e.g. the upload's
+meta.json) is unchanged, and `forget` drops one explicitly.
+
+The providers know nothing of the registry (they import only data.base), so nothing imports back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from .base import Dataset, DatasetInfo
+from . import builtin, published, uploads
+from .base import Dataset, DatasetInfo, Provider, Source
 
 if TYPE_CHECKING:
     from ..config import Settings
-
 
 log = logging.getLogger(__name__)
 
@@ -26,108 +30,78 @@ class DatasetNotFound(LookupError):
     pass
 
 
-@dataclass
-class Provider:
-    info: Callable[[], DatasetInfo]  # cheap: no arrays loaded
-    load: Callable[[], Dataset]
+def default_sources() -> list[Source]:
+    return [published.PublishedSource(), uploads.UploadSource()]
 
 
-class Source(Protocol):
-    """Data sets that come and go with files on disk."""
+class DatasetRegistry:
+    def __init__(
+        self, settings: Settings, providers: Mapping[str, Provider] | None = None,
+        sources: Sequence[Source] | None = None,
+    ):
+        self.settings = settings
+        self._providers = dict(builtin.BUILTIN if providers is None else providers)
+        self._sources = list(default_sources() if sources is None else sources)
+        self._cache: dict[str, tuple[object, Dataset]] = {}
+        self._lock = threading.Lock()
 
-    def ids(self, settings: Settings) -> list[str]: ...
+    @classmethod
+    def from_environment(cls) -> DatasetRegistry:
+        """For the data directory NETCANVAS_DATA_DIR names (config.get_settings())."""
+        from ..config import get_settings
 
-    def provider(self, settings: Settings, dataset_id: str) -> Provider | None: ...
+        return cls(get_settings())
 
+    def ids(self) -> list[str]:
+        ids = list(self._providers)
+        for source in self._sources:
+            ids += [i for i in source.ids(self.settings) if i not in ids]
+        return ids
 
-_PROVIDERS: dict[str, Provider] = {}
-_SOURCES: list[Source] = []
-_CACHE: dict[str, Dataset] = {}
-_SETTINGS: list[Settings] = []  # the configured settings, if any
-
-
-def register_dataset(dataset_id: str, info: Callable[[], DatasetInfo], load: Callable[[], Dataset]) -> None:
-    _PROVIDERS[dataset_id] = Provider(info, load)
-
-
-def register_source(source: Source) -> None:
-    if source not in _SOURCES:
-        _SOURCES.append(source)
-
-
-def configure(settings: Settings) -> None:
-    """Look for file and upload data sets under `settings.data_dir` (forgets what was cached)."""
-    if _SETTINGS and _SETTINGS[0] is settings:
-        return
-    _SETTINGS[:] = [settings]
-    _CACHE.clear()
-
-
-def current_settings() -> Settings:
-    if _SETTINGS:
-        return _SETTINGS[0]
-    from ..config import get_settings
-
-    return get_settings()
-
-
-def forget(dataset_id: str) -> None:
-    """Drop a cached data set (after it was deleted or its options changed)."""
-    _CACHE.pop(dataset_id, None)
-
-
-def _ensure_registered() -> None:
-    try:
-        from . import builtin  # noqa: F401  (registers the built-in and synthetic sets)
-    except ModuleNotFoundError as exc:  # while builtin.py is being written
-        if exc.name != f"{__package__}.builtin":
-            raise
-    from . import published, uploads  # noqa: F401  (register their sources)
-
-
-def _find(dataset_id: str) -> Provider:
-    provider = _PROVIDERS.get(dataset_id)
-    if provider is not None:
-        return provider
-    settings = current_settings()
-    for source in _SOURCES:
-        provider = source.provider(settings, dataset_id)
+    def _find(self, dataset_id: str) -> Provider:
+        provider = self._providers.get(dataset_id)
         if provider is not None:
             return provider
-    known = ", ".join(sorted(_all_ids()))
-    raise DatasetNotFound(f"Unknown data set '{dataset_id}'. Known: {known}.")
+        for source in self._sources:
+            provider = source.provider(self.settings, dataset_id)
+            if provider is not None:
+                return provider
+        known = ", ".join(sorted(self.ids()))
+        raise DatasetNotFound(f"Unknown data set '{dataset_id}'. Known: {known}.")
 
+    def infos(self) -> list[DatasetInfo]:
+        """Every data set; a file or upload set whose files cannot be read is left out (and logged),
+        so one damaged folder does not hide the others."""
+        out = []
+        for i in self.ids():
+            try:
+                out.append(self._find(i).info())
+            except (ValueError, OSError, DatasetNotFound) as exc:  # DataError is a ValueError
+                if i in self._providers:
+                    raise
+                log.warning("data set %s left out of the list: %s", i, exc)
+        return out
 
-def _all_ids() -> list[str]:
-    settings = current_settings()
-    ids = list(_PROVIDERS)
-    for source in _SOURCES:
-        ids += [i for i in source.ids(settings) if i not in ids]
-    return ids
+    def info(self, dataset_id: str) -> DatasetInfo:
+        return self._find(dataset_id).info()
 
-
-def list_datasets() -> list[DatasetInfo]:
-    """Every data set; a file or upload set whose files cannot be read is left out (and logged),
-    so one damaged folder does not hide the others."""
-    _ensure_registered()
-    out = []
-    for i in _all_ids():
+    def load(self, dataset_id: str) -> Dataset:
+        """The data set's arrays (cached); DatasetNotFound for an unknown or deleted one."""
+        provider = self._find(dataset_id)  # asked every time: a deleted upload is not served from the cache
         try:
-            out.append(_find(i).info())
-        except (ValueError, OSError, DatasetNotFound) as exc:  # DataError is a ValueError
-            if i in _PROVIDERS:
-                raise
-            log.warning("data set %s left out of the list: %s", i, exc)
-    return out
+            stamp = provider.stamp() if provider.stamp is not None else None
+        except FileNotFoundError:  # deleted just now
+            raise DatasetNotFound(f"Data set '{dataset_id}' was just deleted.") from None
+        with self._lock:
+            cached = self._cache.get(dataset_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        data = provider.load()
+        with self._lock:
+            self._cache[dataset_id] = (stamp, data)
+        return data
 
-
-def load_dataset(dataset_id: str) -> Dataset:
-    _ensure_registered()
-    if dataset_id not in _CACHE:
-        _CACHE[dataset_id] = _find(dataset_id).load()
-    return _CACHE[dataset_id]
-
-
-def dataset_info(dataset_id: str) -> DatasetInfo:
-    _ensure_registered()
-    return _find(dataset_id).info()
+    def forget(self, dataset_id: str) -> None:
+        """Drop a cached data set (after its files were replaced)."""
+        with self._lock:
+            self._cache.pop(dataset_id, None)

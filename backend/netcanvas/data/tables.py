@@ -327,6 +327,7 @@ def build_text(src: Path, out: Path, name: str, opts: UploadOptions, limits: Lim
     class_names = _class_names(st) if kind == "classes" else None
     if class_names is not None and len(class_names) < 2:
         raise DataError(f"{name}: label column '{target}' has a single value '{class_names[0]}'.", 422)
+    y_all: np.ndarray
     if kind == "classes":
         if st.numeric:
             findex = {float(c): i for i, c in enumerate(class_names or [])}

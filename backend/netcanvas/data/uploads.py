@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assemble import assemble, load_arrays, with_options
-from .base import Dataset, DatasetInfo
+from .base import Dataset, DatasetInfo, Provider
 from .errors import DataError, FormatError, TooLarge
 from .images import build_images
 from .limits import LIMITS, Limits
 from .npz import build_npz
 from .options import UploadOptions
 from .preprocess import LoadOptions
-from .registry import Provider, forget, register_source
 from .tables import build_table, build_text
 
 if TYPE_CHECKING:
@@ -203,8 +202,7 @@ def set_load_options(settings: Settings, dataset_id: str, options: LoadOptions) 
     meta = read_meta(settings, dataset_id)
     check_load_options(DatasetInfo.model_validate(meta["info"]), options, f"Data set '{dataset_id}'")
     meta["load_options"] = options.model_dump(mode="json")
-    _write_json(folder(settings, dataset_id) / META, meta)
-    forget(dataset_id)
+    _write_json(folder(settings, dataset_id) / META, meta)  # a new stamp: the registry reloads it
     return info(settings, dataset_id)
 
 
@@ -214,7 +212,6 @@ def delete(settings: Settings, dataset_id: str) -> None:
     path = folder(settings, dataset_id)
     trash = settings.uploads_dir / f"{STAGING_PREFIX}deleted-{dataset_id}"
     path.rename(trash)
-    forget(dataset_id)
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -233,7 +230,6 @@ class UploadSource:
     def provider(self, settings: Settings, dataset_id: str) -> Provider | None:
         if not is_upload_id(dataset_id) or not (folder(settings, dataset_id) / META).is_file():
             return None
-        return Provider(lambda: info(settings, dataset_id), lambda: load(settings, dataset_id))
-
-
-register_source(UploadSource())
+        meta = folder(settings, dataset_id) / META
+        return Provider(lambda: info(settings, dataset_id), lambda: load(settings, dataset_id),
+                        stamp=meta.read_bytes)

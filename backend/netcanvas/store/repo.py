@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..training.events import FINAL_STATUSES
+from ..run_states import ACTIVE, RunStatus, as_status, is_final, next_status
+from ..training.events import EpochEvent, Event, ResultEvent, StatusEvent, to_json
 from .models import GraphRow, GraphVersionRow, RunEventRow, RunRow, utcnow
+
+log = logging.getLogger(__name__)
 
 # -- graphs -------------------------------------------------------------------------------------
 
@@ -66,12 +70,12 @@ def delete_graph(s: Session, row: GraphRow) -> None:
 
 def create_run(
     s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
-    graph_id: str | None = None, graph_version: int | None = None, status: str = "queued",
+    graph_id: str | None = None, graph_version: int | None = None, status: RunStatus = "queued",
     artifacts: list[str] | None = None,
 ) -> RunRow:
     """A new run; `status="imported"` (with its artifacts) for a model that was not trained here."""
     row = RunRow(
-        name=name, status=status, request=request, graph=graph, dataset=dataset,
+        name=name, status=next_status(None, status), request=request, graph=graph, dataset=dataset,
         graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []),
     )
     s.add(row)
@@ -101,14 +105,14 @@ def delete_run(s: Session, row: RunRow) -> None:
     s.commit()
 
 
-def fail_interrupted_runs(s: Session, reason: str = "server restarted") -> list[str]:
-    """Runs a previous server left queued or running end `failed` with `reason`, in their history too."""
-    rows = list(s.scalars(select(RunRow).where(RunRow.status.in_(("queued", "running")))))
+def interrupt_unfinished_runs(s: Session, reason: str = "server restarted") -> list[str]:
+    """Runs a previous server left queued or running end `interrupted` with `reason`, in their
+    history too (their worker died with that server; nobody will report how they ended)."""
+    rows = list(s.scalars(select(RunRow).where(RunRow.status.in_(sorted(ACTIVE)))))
     for row in rows:
         last = s.scalar(select(func.max(RunEventRow.seq)).where(RunEventRow.run_id == row.id)) or 0
-        payload = {"type": "status", "status": "failed", "device": row.device, "error": reason}
-        s.add(RunEventRow(run_id=row.id, seq=last + 1, type="status", payload=payload))
-        row.status, row.error, row.finished_at = "failed", reason, utcnow()
+        _apply(s, row, StoredEvent(row.id, last + 1, StatusEvent(status="interrupted", device=row.device,
+                                                                  error=reason)), utcnow())
     s.commit()
     return [r.id for r in rows]
 
@@ -119,7 +123,7 @@ class StoredEvent:
 
     run_id: str
     seq: int
-    payload: dict[str, Any]  # the event as JSON (training.events)
+    event: Event
     store: bool = True
 
 
@@ -135,40 +139,46 @@ def best_of(current: dict[str, Any] | None, metrics: dict[str, Any]) -> dict[str
 
 
 def apply_events(s: Session, events: Sequence[StoredEvent]) -> None:
-    """Write events and fold them into their run rows, in one transaction."""
+    """Write events and fold them into their run rows, in one transaction. A status change the
+    run's states do not allow (run_states) is refused: logged, neither stored nor applied."""
     rows: dict[str, RunRow | None] = {}
     now: datetime = utcnow()
     for ev in events:
         if ev.run_id not in rows:
             rows[ev.run_id] = s.get(RunRow, ev.run_id)
         row = rows[ev.run_id]
-        if row is None:  # deleted meanwhile
-            continue
-        p = ev.payload
-        kind = p.get("type")
-        if ev.store:
-            s.add(RunEventRow(run_id=ev.run_id, seq=ev.seq, type=str(kind), payload=p, created_at=now))
-        if kind == "status":
-            status = p["status"]
-            if row.status in FINAL_STATUSES:
-                continue  # a final status is final
-            row.status = status
-            if p.get("device"):
-                row.device = p["device"]
-            if status == "running" and row.started_at is None:
-                row.started_at = now
-            if status in FINAL_STATUSES:
-                row.finished_at = now
-                row.error = p.get("error")
-        elif kind == "epoch":
-            metrics = dict(p.get("metrics") or {})
-            row.final_metrics = metrics
-            row.best_metrics = best_of(row.best_metrics, metrics)
-        elif kind == "result":
-            row.test_metrics = dict(p.get("test_metrics") or {})
-            row.artifacts = list(p.get("artifacts") or [])
-            if p.get("confusion_matrix") is not None:
-                row.confusion_matrix = p["confusion_matrix"]
-            if p.get("class_names") is not None:
-                row.class_names = p["class_names"]
+        if row is not None:  # None: deleted meanwhile
+            _apply(s, row, ev, now)
     s.commit()
+
+
+def _apply(s: Session, row: RunRow, ev: StoredEvent, now: datetime) -> None:
+    event = ev.event
+    if isinstance(event, StatusEvent):
+        try:
+            status = next_status(as_status(row.status), event.status)
+        except ValueError as err:  # IllegalTransition, or a stored status this version does not know
+            log.warning("run %s: status event refused: %s", row.id, err)
+            return
+        row.status = status
+        if event.device:
+            row.device = event.device
+        if status == "running" and row.started_at is None:
+            row.started_at = now
+        if is_final(status):
+            row.finished_at = now
+            row.error = event.error
+    payload = to_json(event)  # the database edge: JSON from here on (NaN → null)
+    if isinstance(event, EpochEvent):
+        metrics = dict(payload["metrics"])
+        row.final_metrics = metrics
+        row.best_metrics = best_of(row.best_metrics, metrics)
+    elif isinstance(event, ResultEvent):
+        row.test_metrics = dict(payload["test_metrics"])
+        row.artifacts = list(event.artifacts)
+        if event.confusion_matrix is not None:
+            row.confusion_matrix = event.confusion_matrix
+        if event.class_names is not None:
+            row.class_names = event.class_names
+    if ev.store:
+        s.add(RunEventRow(run_id=ev.run_id, seq=ev.seq, type=event.type, payload=payload, created_at=now))

@@ -1,23 +1,12 @@
-"""model.pt: a trained model as plain data, and predict() on it.
+"""A trained model in memory (Bundle), built from and saved as model.pt, and predict() on it.
 
-The file is a dict written with `torch.save` that `torch.load(path, weights_only=True)` reads
-(strings, numbers, lists, dicts, None and tensors only):
-
-    {"format": "netcanvas.model/1",
-     "graph": Graph JSON (str), "settings": TrainSettings JSON (str) or None,
-     "state_dict": {name: tensor} of the compiled module (CPU),
-     "linear_outputs": [node ids compiled without their final activation (fused into the loss)],
-     "outputs": [output node ids], "output_activations": [per output: "softmax" | "sigmoid" | None,
-                 the activation predict() applies to the compiled module's output],
-     "inputs": [{"id", "shape" (None = any length), "dtype"}],
-     "class_names": [str] or None, "dataset": data set id or None}
-
-`load_bundle` rebuilds the module with netcanvas's own compile_graph and loads the weights.
+The file format (keys, format string, reading with weights_only) belongs to netcanvas.model_file.
+`bundle_dict` makes a file's contents from a trained module; `load_bundle` rebuilds the module with
+netcanvas's own compile_graph and loads the weights.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +15,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from .. import model_file
 from ..data.base import Dataset
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
 from ..graph.schema import Graph
 from ..layers import fmt
+from ..model_file import ModelData
 from .metrics import activate_fn
 from .settings import TrainSettings
 
-BUNDLE_FORMAT = "netcanvas.model/1"
 PREDICT_BATCH = 1024
 
 
@@ -67,41 +57,27 @@ def bundle_dict(
     output_activations: Sequence[str | None],
     class_names: Sequence[str] | None = None,
     dataset: str | None = None,
-) -> dict[str, Any]:
+) -> ModelData:
+    """The contents of model.pt for a trained `module` of `graph` (write them with save_bundle)."""
     analysis = analyze(graph)
-    return {
-        "format": BUNDLE_FORMAT,
-        "graph": graph.model_dump_json(),
-        "settings": settings.model_dump_json() if settings is not None else None,
-        "state_dict": {k: v.detach().to("cpu").clone() for k, v in module.state_dict().items()},
-        "linear_outputs": list(linear_outputs),
-        "outputs": list(analysis.outputs),
-        "output_activations": list(output_activations),
-        "inputs": [
-            {"id": nid, "shape": list(analysis.nodes[nid].layer.shape), "dtype": analysis.nodes[nid].layer.dtype}
+    return ModelData(
+        format=model_file.FORMAT,
+        graph=graph.model_dump_json(),
+        settings=settings.model_dump_json() if settings is not None else None,
+        state_dict={k: v.detach().to("cpu").clone() for k, v in module.state_dict().items()},
+        linear_outputs=list(linear_outputs),
+        outputs=list(analysis.outputs),
+        output_activations=list(output_activations),
+        inputs=[
+            {"id": nid, "shape": list(analysis.input_layer(nid).shape), "dtype": analysis.input_layer(nid).dtype}
             for nid in analysis.inputs
         ],
-        "class_names": list(class_names) if class_names is not None else None,
-        "dataset": dataset,
-    }
+        class_names=list(class_names) if class_names is not None else None,
+        dataset=dataset,
+    )
 
 
-def save_bundle(path: Path, data: dict[str, Any]) -> None:
-    """Atomic: a reader sees the old file or the whole new one, never half of it."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(data, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _read(path: Path, **kwargs: Any) -> dict[str, Any]:
-    data = torch.load(Path(path), weights_only=True, **kwargs)
-    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-        raise ValueError(f"{Path(path).name} is not a netcanvas model (format {BUNDLE_FORMAT}).")
-    return data
+save_bundle = model_file.write  # the one writer, under the name training and the import route use
 
 
 def weight_problems(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
@@ -130,12 +106,12 @@ def starting_weight_problems(graph: Graph, path: Path) -> list[str]:
     """weight_problems for a graph and a model.pt, without allocating the graph's weights."""
     with torch.device("meta"):
         module = compile_graph(graph)
-    return weight_problems(module, _read(path, map_location="cpu", mmap=True)["state_dict"])
+    return weight_problems(module, model_file.read(path, mmap=True)["state_dict"])
 
 
 def load_initial_weights(module: torch.nn.Module, path: Path) -> None:
     """Train further: copy a saved model's weights into `module` (ValueError naming what differs)."""
-    state = _read(path, map_location="cpu")["state_dict"]
+    state = model_file.read(path)["state_dict"]
     problems = weight_problems(module, state)
     if problems:
         raise ValueError("The starting weights do not fit this graph: " + "; ".join(problems) + ".")
@@ -144,7 +120,7 @@ def load_initial_weights(module: torch.nn.Module, path: Path) -> None:
 
 def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
     """Read model.pt (weights_only) and rebuild its module; raises ValueError for a foreign file."""
-    data = _read(path, map_location=device)
+    data = model_file.read(path, map_location=device)
     graph = Graph.model_validate_json(data["graph"])
     try:
         module = compile_graph(graph, linear_outputs=set(data["linear_outputs"]))
@@ -152,13 +128,13 @@ def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
         raise ValueError(f"The model's graph no longer compiles: {err}") from err
     module.load_state_dict(data["state_dict"])
     module.to(device).eval()
-    settings = TrainSettings.model_validate_json(data["settings"]) if data.get("settings") else None
+    settings = TrainSettings.model_validate_json(data["settings"]) if data["settings"] else None
     return Bundle(
         module=module, graph=graph, settings=settings,
         inputs=[InputSpec(i["id"], list(i["shape"]), i["dtype"]) for i in data["inputs"]],
         outputs=list(data["outputs"]), output_activations=list(data["output_activations"]),
-        linear_outputs=list(data["linear_outputs"]), class_names=data.get("class_names"),
-        dataset=data.get("dataset"),
+        linear_outputs=list(data["linear_outputs"]), class_names=data["class_names"],
+        dataset=data["dataset"],
     )
 
 
@@ -206,6 +182,7 @@ def predict(
     fused activations are applied, so classifiers return probabilities. A bare module takes arrays
     as they are (a list for several inputs) and `output_activations` if given.
     """
+    activations: Sequence[str | None]
     if isinstance(model, Bundle):
         module = model.module
         arrays = as_input_arrays(inputs, model.inputs)

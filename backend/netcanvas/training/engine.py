@@ -18,12 +18,14 @@ import numpy as np
 import torch
 
 from ..data.base import Dataset
-from ..data.registry import load_dataset
+from ..data.registry import DatasetRegistry
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
 from ..graph.schema import Graph
 from ..layers import fmt
 from ..layers.activations import FUSABLE
+from ..model_file import FILE_NAME
+from .adapt import adapt_normalization
 from .bundle import bundle_dict, load_initial_weights, save_bundle
 from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
@@ -33,8 +35,6 @@ from .losses import CROSSENTROPY
 from .optimizers import learning_rate
 from .plan import check_inputs, plan_outputs
 from .settings import TrainSettings
-
-MODEL_FILE = "model.pt"
 
 
 def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
@@ -58,9 +58,11 @@ def run_training(
     out_dir: Path,
     *,
     dataset: Dataset | None = None,
+    datasets: DatasetRegistry | None = None,
     init_weights: Path | None = None,
 ) -> Literal["succeeded", "cancelled"]:
-    """Train `graph` as `settings` say; write out_dir/model.pt. `dataset` overrides settings.dataset
+    """Train `graph` as `settings` say; write out_dir/model.pt. settings.dataset is looked up in
+    `datasets` (default: the data directory of the environment's settings); `dataset` overrides it
     (tests, benchmarks); `init_weights`, a model.pt, gives the starting weights (train further)."""
 
     def log(message: str, level: Literal["info", "warning", "error"] = "info") -> None:
@@ -73,7 +75,9 @@ def run_training(
     analysis = analyze(graph)
     if not analysis.ok:
         raise GraphError(analysis)
-    data = dataset if dataset is not None else load_dataset(settings.dataset)
+    if dataset is None:
+        dataset = (datasets or DatasetRegistry.from_environment()).load(settings.dataset)
+    data = dataset
     info = data.info
     check_inputs(analysis, info)
     plans = plan_outputs(analysis, info, settings)
@@ -82,6 +86,7 @@ def run_training(
     if init_weights is not None:
         load_initial_weights(module, init_weights)
         log(f"Starting from the weights of {settings.init_from_run or Path(init_weights).name}.")
+    adapt_normalization(module, data.train, device, fresh=init_weights is None, log=log)  # Keras's adapt()
 
     n_train = n_samples(data.train)
     target = f"{info.target.num_classes} classes" if info.target.kind == "classes" else "values"
@@ -139,11 +144,11 @@ def run_training(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_bundle(out_dir / MODEL_FILE, bundle_dict(
+    save_bundle(out_dir / FILE_NAME, bundle_dict(
         graph, module, settings=settings, linear_outputs=linear_outputs,
         output_activations=[p.logits_activation for p in plans],
         class_names=info.target.class_names, dataset=info.id,
     ))
-    emit(ResultEvent(test_metrics=test_metrics, artifacts=[MODEL_FILE], confusion_matrix=confusion,
+    emit(ResultEvent(test_metrics=test_metrics, artifacts=[FILE_NAME], confusion_matrix=confusion,
                      class_names=info.target.class_names if confusion is not None else None))
     return "succeeded"

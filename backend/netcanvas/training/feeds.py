@@ -29,7 +29,7 @@ TargetFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def as_list(a: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
-    return list(a) if isinstance(a, (tuple, list)) else [a]
+    return [a] if isinstance(a, np.ndarray) else list(a)
 
 
 def n_samples(split: Split) -> int:
@@ -163,13 +163,13 @@ class LoaderFeed:
         return math.ceil(self.n / self.batch_size)
 
     def batches(self, generator: torch.Generator | None = None) -> Iterator[Batch]:
-        from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+        from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sampler, SequentialSampler
 
         if generator is not None:
             # DataLoader samplers draw on the CPU; seed a CPU generator from the run's generator.
             seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device))
             cpu = torch.Generator().manual_seed(seed)
-            sampler = RandomSampler(self.data, generator=cpu)
+            sampler: Sampler[int] = RandomSampler(self.data, generator=cpu)
         else:
             sampler = SequentialSampler(self.data)
         loader = DataLoader(

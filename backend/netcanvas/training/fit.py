@@ -16,7 +16,7 @@ import torch
 
 from ..data.base import Split
 from .callbacks import Best, EarlyStopper
-from .events import BatchEvent, EpochEvent
+from .events import BatchEvent, EpochEvent, Event
 from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
 from .metrics import activate_fn
 from .optimizers import Stepper, make_optimizer
@@ -27,7 +27,7 @@ from .settings import TrainSettings
 BATCH_EVENT_INTERVAL_S = 0.25
 EVAL_BATCH = 1024  # evaluation batches: no gradients, so larger than training ones
 
-Emit = Callable[[object], None]
+Emit = Callable[[Event], None]
 
 
 @dataclass

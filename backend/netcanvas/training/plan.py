@@ -71,7 +71,8 @@ def _as_float(shape: tuple[int | None, ...], node: str) -> TargetFn:
     def prep(y: torch.Tensor) -> torch.Tensor:
         y = y.float()
         per_sample = y[0].numel() if len(y) else 0
-        if None not in shape and len(y) and per_sample != math.prod(shape):
+        known = [d for d in shape if d is not None]
+        if len(known) == len(shape) and len(y) and per_sample != math.prod(known):
             raise ValueError(f"Output '{node}' gives {fmt(shape)} per sample but the targets have "
                              f"{per_sample} value(s) per sample: make the output layer produce {per_sample}.")
         return y.reshape((y.shape[0], *[-1 if d is None else d for d in shape]))
@@ -94,7 +95,8 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
                 "use mean_squared_error, mean_absolute_error or huber."
             )
         want = info.extra.get("target_shape")
-        if want is not None and None not in shape and math.prod(shape) != math.prod(want):
+        known = [d for d in shape if d is not None]
+        if want is not None and len(known) == len(shape) and math.prod(known) != math.prod(want):
             raise ValueError(
                 f"Output '{node}' gives {shown} per sample but data set '{info.id}' has targets of shape "
                 f"{fmt(tuple(want))}: make the output layer produce {fmt(tuple(want))}."
@@ -148,7 +150,7 @@ def plan_outputs(
     plans = []
     several = len(analysis.outputs) > 1
     for node in analysis.outputs:
-        shape = tuple(analysis.nodes[node].output_shapes[0])
+        shape = tuple(analysis.shapes_of(node)[0])
         activation = output_activation(analysis, node)
         if linear_outputs is None:
             fused = fusable(settings.loss, activation, settings.from_logits)
@@ -190,7 +192,7 @@ def check_inputs(analysis: Analysis, info: DatasetInfo) -> None:
             f"'{info.id}' gives {len(shapes)} input(s): use one Input per data set input."
         )
     for node, want in zip(analysis.inputs, shapes, strict=True):
-        layer = analysis.nodes[node].layer
+        layer = analysis.input_layer(node)
         have = list(layer.shape)
         fits = len(have) == len(want) and all(h is None or w is None or h == w for h, w in zip(have, want, strict=True))
         if not fits:

@@ -28,7 +28,8 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from .events import EVENT, FINAL_STATUSES, Event, StatusEvent
+from ..run_states import is_final
+from .events import EVENT, Event, StatusEvent
 from .worker import DEFAULT_TRAINER, worker_main
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ class LocalExecutor:
                 except ValidationError as err:
                     log.warning("run %s: dropping a malformed event: %s", w.job.run_id, err)
                     continue
-                if isinstance(event, StatusEvent) and event.status in FINAL_STATUSES:
+                if isinstance(event, StatusEvent) and is_final(event.status):
                     if w.final_seen:
                         continue
                     w.final_seen = True

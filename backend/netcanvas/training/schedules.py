@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 
 from .settings import ScheduleSettings
 
 
-def monitor_mode(name: str) -> str:
+def monitor_mode(name: str) -> Literal["min", "max"]:
     """'max' for accuracies (Keras's mode='auto'), 'min' for losses and errors."""
     return "max" if "acc" in name else "min"
 
@@ -18,7 +20,7 @@ class Schedule:
     def __init__(self, optimizer: torch.optim.Optimizer, s: ScheduleSettings, epochs: int):
         self.optimizer = optimizer
         self.settings = s
-        self.scheduler: object | None = None
+        self.scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
         if s.type == "step":
             self.scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=s.step_size, gamma=s.gamma)
         elif s.type == "cosine":

@@ -62,7 +62,7 @@ class TrainSettings(Strict):
     from_logits: bool = False
     optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    metrics: list[MetricName] = Field(default_factory=lambda: ["accuracy"])
+    metrics: list[MetricName] = Field(default_factory=lambda: list[MetricName](["accuracy"]))
     top_k: int = Field(5, ge=1)
     epochs: int = Field(5, ge=1, le=10000)
     batch_size: int = Field(32, ge=1, le=65536)

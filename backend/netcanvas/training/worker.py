@@ -1,8 +1,9 @@
 """The process a run trains in (one per run, started with the spawn context by training.runner).
 
-It calls `netcanvas.training.engine.run_training` and sends every event it emits, as JSON, over a
-one-way pipe to the server; it ends with the final StatusEvent (succeeded, cancelled or failed with
-the error). It polls `stop` between batches (through run_training's `should_stop`) to cancel
+It calls `netcanvas.training.engine.run_training` (with a data-set registry for the server's data
+directory) and sends every event it emits, as JSON, over a one-way pipe to the server (the executor
+validates it back into the typed event); it ends with the final StatusEvent (succeeded, cancelled or
+failed with the error). It polls `stop` between batches (through run_training's `should_stop`) to cancel
 gracefully. This module imports nothing heavy: torch is loaded by the trainer in the child only.
 """
 
@@ -17,11 +18,16 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..graph.schema import Graph
+from ..model_file import FILE_NAME
+from ..run_states import RunStatus
 from .events import Event, LogEvent, StatusEvent
 from .settings import TrainSettings
+
+if TYPE_CHECKING:
+    from ..data.registry import DatasetRegistry
 
 DEFAULT_TRAINER = "netcanvas.training.engine:run_training"
 log = logging.getLogger(__name__)
@@ -30,7 +36,8 @@ log = logging.getLogger(__name__)
 class Trainer(Protocol):
     def __call__(
         self, graph: Graph, settings: TrainSettings, emit: Callable[[Event], None],
-        should_stop: Callable[[], bool], out_dir: Path,
+        should_stop: Callable[[], bool], out_dir: Path, *, datasets: DatasetRegistry,
+        init_weights: Path | None = None,
     ) -> str: ...
 
 
@@ -67,26 +74,25 @@ def worker_main(
         conn.send(event.model_dump(mode="json"))
 
     try:
-        if data_dir is not None:  # the server's data directory, even when not from the environment
-            from ..config import Settings
-            from ..data import registry
+        from ..config import Settings, get_settings
+        from ..data.registry import DatasetRegistry
 
-            registry.configure(Settings(data_dir=Path(data_dir)))
+        # the server's data directory, even when not from the environment
+        server = Settings(data_dir=Path(data_dir)) if data_dir is not None else get_settings()
         fit = load_trainer(trainer)
         graph = Graph.model_validate(graph_json)
         settings = TrainSettings.model_validate(settings_json)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        extra: dict[str, Any] = {}
+        init_weights = None
         if settings.init_from_run:  # train further from that run's model
-            from ..config import Settings, get_settings
-
-            runs_dir = Settings(data_dir=Path(data_dir)).runs_dir if data_dir else get_settings().runs_dir
-            extra["init_weights"] = runs_dir / settings.init_from_run / "model.pt"
-        outcome = fit(graph, settings, emit, stop.is_set, out, **extra)
+            init_weights = server.runs_dir / settings.init_from_run / FILE_NAME
+        outcome = fit(graph, settings, emit, stop.is_set, out, datasets=DatasetRegistry(server),
+                      init_weights=init_weights)
         if outcome not in ("succeeded", "cancelled"):
             raise RuntimeError(f"the trainer returned {outcome!r} instead of 'succeeded' or 'cancelled'")
-        final = StatusEvent(status=outcome, device=device)  # type: ignore[arg-type]
+        status: RunStatus = "succeeded" if outcome == "succeeded" else "cancelled"
+        final = StatusEvent(status=status, device=device)
     except BaseException as err:  # noqa: BLE001  (a worker reports every failure, even SystemExit)
         message = str(err) or type(err).__name__
         if not isinstance(err, (ValueError, RuntimeError, LookupError)):

@@ -761,6 +761,8 @@ export interface components {
             output_shapes: (number | null)[][] | null;
             /** Params */
             params: number | null;
+            /** Trainable Params */
+            trainable_params?: number | null;
             /** Problems */
             problems: components["schemas"]["Problem"][];
         };
@@ -909,7 +911,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "imported";
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "imported";
             /** Name */
             name: string;
             /** Dataset */
@@ -1119,7 +1121,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "imported";
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "imported";
             /** Name */
             name: string;
             /** Dataset */
@@ -1256,12 +1258,25 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
-        /** ValidationReport */
+        /**
+         * ValidationReport
+         * @description Counts are Keras's model.summary() lines: total = trainable + non-trainable.
+         */
         ValidationReport: {
             /** Ok */
             ok: boolean;
             /** Total Params */
             total_params: number;
+            /**
+             * Trainable Params
+             * @default 0
+             */
+            trainable_params: number;
+            /**
+             * Non Trainable Params
+             * @default 0
+             */
+            non_trainable_params: number;
             /** Nodes */
             nodes: {
                 [key: string]: components["schemas"]["NodeReport"];
@@ -1273,6 +1288,124 @@ export interface components {
             /** Outputs */
             outputs: string[];
         };
+        /** BatchEvent */
+        BatchEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "batch";
+            /** Epoch */
+            epoch: number;
+            /** Step */
+            step: number;
+            /** Steps */
+            steps: number;
+            /** Seen */
+            seen: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number | null;
+            };
+        };
+        /** EpochEvent */
+        EpochEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "epoch";
+            /** Epoch */
+            epoch: number;
+            /** Epochs */
+            epochs: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s: number | null;
+        };
+        /** LogEvent */
+        LogEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "log";
+            /**
+             * Level
+             * @default info
+             * @enum {string}
+             */
+            level: "info" | "warning" | "error";
+            /** Message */
+            message: string;
+        };
+        /**
+         * ResultEvent
+         * @description The worker's last word before its final status: test metrics and stored artifacts.
+         */
+        ResultEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "result";
+            /** Test Metrics */
+            test_metrics: {
+                [key: string]: number | null;
+            };
+            /** Artifacts */
+            artifacts: string[];
+            /**
+             * Confusion Matrix
+             * @default null
+             */
+            confusion_matrix: number[][] | null;
+            /**
+             * Class Names
+             * @default null
+             */
+            class_names: string[] | null;
+        };
+        /** StatusEvent */
+        StatusEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "imported";
+            /**
+             * Device
+             * @default null
+             */
+            device: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
+        };
+        /**
+         * RunEvent
+         * @description One message of WS /api/runs/{id}/stream.
+         */
+        RunEvent: components["schemas"]["StatusEvent"] | components["schemas"]["BatchEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["LogEvent"] | components["schemas"]["ResultEvent"];
+        /**
+         * FinalRunStatus
+         * @description A run status that never changes again (run_states.FINAL).
+         * @enum {string}
+         */
+        FinalRunStatus: "succeeded" | "failed" | "cancelled" | "interrupted" | "imported";
     };
     responses: never;
     parameters: never;

@@ -75,7 +75,8 @@ export type RunRequest = Partial<Omit<Schemas["RunRequest"], "graph" | "optimize
   graph?: GraphJson | null;
   optimizer?: OptimizerSettings;
 };
-export type RunStatus = Schemas["RunSummary"]["status"] | "interrupted";
+export type RunStatus = Schemas["RunSummary"]["status"];
+export type FinalRunStatus = Schemas["FinalRunStatus"];
 // A metric that is not finite (a diverging loss) comes as null.
 export type Metrics = Record<string, number | null>;
 export type EpochRecord = Schemas["EpochRecord"];
@@ -91,12 +92,8 @@ export type EvaluateResult = {
   class_names: string[] | null;
 };
 
-export type RunEvent =
-  | { type: "status"; status: RunStatus; device?: string | null; error?: string | null }
-  | { type: "batch"; epoch: number; step: number; steps: number; seen: number; metrics: Metrics }
-  | { type: "epoch"; epoch: number; epochs: number; metrics: Metrics; eta_s?: number | null }
-  | { type: "log"; level?: "info" | "warning" | "error"; message: string }
-  | { type: "result"; test_metrics: Metrics; artifacts: string[] };
+// One message of the run stream, generated from the backend's event union (training/events.py).
+export type RunEvent = Schemas["RunEvent"];
 
 export interface ListOf<T> {
   data: T[];

@@ -1,5 +1,5 @@
 // Folds run events (docs/api.md, Stream) into what the live view draws. Pure and unit-tested.
-import type { EpochRecord, Metrics, RunEvent, RunStatus } from "../api/types";
+import type { EpochRecord, FinalRunStatus, Metrics, RunEvent, RunStatus } from "../api/types";
 
 export interface BatchPoint {
   x: number; // fractional epoch: (epoch - 1) + step / steps
@@ -36,7 +36,9 @@ export interface RunData {
   events: number;
 }
 
-export const FINAL: RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted", "imported"];
+// Exactly the backend's final statuses (run_states.FINAL): a missing or extra one fails typecheck.
+const FINAL_STATUSES: Record<FinalRunStatus, true> = { succeeded: true, failed: true, cancelled: true, interrupted: true, imported: true };
+export const FINAL = Object.keys(FINAL_STATUSES) as RunStatus[];
 
 export function emptyRunData(): RunData {
   return {

@@ -1,5 +1,5 @@
 """GET /api/runs/{id}/artifacts/{name}: files a run left in data_dir/runs/{id}/ and formats
-rendered on demand by netcanvas.export.artifacts (model.h5, model.onnx, model.py, …)."""
+rendered on demand by netcanvas.export.artifacts (model.h5, model.keras, model.onnx, model.py, …)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..schemas import Message
 router = APIRouter(prefix="/api", tags=["artifacts"])
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-RENDERED = ("model.h5", "model.onnx", "model.py", "model_keras.py", "model.pt2")
+RENDERED = ("model.h5", "model.keras", "model.onnx", "model.py", "model_keras.py", "model.pt2")
 
 
 def _exporter() -> ModuleType | None:

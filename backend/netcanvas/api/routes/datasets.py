@@ -11,16 +11,16 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from ...data import published, registry, uploads
+from ...data import published, uploads
 from ...data.base import DatasetInfo
 from ...data.errors import DataError
 from ...data.incoming import receive_upload
 from ...data.options import UploadOptions, parse_options
 from ...data.preprocess import LoadOptions
 from ...data.preview import DatasetPreview, build_preview
-from ...data.registry import DatasetNotFound, dataset_info, forget, load_dataset
+from ...data.registry import DatasetNotFound
 from ...data.samples import MAX_COUNT, DatasetSamples, SplitName, build_samples
-from ..deps import SettingsDep
+from ..deps import DatasetsDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["datasets"])
 
@@ -68,8 +68,8 @@ def _upload_schema() -> dict[str, Any]:
 
 
 @router.get("/datasets")
-def list_datasets() -> DatasetsPublic:
-    data = registry.list_datasets()
+def list_datasets(datasets: DatasetsDep) -> DatasetsPublic:
+    data = datasets.infos()
     return DatasetsPublic(data=data, count=len(data))
 
 
@@ -116,33 +116,34 @@ def list_published(settings: SettingsDep) -> PublishedList:
 
 
 @router.post("/datasets/published/{dataset_id}/download")
-async def download_published(dataset_id: DatasetId, settings: SettingsDep) -> DatasetInfo:
+async def download_published(dataset_id: DatasetId, settings: SettingsDep, datasets: DatasetsDep) -> DatasetInfo:
     """Fetch a published set's files (verifying the published checksums); 502 when offline."""
     if dataset_id not in published.PUBLISHED:
         raise HTTPException(404, f"No published data set '{dataset_id}'; known: {', '.join(published.PUBLISHED)}.")
     try:
         await run_in_threadpool(published.download, settings, dataset_id)
-        forget(dataset_id)
-        return dataset_info(dataset_id)
+        datasets.forget(dataset_id)
+        return datasets.info(dataset_id)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 
 
 @router.get("/datasets/{dataset_id}")
-def get_dataset(dataset_id: DatasetId) -> DatasetInfo:
+def get_dataset(dataset_id: DatasetId, datasets: DatasetsDep) -> DatasetInfo:
     try:
-        return dataset_info(dataset_id)
+        return datasets.info(dataset_id)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 
 
 @router.get("/datasets/{dataset_id}/preview")
 def get_dataset_preview(
-    dataset_id: DatasetId, settings: SettingsDep, count: Annotated[int, Query(ge=0, le=64)] = 16
+    dataset_id: DatasetId, settings: SettingsDep, datasets: DatasetsDep,
+    count: Annotated[int, Query(ge=0, le=64)] = 16,
 ) -> DatasetPreview:
     """Sample images (PNG data URLs) or rows with labels, class balance per split, input shape."""
     try:
-        ds = load_dataset(dataset_id)
+        ds = datasets.load(dataset_id)
         meta = uploads.read_meta(settings, dataset_id) if uploads.is_upload_id(dataset_id) else None
         return build_preview(ds, count, uploads.folder(settings, dataset_id) if meta else None, meta)
     except (DataError, DatasetNotFound) as exc:
@@ -153,6 +154,7 @@ def get_dataset_preview(
 def get_dataset_samples(
     dataset_id: DatasetId,
     settings: SettingsDep,
+    datasets: DatasetsDep,
     split: Annotated[SplitName, Query()] = "test",
     offset: Annotated[int, Query(ge=0)] = 0,
     count: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 16,
@@ -162,7 +164,7 @@ def get_dataset_samples(
     for POST /api/runs/{id}/predict. 404 for an unknown set; 422 for a missing split or an offset past
     its end."""
     try:
-        ds = load_dataset(dataset_id)
+        ds = datasets.load(dataset_id)
         vocabulary = None
         if ds.info.kind == "text" and uploads.is_upload_id(dataset_id):
             path = uploads.folder(settings, dataset_id) / "vocabulary.json"
@@ -173,29 +175,32 @@ def get_dataset_samples(
 
 
 @router.put("/datasets/{dataset_id}/options")
-def update_dataset_options(dataset_id: DatasetId, options: LoadOptions, settings: SettingsDep) -> DatasetInfo:
+def update_dataset_options(
+    dataset_id: DatasetId, options: LoadOptions, settings: SettingsDep, datasets: DatasetsDep
+) -> DatasetInfo:
     """Change what applies at load time (label mode, augmentation) of an uploaded or published set."""
     try:
         if uploads.is_upload_id(dataset_id):
             return uploads.set_load_options(settings, dataset_id, options)
         if dataset_id in published.PUBLISHED and published.present(settings, dataset_id):
             published.save_options(settings, dataset_id, options)
-            forget(dataset_id)
-            return dataset_info(dataset_id)
-        dataset_info(dataset_id)  # 404 when unknown
+            datasets.forget(dataset_id)
+            return datasets.info(dataset_id)
+        datasets.info(dataset_id)  # 404 when unknown
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
     raise HTTPException(409, f"Data set '{dataset_id}' is built in; its options cannot change.")
 
 
 @router.delete("/datasets/{dataset_id}", status_code=204)
-def delete_dataset(dataset_id: DatasetId, settings: SettingsDep) -> Response:
+def delete_dataset(dataset_id: DatasetId, settings: SettingsDep, datasets: DatasetsDep) -> Response:
     """Delete an uploaded data set (built-in and published ones are refused with 409)."""
     try:
         if uploads.is_upload_id(dataset_id):
             uploads.delete(settings, dataset_id)
+            datasets.forget(dataset_id)  # its arrays need not stay in memory
             return Response(status_code=204)
-        dataset_info(dataset_id)
+        datasets.info(dataset_id)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
     raise HTTPException(409, f"Data set '{dataset_id}' is not an upload; only uploaded data sets can be deleted.")

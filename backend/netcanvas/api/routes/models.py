@@ -117,6 +117,7 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
     graph = imported.graph
     title = name or graph.name or filename
     dataset = dataset or bundle.get("dataset") or IMPORTED_DATASET
+    data: dict[str, Any]
     if imported.bundle is not None:
         data = dict(imported.bundle)
         data["state_dict"] = imported.state_dict
@@ -124,8 +125,8 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
         module = compile_graph(graph)
         module.load_state_dict(imported.state_dict, strict=True)
         n_out = len(graph.outputs or []) or 1
-        data = bundle_dict(graph, module, settings=None, linear_outputs=[], output_activations=[None] * n_out,
-                           dataset=dataset)
+        data = dict(bundle_dict(graph, module, settings=None, linear_outputs=[], output_activations=[None] * n_out,
+                                dataset=dataset))
     settings_json = bundle.get("settings")
     train = TrainSettings.model_validate_json(settings_json) if settings_json else TrainSettings()
     request = RunRequestPublic.model_validate({**train.model_dump(mode="json"), "dataset": dataset,

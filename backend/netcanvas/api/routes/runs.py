@@ -12,17 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ...data.registry import DatasetNotFound, dataset_info
+from ...data.registry import DatasetNotFound
 from ...graph.schema import Graph
+from ...model_file import FILE_NAME
+from ...run_states import IllegalTransition, as_status, next_status
 from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
 from ...training.bundle import starting_weight_problems
-from ...training.events import FINAL_STATUSES, StatusEvent
+from ...training.events import StatusEvent
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
 from ..analysis import fit_problems, validate_graph
-from ..deps import DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
+from ..deps import DatasetsDep, DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
 from ..hub import json_safe
 from ..schemas import (
@@ -52,7 +54,7 @@ def _request_of(row: RunRow) -> RunRequestPublic:
 
 def run_summary(row: RunRow) -> RunSummary:
     return RunSummary(
-        id=row.id, status=row.status, name=row.name, dataset=row.dataset,  # type: ignore[arg-type]
+        id=row.id, status=as_status(row.status), name=row.name, dataset=row.dataset,
         request=_request_of(row), device=row.device, error=row.error,
         created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
         final_metrics=row.final_metrics, best_metrics=row.best_metrics, test_metrics=row.test_metrics,
@@ -87,7 +89,7 @@ def _prepare(db: Database, body: RunRequest, runs_dir: Path) -> tuple[Graph, int
         with db.session() as s:
             source = s.get(RunRow, body.init_from_run)
             source_graph = Graph.model_validate(source.graph) if source is not None else None
-        model = runs_dir / body.init_from_run / "model.pt"
+        model = runs_dir / body.init_from_run / FILE_NAME
         if source_graph is None or not model.is_file():
             raise HTTPException(422, f"init_from_run: run '{body.init_from_run}' has no trained model to start from.")
         graph = graph or source_graph
@@ -114,7 +116,9 @@ def _requested_graph(db: Database, body: RunRequest) -> tuple[Graph | None, int 
 
 
 @router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
-async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep) -> RunPublic:
+async def create_run(
+    body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep
+) -> RunPublic:
     """Check the graph and data set, store the run `queued` and hand it to the executor."""
     graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir)
     report = await run_in_threadpool(validate_graph, graph)
@@ -122,7 +126,7 @@ async def create_run(body: RunRequest, db: DbDep, hub: HubDep, executor: Executo
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
         raise HTTPException(422, detail.model_dump())
     try:
-        info = await run_in_threadpool(dataset_info, body.dataset)
+        info = await run_in_threadpool(datasets.info, body.dataset)
     except DatasetNotFound as err:
         raise HTTPException(422, str(err)) from None
     train = TrainSettings.model_validate(body.model_dump(include=set(TrainSettings.model_fields)))
@@ -171,8 +175,10 @@ def get_run(row: RunDep, session: SessionDep) -> RunPublic:
 async def cancel_run(run_id: str, db: DbDep, executor: ExecutorDep) -> RunPublic:
     """Ask a queued or running run to stop; it ends `cancelled` (the stream says when)."""
     run = await run_in_threadpool(_load_run, db, run_id)
-    if run.status in FINAL_STATUSES or run.status == "imported":
-        raise HTTPException(409, f"Run '{run_id}' has already ended ({run.status}); there is nothing to cancel.")
+    try:
+        next_status(run.status, "cancelled")
+    except IllegalTransition:
+        raise HTTPException(409, f"Run '{run_id}' has already ended ({run.status}); there is nothing to cancel.") from None
     executor.cancel(run_id)
     return run
 
@@ -194,7 +200,7 @@ async def delete_run(
             if row is not None:
                 repo.delete_run(s, row)
         run_dir = settings.runs_dir / run_id
-        request.app.state.bundles.forget(run_dir / "model.pt")
+        request.app.state.bundles.forget(run_dir / FILE_NAME)
         if run_dir.resolve().parent == settings.runs_dir.resolve():
             shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -203,7 +209,7 @@ async def delete_run(
 
 
 def _model_path(row: RunRow, runs_dir: Path) -> Path:
-    path = runs_dir / row.id / "model.pt"
+    path = runs_dir / row.id / FILE_NAME
     if not path.is_file():
         raise HTTPException(409, f"Run '{row.id}' has no trained model (status {row.status}).")
     return path
@@ -234,7 +240,8 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
 
 @router.post("/runs/{run_id}/evaluate", responses={409: {"model": Message}, 422: {"model": Message}})
 def evaluate(
-    row: RunDep, settings: SettingsDep, request: Request, dataset: Annotated[str | None, Query()] = None
+    row: RunDep, settings: SettingsDep, datasets: DatasetsDep, request: Request,
+    dataset: Annotated[str | None, Query()] = None,
 ) -> EvaluateResponse:
     """Loss and metrics of the trained model on its data set's test split (plus a confusion matrix
     for classifiers); `?dataset=` evaluates on another data set (an imported model's)."""
@@ -244,6 +251,6 @@ def evaluate(
     except Exception as err:  # noqa: BLE001
         raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
     try:
-        return evaluate_bundle(bundle, dataset or row.dataset)
+        return evaluate_bundle(bundle, dataset or row.dataset, datasets)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None

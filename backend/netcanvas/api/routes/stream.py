@@ -11,9 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
-from ...training.events import FINAL_STATUSES
+from ...training.events import to_json
 from ..deps import DbDep, HubDep
-from ..hub import Subscriber
+from ..hub import Subscriber, is_final_status
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
@@ -22,16 +22,11 @@ SERVICE_RESTART = 1012
 
 
 def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
+    """The stored events as they were stored (JSON, sent as they are)."""
     with db.session() as s:
         if s.get(RunRow, run_id) is None:
             return None
         return [e.payload for e in repo.run_events(s, run_id)]
-
-
-def _is_final(payload: dict[str, Any] | None) -> bool:
-    if payload is None or payload.get("type") != "status":
-        return False
-    return payload.get("status") in FINAL_STATUSES
 
 
 async def _relay(websocket: WebSocket, sub: Subscriber) -> str:
@@ -45,10 +40,10 @@ async def _relay(websocket: WebSocket, sub: Subscriber) -> str:
             nonlocal outcome
             last = None
             try:
-                while (payload := await sub.get()) is not None:
-                    await websocket.send_json(payload)
-                    last = payload
-                outcome = "ended" if _is_final(last) else "stopped"
+                while (event := await sub.get()) is not None:
+                    await websocket.send_json(to_json(event))
+                    last = event
+                outcome = "ended" if is_final_status(last) else "stopped"
             except (WebSocketDisconnect, RuntimeError, OSError):
                 pass  # the watcher is gone
             tg.cancel_scope.cancel()
@@ -81,8 +76,8 @@ async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep) 
             await websocket.close(1000, "the run has ended")
             return
         snapshot, sub = live
-        for payload in snapshot:
-            await websocket.send_json(payload)
+        for event in snapshot:
+            await websocket.send_json(to_json(event))
         outcome = await _relay(websocket, sub)
         if outcome == "ended":
             await websocket.close(1000, "the run has ended")
