@@ -152,7 +152,7 @@ def test_import_keras_h5_downloads_and_open_on_canvas(page: Page, artifacts: Pat
     expect(view).to_have_attribute("data-status", "imported")
     expect(view.locator("h1")).to_have_text("iris_mlp")
     expect(view.locator(".kv tr", has_text="Data set")).to_contain_text("iris")
-    for name in ("model.pt", "model.pt2", "model.h5", "model.onnx", "model.py", "model_keras.py"):
+    for name in ("model.pt", "model.pt2", "model.keras", "model.h5", "model.onnx", "model.py", "model_keras.py"):
         expect(page.locator(f'[data-testid="artifact-{name}"]')).to_be_visible()
     page.screenshot(path=str(artifacts / "import-run.png"))
 

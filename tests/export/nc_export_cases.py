@@ -197,6 +197,27 @@ def _deconv() -> Graph:
     ])
 
 
+@add_case("mobile", ("DepthwiseConv2D", "SeparableConv2D", "Conv2D", "Conv2DTranspose"))
+def _mobile() -> Graph:
+    # MobileNet/Xception-style blocks: depthwise, grouped and separable convolutions, then upsampling
+    return chain("mobile", [3, 11, 10], [
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False}),
+        ("DepthwiseConv2D", {"kernel_size": 3, "padding": "same", "depth_multiplier": 2, "activation": "relu"}),
+        ("Conv2D", {"filters": 6, "kernel_size": 1, "groups": 2}),
+        ("SeparableConv2D", {"filters": 5, "kernel_size": 3, "strides": 2, "padding": "same", "depth_multiplier": 2}),
+        ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1}),
+    ])
+
+
+@add_case("sequence_convs", ("DepthwiseConv1D", "SeparableConv1D", "Conv1DTranspose"))
+def _sequence_convs() -> Graph:
+    return chain("sequence-convs", [9, 3], [
+        ("DepthwiseConv1D", {"kernel_size": 3, "padding": "same", "depth_multiplier": 2}),
+        ("SeparableConv1D", {"filters": 4, "kernel_size": 2, "dilation_rate": 2, "activation": "tanh"}),
+        ("Conv1DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
+    ])
+
+
 @add_case("rnn", ("LSTM", "GRU", "SimpleRNN", "Embedding"))
 def _rnn() -> Graph:
     return graph("rnn", [
@@ -273,6 +294,24 @@ def _reshape_residual() -> Graph:
     ], outputs=["r2", "perm", "r3"])
 
 
+@add_case("pad_crop", ("ZeroPadding1D", "Cropping1D", "UpSampling1D", "Cropping2D", "Conv1D", "Conv2D"))
+def _pad_crop() -> Graph:
+    # a sequence and an image, padded, cropped and upsampled between layers with weights
+    return graph("pad-crop", [
+        {"id": "s", "type": "Input", "params": {"shape": [7, 3]}},
+        {"id": "zp", "type": "ZeroPadding1D", "params": {"padding": [2, 1]}},
+        {"id": "c1", "type": "Conv1D", "params": {"filters": 4, "kernel_size": 3}},
+        {"id": "cr", "type": "Cropping1D", "params": {"cropping": [1, 2]}},
+        {"id": "up", "type": "UpSampling1D", "params": {"size": 2}},
+        {"id": "i", "type": "Input", "params": {"shape": [2, 7, 6]}},
+        {"id": "c2", "type": "Conv2D", "params": {"filters": 3, "kernel_size": 2}},
+        {"id": "cr2", "type": "Cropping2D", "params": {"cropping": [[1, 0], [0, 2]]}},
+    ], [
+        {"source": "s", "target": "zp"}, {"source": "zp", "target": "c1"}, {"source": "c1", "target": "cr"},
+        {"source": "cr", "target": "up"}, {"source": "i", "target": "c2"}, {"source": "c2", "target": "cr2"},
+    ], outputs=["up", "cr2"])
+
+
 @add_case("upsample_bilinear", ("UpSampling2D",))
 def _upsample_bilinear() -> Graph:
     return chain("upsample-bilinear", [2, 3, 4], [("UpSampling2D", {"size": 2, "interpolation": "bilinear"})])
@@ -296,3 +335,63 @@ def _rank4() -> Graph:
         {"source": "cat", "target": "d"}, {"source": "x", "target": "img"}, {"source": "img", "target": "f"},
         {"source": "img", "target": "r4"},
     ], outputs=["d", "f", "r4"])
+
+
+@add_case("attention", ("MultiHeadAttention", "Attention", "AdditiveAttention", "TimeDistributed",
+                        "LayerNormalization", "Add", "GlobalAveragePooling1D", "Conv2D"))
+def _attention() -> Graph:
+    # a causal self-attention block, two attentions reading it, and a TimeDistributed over images
+    return graph("attention", [
+        {"id": "x", "type": "Input", "params": {"shape": [6, 8]}},
+        {"id": "mha", "type": "MultiHeadAttention", "params": {"num_heads": 2, "key_dim": 4, "use_causal_mask": True}},
+        {"id": "res", "type": "Add", "params": {}},
+        {"id": "norm", "type": "LayerNormalization", "params": {}},
+        {"id": "ff", "type": "TimeDistributed",
+         "params": {"layer": {"type": "Dense", "params": {"units": 8, "activation": "relu"}}}},
+        {"id": "att", "type": "Attention", "params": {"use_scale": True}},
+        {"id": "add_att", "type": "AdditiveAttention", "params": {"use_causal_mask": True}},
+        {"id": "pool", "type": "GlobalAveragePooling1D", "params": {}},
+        {"id": "out", "type": "Dense", "params": {"units": 3}},
+        {"id": "video", "type": "Input", "params": {"shape": [3, 2, 5, 5]}},
+        {"id": "frames", "type": "TimeDistributed",
+         "params": {"layer": {"type": "Conv2D", "params": {"filters": 2, "kernel_size": 3}}}},
+    ], [
+        {"source": "x", "target": "mha"}, {"source": "x", "target": "mha", "target_port": 1},
+        {"source": "mha", "target": "res"}, {"source": "x", "target": "res", "target_port": 1},
+        {"source": "res", "target": "norm"}, {"source": "norm", "target": "ff"},
+        {"source": "ff", "target": "att"}, {"source": "x", "target": "att", "target_port": 1},
+        {"source": "norm", "target": "add_att"}, {"source": "ff", "target": "add_att", "target_port": 1},
+        {"source": "att", "target": "pool"}, {"source": "pool", "target": "out"},
+        {"source": "video", "target": "frames"},
+    ], outputs=["out", "add_att", "frames"])
+
+
+@add_case("activation_noise", ("PReLU", "ReLU", "LeakyReLU", "ELU", "Softmax", "GaussianNoise", "AlphaDropout",
+                               "SpatialDropout2D", "Minimum", "Dot", "Dense"))
+def _activation_noise() -> Graph:
+    # an image's Flatten read through PReLU (alpha reordered with the kernel rows), noise and
+    # dropout kinds (identity here: eval mode), a softmax over the height, Minimum and Dot
+    return graph("activation-noise", [
+        {"id": "img", "type": "Input", "params": {"shape": [2, 3, 4]}},
+        {"id": "sd", "type": "SpatialDropout2D", "params": {"rate": 0.3}},
+        {"id": "pc", "type": "PReLU", "params": {"shared_axes": [2, 3]}},
+        {"id": "sm", "type": "Softmax", "params": {"axis": 2}},
+        {"id": "f", "type": "Flatten", "params": {}},
+        {"id": "pf", "type": "PReLU", "params": {}},
+        {"id": "gn", "type": "GaussianNoise", "params": {"stddev": 0.2}},
+        {"id": "ad", "type": "AlphaDropout", "params": {"rate": 0.1}},
+        {"id": "d1", "type": "Dense", "params": {"units": 5}},
+        {"id": "d2", "type": "Dense", "params": {"units": 5}},
+        {"id": "r", "type": "ReLU", "params": {"max_value": 1.0, "negative_slope": 0.1, "threshold": 0.1}},
+        {"id": "lr", "type": "LeakyReLU", "params": {"negative_slope": 0.1}},
+        {"id": "e", "type": "ELU", "params": {"alpha": 0.7}},
+        {"id": "mn", "type": "Minimum", "params": {}},
+        {"id": "dot", "type": "Dot", "params": {"axes": 1, "normalize": True}},
+    ], [
+        {"source": "img", "target": "sd"}, {"source": "sd", "target": "pc"}, {"source": "pc", "target": "sm"},
+        {"source": "sm", "target": "f"}, {"source": "f", "target": "pf"}, {"source": "pf", "target": "gn"},
+        {"source": "gn", "target": "ad"}, {"source": "ad", "target": "d1"}, {"source": "f", "target": "d2"},
+        {"source": "d1", "target": "r"}, {"source": "d2", "target": "lr"}, {"source": "lr", "target": "e"},
+        {"source": "r", "target": "mn"}, {"source": "e", "target": "mn", "target_port": 1},
+        {"source": "mn", "target": "dot"}, {"source": "d1", "target": "dot", "target_port": 1},
+    ], outputs=["dot", "sm"])

@@ -10,8 +10,9 @@ import pytest
 import torch
 from nc_export_cases import CASES, outputs_list, to_channels_last, trained_like
 
-from netcanvas.export import artifacts, keras_map
+from netcanvas.export import artifacts
 from netcanvas.export.program import inference_module
+from netcanvas.layers import REGISTRY
 from netcanvas.training.bundle import bundle_dict, save_bundle
 
 # Keras (torch backend) converts tensors with np.array(x), which torch 2.13 warns about
@@ -121,7 +122,7 @@ def test_render_caches_writes_atomically_and_names_errors(tmp_path, monkeypatch)
         artifacts.render(run_dir, "model.xyz")
     with pytest.raises(ValueError, match="no trained model"):
         artifacts.render(tmp_path, "model.h5")
-    monkeypatch.delitem(keras_map.KERAS, "Dropout")
+    monkeypatch.setattr(REGISTRY["Dropout"], "keras_classes", ())  # as if Dropout had no Keras side
     with pytest.raises(ValueError, match="Node 'dropout_1' is a Dropout.*no Keras counterpart"):
         artifacts.render(run_dir, "model.h5")
     assert not (run_dir / "model.h5").exists()

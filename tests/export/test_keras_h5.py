@@ -39,9 +39,9 @@ def test_h5_loads_in_keras_and_predicts_the_same(case, keras, tmp_path):
 
 
 def test_unsupported_layer_is_named(monkeypatch):
-    from netcanvas.export import keras_map
+    from netcanvas.layers import REGISTRY
 
-    monkeypatch.delitem(keras_map.KERAS, "Dropout")
+    monkeypatch.setattr(REGISTRY["Dropout"], "keras_classes", ())  # as if Dropout had no Keras side
     a, m, _ = trained_like(CASES["mlp"]())
     with pytest.raises(KerasExportError, match=r"Node 'dropout_1' is a Dropout.*no Keras counterpart"):
         build_keras_model(a, m.state_dict())

@@ -118,23 +118,35 @@ def test_keras_json_imports_the_architecture(keras):
     compile_graph(a)(*example_inputs(a))
 
 
-def test_unsupported_layers_are_named(keras, tmp_path):
+def test_a_refusal_lists_each_unsupported_class_once_then_what_would_be_refused_next(keras, tmp_path):
     L = keras.layers
-    x = keras.Input((4,))
-    y = L.Dense(3)(L.Rescaling(0.5, name="scale")(x))
-    path = tmp_path / "m.h5"
-    keras.Model(x, L.UnitNormalization(name="unit")(y)).save(path)
-    with pytest.raises(ImportFailed, match=r"m.h5 has layers netcanvas does not support: 'scale' \(Rescaling\), "
-                                           r"'unit' \(UnitNormalization\)"):
-        import_model("m.h5", path.read_bytes())
+    vol = keras.Input((3, 3, 3, 1), name="vol")
+    v = vol
+    for i in range(5):
+        v = L.Conv3D(1, 1, name=f"c3d_{i}")(v)
+    v = L.Flatten()(v)
+    lam = L.Lambda(lambda t: t * 2.0, name="double")(v)
+    vec = keras.Input((4,), name="vec")
+    w = L.Dense(3, kernel_regularizer="l2", name="reg")(vec)
+    out = L.Concatenate()([lam, w])
+    path = tmp_path / "m.keras"
+    keras.Model([vol, vec], out).save(path)
+    with pytest.raises(ImportFailed) as err:
+        import_model("m.keras", path.read_bytes())
+    msg = str(err.value)
+    assert msg.startswith("m.keras has layers netcanvas does not support: Conv3D ×5: c3d_0, c3d_1, c3d_2, …; "
+                          "Lambda ×1: double (a Lambda layer is serialised Python code"), msg
+    assert msg.count("Conv3D") == 1
+    # the layers that could be tried were, so the next refusal is told now, not after a second upload
+    assert "Next, netcanvas would refuse: layer 'reg' (Dense): kernel_regularizer=" in msg, msg
 
 
 def test_unsupported_options_are_named(keras, tmp_path):
     L = keras.layers
     x = keras.Input((5, 3))
     path = tmp_path / "m.keras"
-    keras.Model(x, L.LSTM(2, go_backwards=True, name="back")(x)).save(path)
-    with pytest.raises(ImportFailed, match=r"m.keras: layer 'back' \(LSTM\): go_backwards=True is not supported"):
+    keras.Model(x, L.Dense(2, kernel_constraint="non_neg", name="pos")(x)).save(path)
+    with pytest.raises(ImportFailed, match=r"m.keras: layer 'pos' \(Dense\): kernel_constraint=.* is not supported"):
         import_model("m.keras", path.read_bytes())
 
 

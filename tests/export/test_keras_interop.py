@@ -1,8 +1,5 @@
-"""The Keras table covers the registry, and knows every parameter it exports."""
+"""Keras interop shared by the kinds: every parameter reaches the Keras round trip; layouts; activations."""
 
-from nc_export_cases import CASES
-
-from netcanvas.export.keras_map import KERAS, keras_class_index
 from netcanvas.kerasio.layout import (
     flatten_perm,
     keras_axis,
@@ -10,49 +7,27 @@ from netcanvas.kerasio.layout import (
     to_keras_shape,
     to_netcanvas_shape,
 )
-from netcanvas.layers import REGISTRY
-
-# The parameters each mapping reads. A new parameter in the registry must be handled by the Keras
-# export (or refused there) before this list grows: otherwise a download would ignore it.
-HANDLED = {
-    "Input": {"shape", "dtype"}, "Dense": {"units", "activation", "use_bias"}, "Activation": {"activation"},
-    "Dropout": {"rate"}, "Flatten": set(), "Concatenate": {"axis"}, "Embedding": {"input_dim", "output_dim"},
-    **{k: set() for k in ("Add", "Subtract", "Multiply", "Average", "Maximum")},
-    **{k: {"filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias"}
-       for k in ("Conv1D", "Conv2D", "Conv2DTranspose")},
-    **{k: {"pool_size", "strides", "padding"}
-       for k in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D")},
-    **{k: {"keepdims"} for k in ("GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
-                                 "GlobalMaxPooling2D")},
-    "BatchNormalization": {"axis", "momentum", "epsilon"}, "LayerNormalization": {"axis", "epsilon"},
-    "SimpleRNN": {"units", "activation", "use_bias", "return_sequences", "return_state"},
-    **{k: {"units", "activation", "recurrent_activation", "use_bias", "return_sequences", "return_state"}
-       for k in ("LSTM", "GRU")},
-    "Bidirectional": {"layer", "units", "activation", "use_bias", "return_sequences", "return_state", "merge_mode"},
-    "Reshape": {"target_shape"}, "Permute": {"dims"}, "RepeatVector": {"n"}, "ZeroPadding2D": {"padding"},
-    "UpSampling2D": {"size", "interpolation"},
-}
+from netcanvas.layers import REGISTRY, keras_class_index
 
 
-def test_every_registered_kind_has_a_keras_mapping_that_knows_its_params():
+def test_every_parameter_of_every_kind_is_exercised_by_its_examples():
+    """Each parameter takes a non-default value in some example, so the Keras round trip
+    (tests/layers/test_keras_roundtrip.py) checks that export writes it and import reads it back."""
+    gaps = {}
     for kind, cls in REGISTRY.items():
-        if kind not in KERAS:
-            continue  # allowed: export names the node; but say so in the report below
-        assert set(cls.model_fields) <= HANDLED.get(kind, set()), (
-            f"{kind} has parameters the Keras export does not know: {set(cls.model_fields) - HANDLED[kind]}")
-        assert KERAS[kind].from_keras is not None, f"{kind} exports to Keras but does not import back"
-    own = {k for k, cls in REGISTRY.items() if cls.keras_classes}  # kinds that carry their Keras side
-    assert set(REGISTRY) == set(KERAS) | own, f"no Keras counterpart: {sorted(set(REGISTRY) - set(KERAS) - own)}"
+        if kind == "Input":  # every example graph starts with Inputs of both dtypes and many shapes
+            continue
+        for name, field in cls.model_fields.items():
+            default = object() if field.is_required() else field.get_default(call_default_factory=True)
+            if not any(name in p and p[name] != default for p, _ in cls.examples):
+                gaps.setdefault(kind, []).append(name)
+    assert not gaps, f"parameters no example sets: {gaps}"
 
 
-def test_every_mapped_kind_is_in_a_round_trip_case():
-    used = {n.type for make in CASES.values() for n in make().nodes}
-    assert set(KERAS) <= used, f"kinds without a round-trip test graph: {sorted(set(KERAS) - used)}"
-
-
-def test_keras_class_index_is_one_to_one():
-    index = keras_class_index()
-    assert len(index) == sum(len(m.keras_classes) for m in KERAS.values())
+def test_every_kind_has_a_keras_side_and_one_kind_per_keras_class():
+    assert [k for k, cls in REGISTRY.items() if not cls.keras_classes] == []
+    index = keras_class_index()  # asserts that no Keras class is claimed twice
+    assert len(index) == sum(len(cls.keras_classes) for cls in REGISTRY.values())
 
 
 def test_layouts():

@@ -25,7 +25,9 @@ def randomize(module: torch.nn.Module, seed: int) -> None:
         for name, t in module.state_dict(keep_vars=True).items():
             if not t.is_floating_point():
                 continue
-            if name.endswith(("var", "variance")):
+            if name.endswith("count"):  # a sample count: Keras stores it as an integer
+                t.fill_(7.0)
+            elif name.endswith(("var", "variance")):
                 t.copy_(torch.rand(t.shape, generator=g) + 0.5)
             else:
                 t.copy_(torch.randn(t.shape, generator=g) * 0.4)

@@ -20,7 +20,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from netcanvas.layers import REGISTRY
+from netcanvas.layers import REGISTRY, ShapeError
 
 Shape = tuple[int | None, ...]
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -168,10 +168,25 @@ def embedding(draw: Draw) -> Case:
     return case(p, [dims(draw, 1)], (0,), draw, int_inputs=p["input_dim"])
 
 
-def conv1d(draw: Draw) -> Case:
-    p = draw_params(draw, "Conv1D")
-    lo = span(p, "kernel_size", 1) if p["padding"] == "valid" else (1,)
-    return case(p, [(*dims(draw, 1, lo), draw(st.integers(1, 4)))], (0,), draw)
+def conv_case(kind: str) -> Callable[[Draw], Case]:
+    """Convolutions (plain, transposed, depthwise, separable) on sequences (…1D…) or images:
+    channels a multiple of `groups`, a "valid" input at least the dilated kernel, sequences of a
+    variable length; a transposed "same" with output_padding 0 that would be empty is skipped."""
+    rank = 1 if "1D" in kind else 2
+
+    def make(draw: Draw) -> Case:
+        p = draw_params(draw, kind)
+        valid = p.get("padding") == "valid" and "Transpose" not in kind
+        lo = span(p, "kernel_size", rank) if valid else (1,) * rank
+        channels = draw(st.integers(1, 4)) * p.get("groups", 1)
+        spatial = dims(draw, rank, lo)
+        c = case(p, [(*spatial, channels)], (0,), draw) if rank == 1 else case(p, [(channels, *spatial)])
+        try:
+            REGISTRY[kind].model_validate(p).output_shapes(c.concrete)
+        except ShapeError:
+            assume(False)
+        return c
+    return make
 
 
 def image_case(kind: str, field: str | None = None, dilation: bool = True) -> Callable[[Draw], Case]:
@@ -196,6 +211,17 @@ def sequence_case(kind: str) -> Callable[[Draw], Case]:
     return make
 
 
+def cropping(kind: str) -> Callable[[Draw], Case]:
+    """Inputs longer than what is cropped (Keras keeps at least one step, row or column)."""
+    def make(draw: Draw) -> Case:
+        p = draw_params(draw, kind)
+        kept = [a + b + 1 for a, b in REGISTRY[kind].model_validate(p).sides()]
+        if kind.endswith("1D"):
+            return case(p, [(*dims(draw, 1, tuple(kept)), draw(st.integers(1, 4)))], (0,), draw)
+        return case(p, [(draw(st.integers(1, 4)), *dims(draw, 2, tuple(kept)))])
+    return make
+
+
 def normalization(kind: str) -> Callable[[Draw], Case]:
     def make(draw: Draw) -> Case:
         shape = any_shape(draw)
@@ -204,6 +230,45 @@ def normalization(kind: str) -> Callable[[Draw], Case]:
         feature = (axis if axis is not None else (1 if len(shape) == 3 else len(shape))) % (len(shape) + 1)
         var = (0,) if len(shape) == 2 and feature != 1 else ()
         return case(p, [shape], var, draw)
+    return make
+
+
+def axes_case(kind: str, adapt: bool = False) -> Callable[[Draw], Case]:
+    """LayerNormalization, UnitNormalization, Normalization: axis None, one axis or several;
+    Normalization also [] (Keras's axis=None) and a given mean/variance (a number, or one per
+    index of its one kept axis). A sequence's time axis may be variable when it is not kept."""
+    def make(draw: Draw) -> Case:
+        shape = any_shape(draw)
+        rank = len(shape)
+        form = draw(st.sampled_from(["one", "several", "none"] if adapt else ["one", "several"]))
+        if form == "one":
+            axis: Any = axis_for(draw, rank)
+        elif form == "several":
+            axis = sorted(draw(st.sets(st.integers(1, rank), min_size=1, max_size=rank)))
+        else:
+            axis = []
+        kept = {(a if a is not None else (1 if rank == 3 else rank)) % (rank + 1)
+                for a in (axis if isinstance(axis, list) else [axis])}
+        fixed: dict[str, Any] = {"axis": axis}
+        if adapt:
+            given = draw(st.sampled_from(["adapt", "number", "list"]))
+            if given == "number":
+                fixed["mean"], fixed["variance"] = draw(st.floats(-2, 2)), draw(st.floats(0.1, 3))
+            elif given == "list" and len(kept) == 1:
+                size = shape[next(iter(kept)) - 1]
+                fixed["mean"] = draw(st.lists(st.floats(-2, 2), min_size=size, max_size=size))
+                fixed["variance"] = draw(st.lists(st.floats(0.1, 3), min_size=size, max_size=size))
+            else:
+                fixed["mean"] = fixed["variance"] = None
+        var = (0,) if rank == 2 and 1 not in kept else ()
+        return case(draw_params(draw, kind, **fixed), [shape], var, draw)
+    return make
+
+
+def augmentation(kind: str) -> Callable[[Draw], Case]:
+    """Images of any size (RandomCrop's target may be larger or smaller than the image)."""
+    def make(draw: Draw) -> Case:
+        return case(draw_params(draw, kind), [(draw(st.integers(1, 3)), *dims(draw, 2, 1, 5))])
     return make
 
 
@@ -225,19 +290,101 @@ def elementwise(kind: str) -> Callable[[Draw], Case]:
     return make
 
 
+def noise_shape_case(kind: str) -> Callable[[Draw], Case]:
+    """Dropout / AlphaDropout: a noise_shape (batch first) of None, 1 or the axis's size per axis."""
+    def make(draw: Draw) -> Case:
+        shape = any_shape(draw)
+        c = case({}, [shape], (0,) if len(shape) == 2 else (), draw)
+        ns = None
+        if draw(st.booleans()):
+            ns = [draw(st.sampled_from([None, 1]))] + [
+                draw(st.sampled_from([None, 1] if d is None else [None, 1, d])) for d in c.declared[0]]
+        c.params = draw_params(draw, kind, noise_shape=ns)
+        return c
+    return make
+
+
+def prelu(draw: Draw) -> Case:
+    """Shared axes drawn among the input's; a variable-length axis must be shared."""
+    shape = any_shape(draw)
+    c = case({}, [shape], (0,) if len(shape) == 2 else (), draw)
+    shared = sorted(set(draw(st.lists(st.integers(1, len(shape)), max_size=len(shape)))))
+    shared = sorted(set(shared) | {i + 1 for i, d in enumerate(c.declared[0]) if d is None})
+    c.params = draw_params(draw, "PReLU", shared_axes=shared or draw(st.sampled_from([None, []])))
+    return c
+
+
+def softmax(draw: Draw) -> Case:
+    shape = any_shape(draw)
+    return case(draw_params(draw, "Softmax", axis=axis_for(draw, len(shape))), [shape],
+                (0,) if len(shape) == 2 else (), draw)
+
+
+def dot(draw: Draw) -> Case:
+    """Two vectors or sequences whose contracted axes have the same size."""
+    ranks = (draw(st.sampled_from([1, 2])), draw(st.sampled_from([1, 2])))
+    k = draw(st.integers(1, 4))
+    if draw(st.booleans()) and ranks[0] == ranks[1]:
+        ax = draw(st.sampled_from([i for i in range(-ranks[0], ranks[0] + 1) if i != 0]))
+        pair = (ax % (ranks[0] + 1),) * 2
+        axes: int | list[int] = ax
+    else:
+        pair = tuple(draw(st.integers(1, r)) for r in ranks)
+        axes = list(pair)
+    shapes = [tuple(k if i + 1 == a else draw(st.integers(1, 4)) for i in range(r)) for r, a in zip(ranks, pair)]
+    return case(draw_params(draw, "Dot", axes=axes), shapes)
+
+
+
+def attention(kind: str) -> Callable[[Draw], Case]:
+    """query (Tq, d), value (Tv, dv), optional key (Tv, d): the query and key features agree
+    (Attention, AdditiveAttention); MultiHeadAttention projects each, so any sizes."""
+    def make(draw: Draw) -> Case:
+        p = draw_params(draw, kind)
+        tq, tv = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+        dq, dv = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        with_key = draw(st.booleans())
+        dk = draw(st.integers(1, 4)) if kind == "MultiHeadAttention" else dq
+        if not with_key and kind != "MultiHeadAttention":
+            dv = dq  # the value is the key
+        shapes = [(tq, dq), (tv, dv)] + ([(tv, dk)] if with_key else [])
+        return case(p, shapes, (0,), draw)
+    return make
+
+
+# Kinds TimeDistributed wraps in the harness: their own cases, given a time axis in front.
+WRAPPABLE = ("Dense", "Activation", "Dropout", "Flatten", "Conv1D", "Conv2D", "MaxPooling2D",
+             "BatchNormalization", "LayerNormalization", "GlobalAveragePooling1D", "SimpleRNN")
+
+
+def time_distributed(draw: Draw) -> Case:
+    kind = draw(st.sampled_from([k for k in WRAPPABLE if k in INPUTS]))
+    inner = INPUTS[kind](draw)
+    assume(len(REGISTRY[kind].model_validate(inner.params).output_shapes(inner.declared)) == 1)  # no return_state
+    steps = draw(st.integers(1, 3))
+    declared_steps = None if draw(st.booleans()) else steps
+    p = draw_params(draw, "TimeDistributed", layer={"type": kind, "params": inner.params})
+    return Case(p, [(steps, *s) for s in inner.concrete], [(declared_steps, *s) for s in inner.declared])
+
+
 INPUTS: dict[str, Callable[[Draw], Case]] = {
     "Input": input_case,
     "Dense": dense,
     "Activation": same_shape("Activation", (0,)),
-    "Dropout": same_shape("Dropout", (0,)),
+    "Dropout": noise_shape_case("Dropout"),
+    "AlphaDropout": noise_shape_case("AlphaDropout"),
+    **{k: same_shape(k, (0,)) for k in ("ReLU", "LeakyReLU", "ELU", "GaussianNoise", "GaussianDropout")},
+    "PReLU": prelu,
+    "Softmax": softmax,
+    "SpatialDropout1D": sequence_case("SpatialDropout1D"),
+    "SpatialDropout2D": image_case("SpatialDropout2D"),
     "Flatten": flatten,
     "Reshape": reshape,
     "Permute": permute,
     "RepeatVector": repeat_vector,
     "Embedding": embedding,
-    "Conv1D": conv1d,
-    "Conv2D": image_case("Conv2D", "kernel_size"),
-    "Conv2DTranspose": image_case("Conv2DTranspose"),
+    **{k: conv_case(k) for k in ("Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D",
+                                 "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D")},
     "MaxPooling1D": pool1d("MaxPooling1D"),
     "AveragePooling1D": pool1d("AveragePooling1D"),
     "MaxPooling2D": image_case("MaxPooling2D", "pool_size", dilation=False),
@@ -248,16 +395,32 @@ INPUTS: dict[str, Callable[[Draw], Case]] = {
     "GlobalMaxPooling2D": image_case("GlobalMaxPooling2D"),
     "ZeroPadding2D": image_case("ZeroPadding2D"),
     "UpSampling2D": image_case("UpSampling2D"),
+    "ZeroPadding1D": sequence_case("ZeroPadding1D"),
+    "UpSampling1D": sequence_case("UpSampling1D"),
+    "Cropping1D": cropping("Cropping1D"),
+    "Cropping2D": cropping("Cropping2D"),
     "BatchNormalization": normalization("BatchNormalization"),
-    "LayerNormalization": normalization("LayerNormalization"),
+    "LayerNormalization": axes_case("LayerNormalization"),
+    "UnitNormalization": axes_case("UnitNormalization"),
+    "Normalization": axes_case("Normalization", adapt=True),
+    "Rescaling": same_shape("Rescaling", (0,)),
+    **{k: augmentation(k) for k in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                                    "RandomContrast", "RandomBrightness", "RandomCrop")},
     "SimpleRNN": sequence_case("SimpleRNN"),
     "LSTM": sequence_case("LSTM"),
     "GRU": sequence_case("GRU"),
     "Bidirectional": sequence_case("Bidirectional"),
+    "Masking": sequence_case("Masking"),
     "Concatenate": concatenate,
     "Add": elementwise("Add"),
     "Subtract": elementwise("Subtract"),
     "Multiply": elementwise("Multiply"),
     "Average": elementwise("Average"),
     "Maximum": elementwise("Maximum"),
+    "Minimum": elementwise("Minimum"),
+    "Dot": dot,
+    "Attention": attention("Attention"),
+    "AdditiveAttention": attention("AdditiveAttention"),
+    "MultiHeadAttention": attention("MultiHeadAttention"),
+    "TimeDistributed": time_distributed,
 }

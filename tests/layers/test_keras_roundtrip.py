@@ -26,7 +26,9 @@ EXAMPLES = [(kind, i) for kind, cls in sorted(REGISTRY.items()) if cls.keras_cla
 
 
 def test_every_kind_with_a_keras_side_has_examples():
-    missing = [k for k, cls in REGISTRY.items() if cls.keras_classes and not cls.examples]
+    # Input has none of its own: it starts every other kind's example graph, so each round trip
+    # exports and imports it.
+    missing = [k for k, cls in REGISTRY.items() if cls.keras_classes and not cls.examples and k != "Input"]
     assert not missing, f"add `examples` to {missing}"
 
 

@@ -89,7 +89,12 @@ def test_layer_contract(kind):
 SENSIBLE = {"input": [], "core": [(784,)], "reshaping": [(784,)], "activation": [(784,)],
             "normalization": [(784,)], "merge": [(784,), (784,)], "recurrent": [(None, 8)]}
 SENSIBLE_KIND = {"Embedding": [(None,)], "Permute": [(10, 8)], "UpSampling2D": [(1, 28, 28)],
-                 "ZeroPadding2D": [(1, 28, 28)]}
+                 "ZeroPadding2D": [(1, 28, 28)], "Cropping2D": [(1, 28, 28)],
+                 **{k: [(None, 8)] for k in ("ZeroPadding1D", "UpSampling1D", "Cropping1D")},
+                 "Conv1DTranspose": [(None, 8)],
+                 "Masking": [(None, 8)],
+                 **{k: [(None, 16), (None, 16)] for k in ("Attention", "AdditiveAttention", "MultiHeadAttention")},
+                 "TimeDistributed": [(None, 16)]}
 
 
 @pytest.mark.parametrize("kind", KINDS)

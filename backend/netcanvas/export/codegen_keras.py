@@ -1,6 +1,6 @@
 """graph → Keras functional-API source (`model_keras.py`), from the same layer mapping as the
 .h5 export (each layer kind's to_keras), so the code builds exactly the model in model.h5 and
-`model.load_weights("model.h5")` fills it with the trained weights.
+model.keras, and `model.load_weights("model.h5")` fills it with the trained weights.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def keras_source_from_model(model: KerasModelBuilder, title: str) -> str:
     def ref(t: Any) -> str:
         v = var[t.layer]
         multi = any(lay.name == t.layer and (lay.config.get("return_state") or (
-            lay.config.get("layer") or {}).get("config", {}).get("return_state")) for lay in model.layers)
+            lay.config.get("layer") or {}).get("config", {}).get("return_state")
+            or lay.call_kwargs.get("return_attention_scores")) for lay in model.layers)
         return f"{v}[{t.index}]" if multi or n_out.get(t.layer, 1) > 1 else v
 
     body: list[str] = []
@@ -80,6 +81,10 @@ def keras_source_from_model(model: KerasModelBuilder, title: str) -> str:
         "",
         "    model = build_model()",
         '    model.load_weights("model.h5")',
+        "",
+        "or load the whole model, compiled with the run's training settings, from model.keras:",
+        "",
+        '    model = keras.models.load_model("model.keras")',
         '"""',
         "",
         "import keras",
@@ -105,7 +110,10 @@ def _line(lay: KerasLayer, v: str, ref: Any) -> str:
         return f"{v} = keras.Input(shape={_py(shape)}{dtype}, name={lay.name!r})"
     args = ", ".join([_kwargs(lay.config), f"name={lay.name!r}"]) if lay.config else f"name={lay.name!r}"
     ins = [ref(t) for t in lay.inputs]
-    call = "[" + ", ".join(ins) + "]" if lay.merge else ins[0]
+    call = "[" + ", ".join(ins) + "]" if lay.merge else ", ".join(ins)  # MultiHeadAttention(query, value, key)
+    plain = {k: x for k, x in lay.call_kwargs.items() if x is None or isinstance(x, (bool, int, float, str))}
+    if plain:  # call arguments such as use_causal_mask=True
+        call += ", " + _kwargs(plain)
     return f"{v} = layers.{lay.class_name}({args})({call})"
 
 

@@ -29,13 +29,13 @@ from ..kerasio.exporting import ExportNode
 from ..kerasio.model import KerasModelBuilder, KTensor
 from ..kerasio.perm import perm_ok
 from ..layers import REGISTRY, Layer, Shape, fmt
-from .keras_map import KERAS
+from ..training.settings import TrainSettings
 
 KERAS_VERSION = "3.15.1"  # the Keras whose layout this writer follows (and the tests load with)
 
 
 def has_keras(kind: str) -> bool:
-    return bool(REGISTRY[kind].keras_classes) or kind in KERAS
+    return bool(REGISTRY[kind].keras_classes)
 
 
 def unsupported_message(node_id: str, kind: str, shape: Shape | None = None) -> str:
@@ -46,18 +46,10 @@ def unsupported_message(node_id: str, kind: str, shape: Shape | None = None) -> 
 
 def unsupported_nodes(analysis: Analysis) -> list[str]:
     return [
-        unsupported_message(nid, info.layer.kind(), (info.input_shapes or [None])[0])
+        unsupported_message(nid, info.layer.kind(), info.input_shapes[0] if info.input_shapes else None)
         for nid, info in analysis.nodes.items()
         if info.layer is not None and not has_keras(info.layer.kind())
     ]
-
-
-def _to_keras(layer: Layer, node: ExportNode) -> list[KTensor]:
-    if type(layer).keras_classes:
-        return layer.to_keras(node)
-    from .keras_map import legacy_export  # kinds not yet moved into their own module
-
-    return legacy_export(layer, node)
 
 
 def build_keras_model(
@@ -102,7 +94,7 @@ def build_keras_model(
             input_shapes=list(info.input_shapes or []), output_shapes=list(info.output_shapes or []),
             perm_ok=perm_ok(nid, consumers, set(analysis.outputs), kind_of),
         )
-        values[nid] = _to_keras(info.layer, node)
+        values[nid] = info.layer.to_keras(node)
     b.inputs = [values[nid][0] for nid in analysis.inputs]  # the graph's input order, as predict takes them
     for o in analysis.outputs:
         t = values[o][0]
@@ -111,7 +103,9 @@ def build_keras_model(
     return b
 
 
-def write_h5(model: KerasModelBuilder, path: str | Path) -> None:
+def write_h5(model: KerasModelBuilder, path: str | Path, training_cfg: dict | None = None) -> None:
+    """The legacy .h5 file; `training_cfg` (keras_compile.training_config) compiles it on load."""
+
     def strings(xs: list[str]) -> np.ndarray:
         return np.array([x.encode("utf8") for x in xs], dtype=object if xs else "S1")
 
@@ -119,6 +113,8 @@ def write_h5(model: KerasModelBuilder, path: str | Path) -> None:
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = "torch"
         f.attrs["model_config"] = json.dumps(model.model_config())
+        if training_cfg is not None:
+            f.attrs["training_config"] = json.dumps(training_cfg)
         mw = f.create_group("model_weights")
         mw.attrs["keras_version"] = KERAS_VERSION
         mw.attrs["backend"] = "torch"
@@ -132,5 +128,11 @@ def write_h5(model: KerasModelBuilder, path: str | Path) -> None:
         mw.create_group("top_level_model_weights").attrs["weight_names"] = strings([])
 
 
-def export_h5(graph: Graph | Analysis, state_dict: Mapping[str, torch.Tensor], path: str | Path) -> None:
-    write_h5(build_keras_model(graph, state_dict), path)
+def export_h5(graph: Graph | Analysis, state_dict: Mapping[str, torch.Tensor], path: str | Path,
+              settings: TrainSettings | None = None) -> None:
+    """model.h5, compiled with the run's training `settings` (None: uncompiled, as for an import)."""
+    from .keras_compile import training_config
+
+    analysis = graph if isinstance(graph, Analysis) else analyze(graph)
+    cfg = training_config(settings, analysis) if settings is not None else None
+    write_h5(build_keras_model(analysis, state_dict), path, cfg)

@@ -33,17 +33,13 @@ from ..graph.compile import GraphError, compile_graph, module_names
 from ..graph.schema import Graph
 from ..kerasio.errors import ImportFailed
 from ..kerasio.importing import Builder, ImportNode, Spec, Value
-from ..kerasio.layout import to_netcanvas_shape
 from ..kerasio.perm import perm_ok
 from ..layers import REGISTRY, Layer, keras_class_index
-from .keras_map import KERAS, LegacyImportNode
-from .keras_map import keras_class_index as legacy_class_index
 
 MAX_ZIP_TOTAL = 1 << 30  # uncompressed bytes a .keras archive may expand to (zip bombs)
 MAX_LAYERS = 2000
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 NESTED_MODELS = {"Functional", "Sequential", "Model"}
-BUNDLE_FORMAT = "netcanvas.model/1"
 
 
 @dataclass
@@ -67,8 +63,8 @@ def import_model(filename: str, data: bytes) -> Imported:
         raise ImportFailed(f"{name} is empty.")
     try:
         if data.startswith(HDF5_MAGIC):
-            config, weights = _read_h5(name, data)
-            return _from_keras(name, config, weights, "keras-h5")
+            config, weights, paths = _read_h5(name, data)
+            return _from_keras(name, config, weights, "keras-h5", paths)
         if data.startswith(b"PK\x03\x04"):
             return _read_zip(name, data)
         text = data.lstrip()[:1]
@@ -95,7 +91,8 @@ def _attr_str(v: Any) -> str:
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
 
-def _read_h5(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, list[np.ndarray]] | None]:
+def _read_h5(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, list[np.ndarray]] | None,
+                                               dict[str, list[str]]]:
     try:
         f = h5py.File(io.BytesIO(data), "r")
     except OSError as err:
@@ -109,13 +106,15 @@ def _read_h5(name: str, data: bytes) -> tuple[dict[str, Any], dict[str, list[np.
         config = json.loads(_attr_str(f.attrs["model_config"]))
         group = f.get("model_weights", None)
         if group is None:
-            return config, None
+            return config, None, {}
         weights: dict[str, list[np.ndarray]] = {}
+        paths: dict[str, list[str]] = {}  # a nested model's group holds its layers' weights: "c1/kernel"
         for layer in (_attr_str(x) for x in group.attrs.get("layer_names", [])):
             g = group[layer]
             names = [_attr_str(x) for x in g.attrs.get("weight_names", [])]
             weights[layer] = [np.asarray(g[w], dtype=np.float32) for w in names]
-        return config, weights
+            paths[layer] = names
+        return config, weights, paths
 
 
 def _read_zip(name: str, data: bytes) -> Imported:
@@ -147,37 +146,46 @@ def _read_keras_weights(name: str, data: bytes) -> dict[str, list[np.ndarray]]:
             v = g["vars"]
             arrays += [np.asarray(v[k], dtype=np.float32) for k in sorted(v.keys(), key=int)]
         children = [k for k in g if k != "vars" and isinstance(g[k], h5py.Group)]
-        order = {"forward_layer": 0, "backward_layer": 1}
+        # Keras's weight order where it is not alphabetical (MultiHeadAttention: query, key, value, output)
+        order = {"forward_layer": 0, "backward_layer": 1, "query_dense": 0, "key_dense": 1, "gate_dense": 2,
+                 "value_dense": 3, "output_dense": 4}
         for k in sorted(children, key=lambda k: (order.get(k, 0), k)):
             arrays += collect(g[k])
         return arrays
 
-    with h5py.File(io.BytesIO(data), "r") as f:
-        if "layers" not in f:
-            return out
-        for key in f["layers"]:
-            g = f["layers"][key]
+    def register(layers: h5py.Group, owner: str | None) -> None:
+        for key in layers:
+            g = layers[key]
             layer_name = _attr_str(g["vars"].attrs.get("name", key)) if "vars" in g else key
-            out[layer_name] = collect(g)
+            if "layers" in g and isinstance(g["layers"], h5py.Group):  # a nested model: its own layers
+                register(g["layers"], owner or layer_name)
+                continue
+            out[f"{owner}/{layer_name}" if owner else layer_name] = collect(g)
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        if "layers" in f:
+            register(f["layers"], None)
     return out
 
 
 def _read_bundle(name: str, data: bytes) -> Imported:
+    from typing import cast
+
+    from .. import model_file
+
     try:
-        bundle = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as err:  # weights_only refuses anything but plain data
-        raise ImportFailed(f"{name} is not a loadable netcanvas model.pt ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0][:200]}).") from err
-    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-        raise ImportFailed(f"{name} is a PyTorch file but not a netcanvas model (format {BUNDLE_FORMAT}).")
+        bundle = model_file.read(data, name=name)
+    except model_file.ModelFileError as err:
+        raise ImportFailed(str(err)) from err
     try:
         graph = Graph.model_validate_json(bundle["graph"])
-        module = compile_graph(graph, linear_outputs=set(bundle.get("linear_outputs") or []))
+        module = compile_graph(graph, linear_outputs=set(bundle["linear_outputs"]))
         state = {k: v for k, v in bundle["state_dict"].items()}
         module.load_state_dict(state, strict=True)
     except (ValidationError, GraphError, KeyError, RuntimeError, TypeError) as err:
         raise ImportFailed(f"{name}: the model inside does not load: {str(err).splitlines()[0][:300]}") from err
-    return Imported(graph=graph, state_dict=module.state_dict(), source="netcanvas", bundle=bundle)
+    return Imported(graph=graph, state_dict=module.state_dict(), source="netcanvas",
+                    bundle=cast(dict[str, Any], bundle))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,6 +198,14 @@ class _KLayer:
     class_name: str
     cfg: dict[str, Any]
     inputs: list[tuple[str, int]] = field(default_factory=list)  # (layer, tensor index)
+    # A layer of a nested model: the outermost nested model, whose .h5 group holds its weights,
+    # and its own name there (it may be renamed here when it clashes with an outer layer).
+    owner: str | None = None
+    weight_key: str = ""
+    call_kwargs: dict[str, Any] = field(default_factory=dict)  # the call's non-tensor arguments
+
+    def __post_init__(self) -> None:
+        self.weight_key = self.weight_key or self.name
 
 
 def _history(t: Any) -> tuple[str, int, int] | None:
@@ -220,18 +236,90 @@ def _inbound(fail: Callable[[str, str], ImportFailed], layer: dict[str, Any]) ->
     node = nodes[0]
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
         refs = _tensors(node.get("args", []))
-        extra = _tensors(node.get("kwargs", {}))
+        kwargs = dict(node.get("kwargs") or {})
+        # initial_state tensors (recurrent layers) become extra inputs after the sequence, in order
+        refs += _tensors(kwargs.pop("initial_state", None))
+        # Keras's propagated mask: netcanvas recomputes it (graph/compile.py); see _mask_only_ops
+        if kwargs.pop("mask", None) is not None and layer["class_name"] not in MASK_READERS:
+            raise fail(name, "it reads a mask, which netcanvas applies only to recurrent layers and "
+                             "GlobalAveragePooling1D")
+        # tensors a layer's call takes by name (MultiHeadAttention's query, value, key), in port order
+        wanted = _call_inputs(layer["class_name"])
+        named = [k for k in wanted if _history(kwargs.get(k)) is not None]
+        if named:
+            if wanted[len(refs):len(refs) + len(named)] != named:
+                raise fail(name, f"it is called with {', '.join(named)} by name after {len(refs)} other "
+                                 "tensor(s), an order netcanvas cannot wire")
+            refs += [h for k in named if (h := _history(kwargs.pop(k))) is not None]
+        extra = _tensors(kwargs)
         if extra:
-            keys = ", ".join(k for k, v in node["kwargs"].items() if _tensors(v))
+            keys = ", ".join(k for k, v in kwargs.items() if _tensors(v))
             raise fail(name, f"it is called with extra tensors ({keys}), which netcanvas does not support")
     else:  # Keras 2: [[layer, node, tensor, kwargs], ...]
         refs = [(r[0], int(r[1]), int(r[2])) for r in node]
-        if any(len(r) > 3 and _tensors(r[3]) for r in node):
+        for r in node:  # initial_state given as a call argument: [[layer, node, tensor], ...]
+            states = r[3].get("initial_state") if len(r) > 3 and isinstance(r[3], dict) else None
+            if isinstance(states, list):
+                refs += [(st[0], int(st[1]), int(st[2])) for st in states]
+        # tensors by name (tf.keras's MultiHeadAttention value/key): [layer, node, tensor] in the kwargs
+        named_kw = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+        for k in _call_inputs(layer["class_name"])[len(refs):]:
+            ref = named_kw.get(k)
+            if not (isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str)):
+                break
+            refs.append((ref[0], int(ref[1]), int(ref[2])))
+        if any(len(r) > 3 and _tensors({k: v for k, v in r[3].items() if k != "initial_state"}) for r in node):
             raise fail(name, "it is called with extra tensors, which netcanvas does not support")
     for src, node_index, _ in refs:
         if node_index != 0:
             raise fail(name, f"it reads '{src}', a layer that is called several times (shared)")
     return [(src, t) for src, _, t in refs]
+
+
+def _call_inputs(class_name: str) -> list[str]:
+    """Tensors a Keras layer's call may take by name, in port order (its kind's `keras_call_inputs`)."""
+    return list(getattr(keras_class_index().get(class_name), "keras_call_inputs", ()))
+
+
+def _call_kwargs(layer: dict[str, Any]) -> dict[str, Any]:
+    """The call's non-tensor arguments (use_causal_mask=True…): ImportNode.call_kwargs."""
+    nodes = layer.get("inbound_nodes") or []
+    if not nodes:
+        return {}
+    node = nodes[0]
+    if isinstance(node, dict):
+        kwargs = node.get("kwargs") or {}
+    else:  # Keras 2: [[layer, node, tensor, kwargs], ...]
+        kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+        kwargs = {k: v for k, v in kwargs.items() if k not in _call_inputs(layer["class_name"])}
+    return {k: v for k, v in kwargs.items() if not _tensors(v)}
+
+
+# Keras classes a propagated mask reaches as the `mask` argument, which netcanvas applies too.
+MASK_READERS = frozenset({"SimpleRNN", "LSTM", "GRU", "Bidirectional", "GlobalAveragePooling1D"})
+
+
+def _mask_only_ops(entries: list[dict[str, Any]]) -> set[str]:
+    """Keras 3 writes the masks it propagates (Embedding mask_zero, Masking, merges) as ops layers
+    (NotEqual, Any, LogicalOr…, module keras.src.ops) read only through `mask=` arguments; netcanvas
+    recomputes those masks, so the ops go. Walks back from the mask arguments through ops layers."""
+    by_name = {e.get("name") or e["config"]["name"]: e for e in entries}
+    todo: list[str] = []
+    for e in entries:
+        for node in e.get("inbound_nodes") or []:
+            if isinstance(node, dict):
+                todo += [h[0] for h in _tensors((node.get("kwargs") or {}).get("mask"))]
+    ops: set[str] = set()
+    while todo:
+        lname = todo.pop()
+        got = by_name.get(lname)
+        if lname in ops or got is None or not str(got.get("module", "")).startswith("keras.src.ops"):
+            continue
+        ops.add(lname)
+        for node in got.get("inbound_nodes") or []:
+            if isinstance(node, dict):
+                todo += [h[0] for h in _tensors(node.get("args", []))]
+    return ops
 
 
 def _refs(v: Any) -> list[tuple[str, int]]:
@@ -252,9 +340,13 @@ def _layers(name: str, config: dict[str, Any]) -> tuple[list[_KLayer], list[tupl
     if kind not in ("Functional", "Model"):
         raise ImportFailed(f"{name} holds a Keras {kind}, not a Functional or Sequential model.")
     layers = []
+    mask_ops = _mask_only_ops(cfg["layers"])
     for entry in cfg["layers"]:
         lname = entry.get("name") or entry["config"]["name"]
-        layers.append(_KLayer(lname, entry["class_name"], entry.get("config", {}), _inbound(fail, entry)))
+        if lname in mask_ops:
+            continue
+        layers.append(_KLayer(lname, entry["class_name"], entry.get("config", {}), _inbound(fail, entry),
+                              call_kwargs=_call_kwargs(entry)))
     return layers, _refs(cfg["input_layers"]), _refs(cfg["output_layers"])
 
 
@@ -285,31 +377,85 @@ def _sequential(name: str, cfg: dict[str, Any]) -> tuple[list[_KLayer], list[tup
     return layers, [(layers[0].name, 0)], [(layers[-1].name, 0)]
 
 
+Refs = list[tuple[str, int]]
+
+
+def _expand_nested(name: str, layers: list[_KLayer], input_refs: Refs, output_refs: Refs,
+                   depth: int = 0) -> tuple[list[_KLayer], Refs, Refs]:
+    """Flattens each Keras model used as a layer (`Sequential([vgg16_base, Flatten(), Dense()])`)
+    into the layers around it: its inputs are wired to what the call received, readers of its
+    outputs read its output layers. Weights keep pointing at the nested model's file group."""
+    if depth > 8:
+        raise ImportFailed(f"{name}: models are nested more than 8 deep.")
+    if not any(lay.class_name in NESTED_MODELS for lay in layers):
+        return layers, input_refs, output_refs
+    taken = {lay.name for lay in layers}
+    out: list[_KLayer] = []
+    alias: dict[tuple[str, int], tuple[str, int]] = {}
+    for lay in layers:
+        if lay.class_name not in NESTED_MODELS:
+            out.append(lay)
+            continue
+        subs, sub_in, sub_out = _expand_nested(
+            name, *_layers(name, {"class_name": lay.class_name, "config": lay.cfg}), depth + 1)
+        if len(sub_in) != len(lay.inputs):
+            raise ImportFailed(f"{name}: nested model '{lay.name}' takes {len(sub_in)} input(s) but is "
+                               f"called with {len(lay.inputs)}.")
+        feeds = {src: ref for (src, _), ref in zip(sub_in, lay.inputs, strict=True)}
+        renamed: dict[str, str] = {}
+        for sub in subs:
+            if sub.name in feeds:  # its Input layers: the tensors the call received instead
+                continue
+            if sub.name in taken:
+                renamed[sub.name] = f"{lay.name}_{sub.name}"
+            taken.add(renamed.get(sub.name, sub.name))
+        for sub in subs:
+            if sub.name in feeds:
+                continue
+            sub.inputs = [feeds[src] if src in feeds else (renamed.get(src, src), t) for src, t in sub.inputs]
+            sub.name = renamed.get(sub.name, sub.name)
+            sub.owner = lay.owner or lay.name
+            out.append(sub)
+        for t, (src, i) in enumerate(sub_out):
+            alias[(lay.name, t)] = feeds[src] if src in feeds else (renamed.get(src, src), i)
+
+    def resolve(ref: tuple[str, int]) -> tuple[str, int]:
+        while ref in alias:
+            ref = alias[ref]
+        return ref
+
+    for lay in out:
+        lay.inputs = [resolve(r) for r in lay.inputs]
+    return out, [resolve(r) for r in input_refs], [resolve(r) for r in output_refs]
+
+
+def _layer_weights(weights: dict[str, list[np.ndarray]], paths: dict[str, list[str]],
+                   lay: _KLayer) -> list[np.ndarray]:
+    """The file's weights of one layer. A nested model's layer: in a .keras file it is stored as
+    "<outermost nested model>/<layer>"; in an .h5 file it takes its share of the nested model's
+    group (weight paths "c1/kernel" name their layer)."""
+    if lay.owner is None:
+        return weights.get(lay.weight_key, [])
+    if f"{lay.owner}/{lay.weight_key}" in weights:
+        return weights[f"{lay.owner}/{lay.weight_key}"]
+    group, names = weights.get(lay.owner, []), paths.get(lay.owner, [])
+    return [w for w, p in zip(group, names, strict=False) if lay.weight_key in p.split("/")[:-1]]
+
+
 # ----------------------------------------------------------------------------------------------
 # Keras layers → netcanvas nodes
 
 
 def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.ndarray]] | None,
-                source: str) -> Imported:
-    layers, input_refs, output_refs = _layers(name, config)
+                source: str, paths: dict[str, list[str]] | None = None) -> Imported:
+    layers, input_refs, output_refs = _expand_nested(name, *_layers(name, config))
     if len(layers) > MAX_LAYERS:
         raise ImportFailed(f"{name} has {len(layers)} layers; netcanvas imports at most {MAX_LAYERS}.")
     index = keras_class_index()
-    legacy = legacy_class_index()
 
     def kind_cls(class_name: str) -> type[Layer] | None:
-        if class_name in index:
-            return index[class_name]
-        return REGISTRY[legacy[class_name]] if class_name in legacy else None
+        return index.get(class_name)
 
-    unsupported = [f"'{lay.name}' ({lay.class_name})" for lay in layers
-                   if kind_cls(lay.class_name) is None and lay.class_name != "InputLayer"]
-    if unsupported:
-        nested = any(lay.class_name in NESTED_MODELS for lay in layers)
-        raise ImportFailed(
-            f"{name} has layers netcanvas does not support: {', '.join(unsupported)}."
-            + (" Nested models are not supported: rebuild the model flat." if nested else "")
-        )
     by_name = {lay.name: lay for lay in layers}
     for lay in layers:
         for src, _ in lay.inputs:
@@ -326,53 +472,101 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
             consumers[src].append(lay.name)
     outputs = {o for o, _ in output_refs}
 
+    # Every layer is tried, so that one refusal lists all there is to change: classes netcanvas lacks,
+    # then settings it cannot express (layers downstream of a refused one cannot be tried).
+    unsupported: dict[str, list[str]] = {}
+    refused: list[str] = []
     b = Builder(name)
-    values: dict[str, list[Value]] = {}
+    values: dict[str, list[Value] | None] = {}
     for lname in order:
         lay = by_name[lname]
         if lay.class_name == "InputLayer":
             values[lname] = _input(b, lay)
             continue
+        cls = kind_cls(lay.class_name)
+        if cls is None:
+            unsupported.setdefault(lay.class_name, []).append(lname)
+            values[lname] = None
+            continue
         ins = []
         for src, t in lay.inputs:
-            if t >= len(values[src]):
-                raise ImportFailed(f"{name}: layer '{lname}' reads output {t} of '{src}', which has "
-                                   f"{len(values[src])}.")
-            ins.append(values[src][t])
-        if not ins:
-            raise ImportFailed(f"{name}: layer '{lname}' has no input.")
-        lw = None if weights is None else weights.get(lname, [])
-        ok = perm_ok(lname, consumers, outputs, lambda c: kind_cls(by_name[c].class_name))
-        cls = kind_cls(lay.class_name)
-        assert cls is not None
-        try:
-            if cls.keras_classes:
-                values[lname] = cls.from_keras(ImportNode(b, lname, lay.class_name, lay.cfg, lw, ins, ok))
-            else:
-                n = LegacyImportNode(b, lname, lay.class_name, lay.cfg, lw, ins, ok)
-                values[lname] = KERAS[legacy[lay.class_name]].from_keras(n)  # type: ignore[misc]
-        except (KeyError, IndexError, TypeError, ValueError) as err:
-            if isinstance(err, ImportFailed):
-                raise
-            raise ImportFailed(f"{name}: layer '{lname}' ({lay.class_name}): its configuration or weights are "
-                               f"not what netcanvas expects ({type(err).__name__}: {err}).") from err
-    for src, t in output_refs:
-        if values[src][t].perm is not None:  # cannot happen: perm_ok excludes outputs
-            raise ImportFailed(f"{name}: output '{src}' cannot be reordered.")
-    return _assemble(name, config, b, [values[s][t] for s, t in input_refs], [values[s][t] for s, t in output_refs],
-                     source, weights is not None)
+            got = values[src]
+            if got is None:
+                break
+            if t >= len(got):
+                raise ImportFailed(f"{name}: layer '{lname}' reads output {t} of '{src}', which has {len(got)}.")
+            ins.append(got[t])
+        else:
+            if not ins:
+                raise ImportFailed(f"{name}: layer '{lname}' has no input.")
+            lw = None if weights is None else _layer_weights(weights, paths or {}, lay)
+            ok = perm_ok(lname, consumers, outputs, lambda c: kind_cls(by_name[c].class_name))
+            try:
+                values[lname] = _convert(name, cls, lay, ImportNode(b, lname, lay.class_name, lay.cfg, lw, ins, ok,
+                                                                    lay.call_kwargs))
+            except ImportFailed as err:
+                refused.append(str(err).removeprefix(f"{name}: "))
+                values[lname] = None
+            continue
+        values[lname] = None
+    if unsupported or refused:
+        raise ImportFailed(_refusal(name, unsupported, refused))
+    return _finish(name, config, b, values, input_refs, output_refs, source, weights is not None)
+
+
+UNSUPPORTED_HINTS = {
+    "Lambda": "a Lambda layer is serialised Python code, which netcanvas never runs from a file; rebuild it "
+              "with netcanvas layers (Activation, Rescaling, Reshape, Permute, the merge layers…)",
+    "TFOpLambda": "it is a TensorFlow operation recorded as code; rebuild it with netcanvas layers",
+}
+
+
+def _refusal(name: str, unsupported: dict[str, list[str]], refused: list[str]) -> str:
+    """One sentence per problem: each unsupported class once, with its count and first names."""
+    parts = []
+    for cls, names in sorted(unsupported.items(), key=lambda kv: -len(kv[1])):
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        hint = f" ({UNSUPPORTED_HINTS[cls]})" if cls in UNSUPPORTED_HINTS else ""
+        parts.append(f"{cls} ×{len(names)}: {shown}{hint}")
+    if not parts and len(refused) == 1:
+        return f"{name}: {refused[0]}"
+    msg = ""
+    if parts:
+        msg = f"{name} has layers netcanvas does not support: {'; '.join(parts)}."
+    if refused:
+        lead = "Next, netcanvas would refuse" if parts else f"{name} cannot be imported"
+        more = f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""
+        msg += (" " if msg else "") + f"{lead}: " + "; ".join(refused[:5]) + more
+    return msg
+
+
+def _convert(name: str, cls: type[Layer], lay: _KLayer, n: ImportNode) -> list[Value]:
+    """One Keras layer through its kind's from_keras; unexpected config shapes become a sentence."""
+    try:
+        return cls.from_keras(n)
+    except ImportFailed:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise ImportFailed(f"{name}: layer '{lay.name}' ({lay.class_name}): its configuration or weights are "
+                           f"not what netcanvas expects ({type(err).__name__}: {err}).") from err
+
+
+def _finish(name: str, config: dict[str, Any], b: Builder, values: dict[str, list[Value] | None],
+            input_refs: Refs, output_refs: Refs, source: str, has_weights: bool) -> Imported:
+    def value(ref: tuple[str, int]) -> Value:
+        got = values[ref[0]]
+        assert got is not None
+        return got[ref[1]]
+
+    for ref in output_refs:
+        if value(ref).perm is not None:  # cannot happen: perm_ok excludes outputs
+            raise ImportFailed(f"{name}: output '{ref[0]}' cannot be reordered.")
+    return _assemble(name, config, b, [value(r) for r in input_refs], [value(r) for r in output_refs],
+                     source, has_weights)
 
 
 def _input(b: Builder, lay: _KLayer) -> list[Value]:
-    cfg = lay.cfg
-    shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
-    if not shape or len(shape) < 2:
-        raise ImportFailed(f"{b.file}: input '{lay.name}' has no shape.")
-    dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else "float32"
-    nc_dtype = "int64" if dtype.startswith(("int", "uint")) else "float32"
-    nc_shape = list(to_netcanvas_shape(tuple(shape[1:])))
-    n = ImportNode(b, lay.name, lay.class_name, lay.cfg, None, [], False)
-    return n.node("Input", {"shape": nc_shape, "dtype": nc_dtype})
+    return REGISTRY["Input"].from_keras(ImportNode(b, lay.name, lay.class_name, lay.cfg, None, [], False))
 
 
 def _layout(specs: list[Spec]) -> dict[str, dict[str, float]]:

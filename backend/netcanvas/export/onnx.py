@@ -42,7 +42,7 @@ def _dynamo(gm: torch.nn.Module, analysis: Analysis) -> bytes:
         gm, examples(analysis), None, dynamo=True, input_names=inputs, output_names=outputs,
         opset_version=OPSET, dynamic_shapes=torch_dynamic_shapes(analysis), verbose=False, optimize=True,
     )
-    program.save(buf, external_data=False)  # type: ignore[union-attr]
+    program.save(buf, external_data=False)  # type: ignore[union-attr,arg-type]  # torch takes a file object
     return buf.getvalue()
 
 
@@ -51,7 +51,7 @@ def _legacy(gm: torch.nn.Module, analysis: Analysis) -> bytes:
     axes = {name: dict(ax) for name, ax in zip(inputs, dynamic_axes(analysis), strict=True)}
     axes.update({name: {0: "batch"} for name in outputs})
     buf = io.BytesIO()
-    torch.onnx.export(gm, examples(analysis), buf, dynamo=False, input_names=inputs, output_names=outputs,
+    torch.onnx.export(gm, examples(analysis), buf, dynamo=False,  # type: ignore[arg-type]  # torch takes a file object input_names=inputs, output_names=outputs,
                       dynamic_axes=axes, opset_version=OPSET)
     return buf.getvalue()
 

@@ -24,7 +24,7 @@ def dynamic_axes(analysis: Analysis) -> list[dict[int, str]]:
     """Per input: axis → name of the axes that may vary (batch; None lengths in the Input shape)."""
     out = []
     for nid in analysis.inputs:
-        shape = analysis.nodes[nid].layer.shape
+        shape = analysis.input_layer(nid).shape
         axes = {0: "batch"}
         for i, d in enumerate(shape):
             if d is None:
@@ -52,7 +52,7 @@ def check_inputs(analysis: Analysis) -> tuple[torch.Tensor, ...]:
     g = torch.Generator().manual_seed(1)
     out = []
     for nid in analysis.inputs:
-        layer = analysis.nodes[nid].layer
+        layer = analysis.input_layer(nid)
         shape = [2] + [7 if d is None else d for d in layer.shape]
         if layer.dtype == "int64":
             out.append(torch.randint(0, 2, shape, generator=g))
@@ -76,4 +76,4 @@ def same_outputs(got: list, want: list[torch.Tensor], atol: float = 1e-4) -> boo
 
 
 def variable_lengths(analysis: Analysis) -> bool:
-    return any(d is None for nid in analysis.inputs for d in analysis.nodes[nid].layer.shape)
+    return any(d is None for nid in analysis.inputs for d in analysis.input_layer(nid).shape)

@@ -1,72 +1,69 @@
-"""torch.nn RNN/LSTM/GRU rewritten on torch's `scan` for torch.export.
+"""Recurrent layers rewritten on torch's `scan` for torch.export.
 
-torch 2.13's export unrolls nn.LSTM/GRU/RNN over the traced sequence length, so the program only
-runs at that length. The same recurrences written with the `scan` higher-order op export with a
-dynamic length, and the saved program loads with plain PyTorch. Used only for model.pt2: the
-copies share the original modules' parameters; pt2.py checks the program against the originals.
+torch 2.13's export unrolls the fused recurrent kernels over the traced sequence length, so the
+program only runs at that length. The same recurrences written with the `scan` higher-order op
+export with a dynamic length, and the saved program loads with plain PyTorch. Used only for
+model.pt2: the copies share the original modules' parameters; pt2.py checks the program against
+the originals. Only the fused path is rewritten (default activations, no mask): a layer that
+needs netcanvas's step loop (masks, other activations) still unrolls, and pt2.py then says so.
 """
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import torch
 from torch import nn
 
+from ..layers.recurrent import RecurrentCore
 
-def _scan():  # private in torch 2.13; imported lazily so everything else works without it
+
+def _scan() -> Any:  # private in torch 2.13; imported lazily so everything else works without it
     from torch._higher_order_ops.scan import scan
 
     return scan
 
 
-class ScanRNN(nn.Module):
-    """batch_first, one layer, one or two directions: forward(x) → (out, h_n) / (out, (h_n, c_n))."""
+class ScanCore(RecurrentCore):
+    """A RecurrentCore (same parameters, shared) whose fused path runs on `scan`."""
 
-    def __init__(self, rnn: nn.RNNBase):
-        super().__init__()
-        if rnn.num_layers != 1 or not rnn.batch_first or getattr(rnn, "proj_size", 0):
-            raise ValueError("only single-layer batch_first recurrent layers are rewritten")
-        self.mode = rnn.mode  # "LSTM", "GRU", "RNN_TANH", "RNN_RELU"
-        self.hidden = rnn.hidden_size
-        self.directions = 2 if rnn.bidirectional else 1
-        self.rnn = rnn  # keeps the parameters (same names, same tensors)
+    @classmethod
+    def of(cls, core: RecurrentCore) -> ScanCore:
+        scanned = cls.__new__(cls)
+        scanned.__dict__ = dict(core.__dict__)  # the same parameter tensors
+        return scanned
 
-    def _weights(self, suffix: str) -> tuple[torch.Tensor, ...]:
-        r = self.rnn
-        w_ih, w_hh = getattr(r, f"weight_ih_l0{suffix}"), getattr(r, f"weight_hh_l0{suffix}")
-        if r.bias:
-            return w_ih, w_hh, getattr(r, f"bias_ih_l0{suffix}"), getattr(r, f"bias_hh_l0{suffix}")
-        return w_ih, w_hh, None, None
-
-    def _direction(self, x: torch.Tensor, suffix: str, reverse: bool):
-        w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+    def _direction(self, x: torch.Tensor, init: list[torch.Tensor], sfx: str,
+                   reverse: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        w_ih, w_hh, b_ih, b_hh = self.weights(sfx)
         xs = x @ w_ih.t()
         if b_ih is not None:
             xs = xs + b_ih
         xs = xs.transpose(0, 1)  # (T, N, gates)
         if reverse:
             xs = xs.flip(0)
-        n = x.shape[0]
-        h0 = x.new_zeros(n, self.hidden)
-        mode, u = self.mode, self.hidden
+        u, kind = self.units, self.kind
+        zeros = x.new_zeros(x.shape[0], u)
 
         def rec(h: torch.Tensor) -> torch.Tensor:
             g = h @ w_hh.t()
             return g + b_hh if b_hh is not None else g
 
-        if mode == "LSTM":
-            def step(carry, xt):
+        ys: torch.Tensor
+        if kind == "LSTM":
+            def lstm_step(carry: tuple[torch.Tensor, torch.Tensor], xt: torch.Tensor) -> Any:
                 h, c = carry
                 i, f, g, o = (xt + rec(h)).chunk(4, dim=-1)
                 c2 = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h2 = torch.sigmoid(o) * torch.tanh(c2)
                 return (h2, c2), h2.clone()
 
-            (h, c), ys = _scan()(step, (h0, h0.clone()), xs)
-            last = (h, c)
-        elif mode == "GRU":
-            def step(h, xt):
+            h0, c0 = (init[0], init[1]) if init else (zeros, zeros.clone())
+            (h, c), ys = _scan()(lstm_step, (h0, c0), xs)
+            last = [h, c]
+        elif kind == "GRU":  # reset_after (can_fuse guarantees it); torch's gate order r, z, n
+            def gru_step(h: torch.Tensor, xt: torch.Tensor) -> Any:
                 gh = rec(h)
                 r = torch.sigmoid(xt[..., :u] + gh[..., :u])
                 z = torch.sigmoid(xt[..., u:2 * u] + gh[..., u:2 * u])
@@ -74,44 +71,42 @@ class ScanRNN(nn.Module):
                 h2 = (1 - z) * cand + z * h
                 return h2, h2.clone()
 
-            h, ys = _scan()(step, h0, xs)
-            last = (h,)
+            h, ys = _scan()(gru_step, init[0] if init else zeros, xs)
+            last = [h]
         else:
-            act = torch.relu if mode == "RNN_RELU" else torch.tanh
+            act = torch.relu if self.activation == "relu" else torch.tanh
 
-            def step(h, xt):
+            def rnn_step(h: torch.Tensor, xt: torch.Tensor) -> Any:
                 h2 = act(xt + rec(h))
                 return h2, h2.clone()
 
-            h, ys = _scan()(step, h0, xs)
-            last = (h,)
+            h, ys = _scan()(rnn_step, init[0] if init else zeros, xs)
+            last = [h]
         if reverse:
             ys = ys.flip(0)
         return ys.transpose(0, 1), last
 
-    def forward(self, x: torch.Tensor):
-        out, last = self._direction(x, "", False)
-        if self.directions == 2:
-            back, back_last = self._direction(x, "_reverse", True)
-            out = torch.cat((out, back), dim=-1)
-            last = tuple(torch.stack((a, b)) for a, b in zip(last, back_last))
-        else:
-            last = tuple(t.unsqueeze(0) for t in last)
-        return out, (last if self.mode == "LSTM" else last[0])
+    def fused(self, x: torch.Tensor, states: list[torch.Tensor]) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        per = len(states) // self.directions if states else 0
+        outs, finals = [], []
+        for k, sfx in enumerate(self.suffixes()):
+            out, last = self._direction(x, states[k * per:(k + 1) * per], sfx, reverse=k == 1)
+            outs.append(out)
+            finals.append(last)
+        return (outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)), finals
 
 
 def with_scan_rnns(module: nn.Module) -> tuple[nn.Module, int]:
-    """A copy of `module` whose nn.RNN/LSTM/GRU children run on `scan` (parameters shared), and how
-    many were replaced. The state_dict keys gain no prefix change: ScanRNN keeps the module as
-    `.rnn`, so `x.rnn.weight_ih_l0` becomes `x.rnn.rnn.weight_ih_l0` only inside the copy."""
+    """A copy of `module` whose recurrent cores run on `scan` (parameters shared), and how many
+    were replaced. The originals are untouched."""
     copied = copy.copy(module)
     count = 0
 
     def swap(parent: nn.Module) -> None:
         nonlocal count
         for name, child in list(parent._modules.items()):
-            if isinstance(child, (nn.RNN, nn.LSTM, nn.GRU)):
-                parent._modules[name] = ScanRNN(child)
+            if isinstance(child, RecurrentCore):
+                parent._modules[name] = ScanCore.of(child)
                 count += 1
             elif child is not None:
                 clone = copy.copy(child)

@@ -12,6 +12,7 @@ from graphlib import CycleError, TopologicalSorter
 from pydantic import ValidationError
 
 from ..layers import REGISTRY, Layer, ParamCount, Shape, ShapeError
+from ..layers.input import Input
 from .schema import Edge, Graph, Problem
 
 
@@ -45,6 +46,20 @@ class Analysis:
     @property
     def total_params(self) -> int:
         return self.counts.total
+
+    def input_layer(self, node_id: str) -> Input:
+        """The Input layer of one of `inputs` (TypeError for another node)."""
+        layer = self.nodes[node_id].layer
+        if not isinstance(layer, Input):
+            raise TypeError(f"'{node_id}' is not an Input layer.")
+        return layer
+
+    def shapes_of(self, node_id: str) -> list[Shape]:
+        """The output shapes of a node of a graph without problems (ValueError when unknown)."""
+        shapes = self.nodes[node_id].output_shapes
+        if shapes is None:
+            raise ValueError(f"The output shape of '{node_id}' is unknown: the graph has problems there.")
+        return shapes
 
     def report(self) -> dict:
         """The /api/graphs/validate answer (docs/api.md)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-GRAPH_FORMAT = "netcanvas.graph/1"
+GRAPH_FORMAT: Final = "netcanvas.graph/1"
 
 
 class Position(BaseModel):

@@ -67,10 +67,13 @@ class ImportNode:
     """One Keras layer being turned into netcanvas node(s)."""
 
     def __init__(self, b: Builder, name: str, class_name: str, cfg: dict[str, Any],
-                 weights: list[np.ndarray] | None, inputs: list[Value], perm_ok: bool):
+                 weights: list[np.ndarray] | None, inputs: list[Value], perm_ok: bool,
+                 call_kwargs: dict[str, Any] | None = None):
         self.b, self.name, self.class_name, self.cfg = b, name, class_name, cfg
         self.weights = weights if weights is not None else []
         self.inputs, self.perm_ok = inputs, perm_ok
+        # the call's non-tensor arguments in the file (Attention's use_causal_mask=True…)
+        self.call_kwargs = dict(call_kwargs or {})
 
     def fail(self, why: str) -> ImportFailed:
         return ImportFailed(f"{self.b.file}: layer '{self.name}' ({self.class_name}): {why}.")
@@ -107,7 +110,7 @@ class ImportNode:
     def set(self, target: torch.Tensor, value: np.ndarray | torch.Tensor, what: str = "weight") -> None:
         """Copies a Keras weight (already in torch's layout) into a parameter or buffer of the
         node's module, checking its shape."""
-        v = torch.as_tensor(np.ascontiguousarray(value, dtype=np.float32))
+        v = torch.as_tensor(np.asarray(value, dtype=np.float32, order="C"))
         if tuple(v.shape) != tuple(target.shape):
             raise self.fail(f"{what} has shape {tuple(v.shape)}, netcanvas needs {tuple(target.shape)}")
         with torch.no_grad():

@@ -52,7 +52,8 @@ def netcanvas_axis(axis: int, rank: int) -> int:
 def flatten_perm(shape: Shape) -> np.ndarray:
     """For a (C, H, W) tensor: `perm` with keras_flat[j] == netcanvas_flat[perm[j]], where
     netcanvas flattens C·H·W and Keras flattens its (H, W, C) tensor H·W·C."""
-    idx = np.arange(math.prod(shape)).reshape(shape)
+    dims = tuple(int(d or 0) for d in shape)  # known: only images of known size are flattened
+    idx = np.arange(math.prod(dims)).reshape(dims)
     return np.moveaxis(idx, 0, -1).reshape(-1)
 
 

@@ -52,6 +52,22 @@ class KerasLayer:
     node_id: str | None = None
 
 
+def _kwarg_layers(v: Any) -> list[str]:
+    """Layers whose tensors a call passes by keyword (a recurrent layer's initial_state), in the
+    order Keras flattens them: Keras's graph walk follows those too."""
+    if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+        return [v["config"]["keras_history"][0]]
+    if isinstance(v, dict):
+        return [x for k in sorted(v) for x in _kwarg_layers(v[k])]
+    if isinstance(v, (list, tuple)):
+        return [x for item in v for x in _kwarg_layers(item)]
+    return []
+
+
+# Keras layers whose constructor takes no `trainable` (their get_config leaves it out).
+NO_TRAINABLE_ARG = frozenset({"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"})
+
+
 def placeholder(a: np.ndarray) -> bool:
     """A weight standing only for its shape (code generation): zero strides, no memory."""
     return bool(a.strides) and not any(a.strides)
@@ -96,7 +112,7 @@ class KerasModelBuilder:
         name = self.unique(name)
         self.layers.append(
             KerasLayer(class_name, name, dict(config), list(inputs), merge,
-                       [(w, a if placeholder(a) else np.ascontiguousarray(a, dtype=np.float32))
+                       [(w, a if placeholder(a) else np.asarray(a, dtype=np.float32, order="C"))  # keeps 0-d
                         for w, a in weights],
                        dict(call_kwargs or {}), node_id)
         )
@@ -121,6 +137,8 @@ class KerasModelBuilder:
             return {"module": "keras.layers", "class_name": "InputLayer", "config": cfg,
                     "registered_name": None, "name": layer.name, "inbound_nodes": []}
         cfg = {"name": layer.name, "trainable": True, "dtype": "float32", **layer.config}
+        if layer.class_name in NO_TRAINABLE_ARG:
+            del cfg["trainable"]
         refs = [t.ref() for t in layer.inputs]
         args = [refs] if layer.merge else refs
         return {
@@ -151,6 +169,7 @@ class KerasModelBuilder:
         the layers; depth = longest path to an output; deepest first, ties by walk number.
         """
         by_name = {lay.name: lay for lay in self.layers}
+        parents = {lay.name: [t.layer for t in lay.inputs] + _kwarg_layers(lay.call_kwargs) for lay in self.layers}
         index: dict[str, int] = {}
         post: list[str] = []
         done: set[str] = set()
@@ -159,8 +178,8 @@ class KerasModelBuilder:
             if name in done:
                 return
             index.setdefault(name, len(index))
-            for t in by_name[name].inputs:
-                walk(t.layer)
+            for parent in parents[name]:
+                walk(parent)
             done.add(name)
             post.append(name)
 
@@ -169,8 +188,8 @@ class KerasModelBuilder:
         depth: dict[str, int] = {}
         for name in reversed(post):
             d = depth.setdefault(name, 0)
-            for t in by_name[name].inputs:
-                depth[t.layer] = max(d + 1, depth.get(t.layer, 0))
+            for parent in parents[name]:
+                depth[parent] = max(d + 1, depth.get(parent, 0))
         for t in self.inputs:  # inputs no output depends on
             if t.layer not in depth:
                 depth[t.layer], index[t.layer] = 0, -1

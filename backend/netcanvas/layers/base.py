@@ -119,9 +119,18 @@ class Layer(BaseModel):
     def param_count(self, inputs: list[Shape]) -> ParamCount:
         """Keras's counts for this node. The default builds the module on the meta device (no
         memory); kinds with weights override it with the formula, which validation of big graphs
-        needs to stay fast (the contract harness checks the formula against the built module)."""
-        with torch.device("meta"):
-            return module_counts(self.build(inputs))
+        needs to stay fast (the contract harness checks the formula against the built module).
+        Built counts are memoised per (kind, params, input shapes): a canvas revalidates the same
+        nodes on every edit."""
+        key = (type(self), self.model_dump_json(), tuple(tuple(s) for s in inputs))
+        got = _COUNTS.get(key)
+        if got is None:
+            with torch.device("meta"):
+                got = module_counts(self.build(inputs))
+            if len(_COUNTS) >= _COUNTS_MAX:
+                _COUNTS.clear()
+            _COUNTS[key] = got
+        return got
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         raise NotImplementedError(f"{self.kind()} has no Keras counterpart")
@@ -132,6 +141,8 @@ class Layer(BaseModel):
 
 
 REGISTRY: dict[str, type[Layer]] = {}
+_COUNTS: dict[tuple[Any, ...], ParamCount] = {}
+_COUNTS_MAX = 50_000
 
 
 def register(cls: type[Layer]) -> type[Layer]:
@@ -186,7 +197,7 @@ def schema_entry(cls: type[Layer]) -> dict[str, Any]:
     for name, field in cls.model_fields.items():
         if not field.is_required():
             defaults[name] = field.get_default(call_default_factory=True)
-        elif field.json_schema_extra and "palette_default" in field.json_schema_extra:
+        elif isinstance(field.json_schema_extra, dict) and "palette_default" in field.json_schema_extra:
             defaults[name] = field.json_schema_extra["palette_default"]
     return {
         "type": cls.kind(),

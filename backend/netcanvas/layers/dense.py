@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from pydantic import PositiveInt
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class DenseModule(nn.Module):
     def __init__(self, in_features: int, units: int, use_bias: bool, activation: str, channels_axis: bool):
         super().__init__()
-        self.linear = glorot_(nn.Linear(in_features, units, bias=use_bias))
+        self.linear: nn.Linear = glorot_(nn.Linear(in_features, units, bias=use_bias))
         self.activation = activation_module(activation)
         self.channels_axis = channels_axis
 
@@ -76,11 +76,11 @@ class Dense(Layer):
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         (x,) = n.inputs
-        lin = n.module.linear
+        lin = cast(DenseModule, n.module).linear
         kernel = n.array(lin.weight).T  # (in, out)
         if x.perm is not None and not placeholder(kernel):
             kernel = kernel[x.perm]  # Keras flattened H·W·C where netcanvas flattened C·H·W
-        weights = [("kernel", kernel)] + ([("bias", lin.bias)] if self.use_bias else [])
+        weights: list[tuple[str, Any]] = [("kernel", kernel)] + ([("bias", lin.bias)] if self.use_bias else [])
         cfg = {"units": self.units, "activation": self.activation, "use_bias": self.use_bias}
         return n.add("Dense", cfg, weights=weights)
 
@@ -95,12 +95,13 @@ class Dense(Layer):
                 raise n.fail(f"{key}={cfg[key]!r} is not supported")
 
         def load(m: nn.Module) -> None:
+            lin = cast(DenseModule, m).linear
             kernel = n.weight(0)
             if x.perm is not None:  # Keras flattened H·W·C; netcanvas flattens C·H·W
                 kernel = kernel[torch.argsort(torch.as_tensor(x.perm)).numpy()]
-            n.set(m.linear.weight, kernel.T, "kernel")
+            n.set(lin.weight, kernel.T, "kernel")
             if use_bias:
-                n.set(m.linear.bias, n.weight(1), "bias")
+                n.set(lin.bias, n.weight(1), "bias")
 
         params = {"units": cfg["units"], "activation": keras_activation(n, cfg.get("activation")),
                   "use_bias": use_bias}

@@ -8,18 +8,23 @@ Nothing is done on the meta device (parameter counting).
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import torch
 from torch import nn
 
+M = TypeVar("M", bound=nn.Module)
+
 
 @torch.no_grad()
-def glorot_(layer: nn.Module) -> nn.Module:
+def glorot_(layer: M) -> M:
     """Kernel glorot_uniform (torch's fans equal Keras's for Linear, Conv and ConvTranspose), bias 0."""
-    if layer.weight.is_meta:
+    weight, bias = cast(torch.Tensor, layer.weight), cast("torch.Tensor | None", layer.bias)
+    if weight.is_meta:
         return layer
-    nn.init.xavier_uniform_(layer.weight)
-    if layer.bias is not None:
-        nn.init.zeros_(layer.bias)
+    nn.init.xavier_uniform_(weight)
+    if bias is not None:
+        nn.init.zeros_(bias)
     return layer
 
 
@@ -45,3 +50,13 @@ def recurrent_(rnn: nn.RNNBase) -> nn.RNNBase:
             if isinstance(rnn, nn.LSTM) and name.startswith("bias_ih"):
                 p[rnn.hidden_size:2 * rnn.hidden_size] = 1.0  # gates i, f, g, o: Keras's sum is 1
     return rnn
+
+
+@torch.no_grad()
+def glorot_fans_(weight: torch.Tensor, fan_in: int, fan_out: int) -> torch.Tensor:
+    """glorot_uniform with Keras's fans where torch's differ: a depthwise kernel is (kh, kw, in,
+    depth_multiplier) in Keras (fans in·k, dm·k), (in·dm, 1, kh, kw) in torch (fans k, in·dm·k)."""
+    if not weight.is_meta:
+        limit = (6.0 / (fan_in + fan_out)) ** 0.5
+        nn.init.uniform_(weight, -limit, limit)
+    return weight

@@ -1,15 +1,30 @@
-"""Layers that join several tensors: Concatenate, Add, Subtract, Multiply, Average, Maximum."""
+"""Layers that join several tensors: Concatenate, Add, Subtract, Multiply, Average, Maximum,
+Minimum, Dot.
+
+Keras merges are called on a list of tensors. Concatenate's `axis` counts the batch axis and is
+in netcanvas's layout (None: the feature axis, channels for images); export and import map it.
+The element-wise merges need inputs of the same shape (Keras also broadcasts a size-1 axis;
+such a file is refused at import by its shapes).
+"""
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
+from pydantic import field_validator
 from torch import nn
 
-from .base import Layer, Shape, ShapeError, fmt, register, resolve_axis
+from ..kerasio.config import nc_axis
+from ..kerasio.layout import keras_axis
+from .base import Layer, Shape, ShapeError, fmt, register, required, resolve_axis
+
+if TYPE_CHECKING:
+    from ..kerasio.exporting import ExportNode
+    from ..kerasio.importing import ImportNode, Value
+    from ..kerasio.model import KTensor
 
 
 class ConcatenateModule(nn.Module):
@@ -28,6 +43,16 @@ class Concatenate(Layer):
     family = "merge"
     min_inputs = 2
     max_inputs = None
+    keras_classes = ("Concatenate",)
+    examples = (
+        ({}, [(3,), (5,)]),
+        ({}, [(2, 4, 4), (3, 4, 4)]),  # images: stacks channels (Keras's axis -1)
+        ({"axis": 2}, [(2, 3, 4), (2, 1, 4), (2, 2, 4)]),  # images: along the height
+        ({"axis": 1}, [(2, 3), (4, 3)]),  # sequences: along time
+        ({"axis": -1}, [(None, 3), (None, 2)]),
+    )
+    notes = ("`axis` is in netcanvas's layout (None: the feature axis, channels for images = Keras's -1 on "
+             "(H, W, C)); export and import map it.")
 
     axis: int | None = None
 
@@ -49,12 +74,24 @@ class Concatenate(Layer):
                     f"dimension {i + 1} differs."
                 )
         parts = [s[axis] for s in inputs]
-        joined = None if None in parts else sum(parts)
+        known = [p for p in parts if p is not None]
+        joined = sum(known) if len(known) == len(parts) else None
         first = inputs[0]
         return [tuple(joined if i == axis else first[i] for i in range(rank))]
 
     def build(self, inputs: list[Shape]) -> nn.Module:
         return ConcatenateModule(resolve_axis(self.axis, len(inputs[0])) + 1)
+
+    def to_keras(self, n: ExportNode) -> list[KTensor]:
+        rank = len(n.input_shapes[0])
+        axis = keras_axis(resolve_axis(self.axis, rank), rank)
+        return n.add("Concatenate", {"axis": axis}, inputs=n.plain_inputs(), merge=True)
+
+    @classmethod
+    def from_keras(cls, n: ImportNode) -> list[Value]:
+        rank = len(n.inputs[0].shape)
+        axis = nc_axis(n, n.cfg.get("axis", -1), rank)
+        return n.node("Concatenate", {"axis": None if axis - 1 == resolve_axis(None, rank) else axis})
 
 
 class AddModule(nn.Module):
@@ -82,13 +119,23 @@ class MaximumModule(nn.Module):
         return functools.reduce(torch.maximum, xs)
 
 
+class MinimumModule(nn.Module):
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return functools.reduce(torch.minimum, xs)
+
+
 class Elementwise(Layer):
     """Shared rule: every input has the same shape (None matches any length)."""
 
     family = "merge"
     min_inputs = 2
-    max_inputs = None
+    max_inputs: ClassVar[int | None] = None
     module: ClassVar[type[nn.Module]] = AddModule
+    examples = (
+        ({}, [(4,), (4,)]),
+        ({}, [(2, 3, 3), (2, 3, 3), (2, 3, 3)]),
+        ({}, [(None, 3), (None, 3)]),
+    )
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         kind = self.kind()
@@ -110,24 +157,36 @@ class Elementwise(Layer):
     def build(self, inputs: list[Shape]) -> nn.Module:
         return self.module()
 
+    def to_keras(self, n: ExportNode) -> list[KTensor]:
+        return n.add(self.kind(), {}, inputs=n.plain_inputs(), merge=True)
+
+    @classmethod
+    def from_keras(cls, n: ImportNode) -> list[Value]:
+        return n.node(cls.kind(), {})
+
 
 @register
 class Add(Elementwise):
     """Sums its inputs element-wise (residual connections); all inputs have the same shape."""
+
+    keras_classes = ("Add",)
 
 
 @register
 class Subtract(Elementwise):
     """First input minus the second, element-wise; exactly two inputs of the same shape."""
 
+    keras_classes = ("Subtract",)
     max_inputs = 2
     module = SubtractModule
+    examples = (({}, [(4,), (4,)]), ({}, [(2, 3, 3), (2, 3, 3)]), ({}, [(None, 3), (None, 3)]))
 
 
 @register
 class Multiply(Elementwise):
     """Multiplies its inputs element-wise (gating); all inputs have the same shape."""
 
+    keras_classes = ("Multiply",)
     module = MultiplyModule
 
 
@@ -135,6 +194,7 @@ class Multiply(Elementwise):
 class Average(Elementwise):
     """Mean of its inputs element-wise; all inputs have the same shape."""
 
+    keras_classes = ("Average",)
     module = AverageModule
 
 
@@ -142,4 +202,104 @@ class Average(Elementwise):
 class Maximum(Elementwise):
     """Largest of its inputs element-wise; all inputs have the same shape."""
 
+    keras_classes = ("Maximum",)
     module = MaximumModule
+
+
+@register
+class Minimum(Elementwise):
+    """Smallest of its inputs element-wise; all inputs have the same shape."""
+
+    keras_classes = ("Minimum",)
+    module = MinimumModule
+
+
+class DotModule(nn.Module):
+    """Keras's batch_dot as an einsum (`equation`), after an optional L2 normalization of each
+    input along its contracted axis (`axes`, batch counted)."""
+
+    def __init__(self, equation: str, axes: tuple[int, int], normalize: bool, unsqueeze: bool):
+        super().__init__()
+        self.equation = equation
+        self.axes = axes
+        self.normalize = normalize
+        self.unsqueeze = unsqueeze
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if self.normalize:  # Keras: x · min(1 / ‖x‖, 1 / 1e-7)
+            a = a * torch.clamp(torch.rsqrt(torch.sum(a * a, dim=self.axes[0], keepdim=True)), max=1e7)
+            b = b * torch.clamp(torch.rsqrt(torch.sum(b * b, dim=self.axes[1], keepdim=True)), max=1e7)
+        out = torch.einsum(self.equation, a, b)
+        return out.unsqueeze(-1) if self.unsqueeze else out
+
+
+@register
+class Dot(Layer):
+    """Dot product of two vectors or sequences along `axes` (e.g. attention scores between two sequences)."""
+
+    family = "merge"
+    min_inputs = 2
+    max_inputs = 2
+    keras_classes = ("Dot",)
+    examples = (
+        ({"axes": 1}, [(4,), (4,)]),
+        ({"axes": -1, "normalize": True}, [(4,), (4,)]),  # cosine similarity
+        ({"axes": 2}, [(3, 4), (5, 4)]),  # (T1, F)·(T2, F) → (T1, T2)
+        ({"axes": [1, 1]}, [(3, 4), (3, 2)]),  # over time → (4, 2)
+        ({"axes": [1, 2], "normalize": True}, [(4,), (3, 4)]),
+        ({"axes": [2, 1]}, [(None, 4), (4, 3)]),
+    )
+    notes = ("`axes` count the batch axis, as Keras's do (an int: the same axis of both inputs; negative "
+             "axes count from the end of each). Inputs are vectors or sequences, whose layout is the same in "
+             "Keras; flatten or pool images first.")
+
+    axes: int | list[int] = required(-1)
+    normalize: bool = False
+
+    @field_validator("axes")
+    @classmethod
+    def _two_axes(cls, v: Any) -> Any:
+        if isinstance(v, list) and len(v) != 2:
+            raise ValueError("axes is one int or a list of two (one per input)")
+        return v
+
+    def _axes(self, a: Shape, b: Shape) -> tuple[int, int]:
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        out = []
+        for ax, s in zip(pair, (a, b)):
+            full = len(s) + 1
+            if not -full <= ax < full or ax % full == 0:
+                raise ShapeError(f"Dot axes {self.axes}: axis {ax} does not exist for an input {fmt(s)} "
+                                 f"(valid: 1..{len(s)} or -{len(s)}..-1; axis 0 is the batch).", "axes")
+            out.append(ax % full)
+        return out[0], out[1]
+
+    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
+        a, b = inputs
+        for s in (a, b):
+            if len(s) not in (1, 2):
+                raise ShapeError(f"Dot takes vectors (features,) or sequences (time, features), got {fmt(s)}: "
+                                 "add a Flatten or a global pooling before it for images.")
+        i, j = self._axes(a, b)
+        if a[i - 1] != b[j - 1]:
+            raise ShapeError(f"Dot multiplies axis {i} of {fmt(a)} with axis {j} of {fmt(b)}, which differ "
+                             f"({a[i - 1]} and {b[j - 1]}): pick axes of the same size.", "axes")
+        out = tuple(d for k, d in enumerate(a) if k != i - 1) + tuple(d for k, d in enumerate(b) if k != j - 1)
+        return [out or (1,)]
+
+    def build(self, inputs: list[Shape]) -> nn.Module:
+        a, b = inputs
+        i, j = self._axes(a, b)
+        left = "b" + "".join("k" if k == i else "i" for k in range(1, len(a) + 1))
+        right = "b" + "".join("k" if k == j else "j" for k in range(1, len(b) + 1))
+        out = "b" + left[1:].replace("k", "") + right[1:].replace("k", "")
+        return DotModule(f"{left},{right}->{out}", (i, j), self.normalize, out == "b")
+
+    def to_keras(self, n: ExportNode) -> list[KTensor]:
+        return n.add("Dot", {"axes": self.axes, "normalize": self.normalize}, inputs=n.plain_inputs(), merge=True)
+
+    @classmethod
+    def from_keras(cls, n: ImportNode) -> list[Value]:
+        axes = n.cfg["axes"]
+        return n.node("Dot", {"axes": list(axes) if isinstance(axes, (list, tuple)) else int(axes),
+                              "normalize": bool(n.cfg.get("normalize", False))})

@@ -1,19 +1,23 @@
-"""Pooling: Max/AveragePooling1D and 2D (windows), GlobalAverage/GlobalMaxPooling1D and 2D.
+"""Local pooling: Max/AveragePooling1D and 2D (a window slides over the sequence or image).
 
 1D kinds take (time, features) sequences, 2D kinds (channels, height, width) images. "same"
-padding is Keras's: max pooling pads with -inf, average pooling divides by the number of real
-values in each window. The modules have no parameters.
+padding is Keras's (TensorFlow's): max pooling pads with -inf, average pooling divides by the
+number of real values in each window. The modules have no parameters. Global pooling lives in
+global_pooling.py.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import Layer, Shape, register
+# `size` renamed: a global of that name would be copied into generated code (it matches `.size`).
+from ..kerasio.config import channels_last, compact
+from ..kerasio.config import size as keras_size
+from .base import Layer, ParamCount, Shape, register
 from .spatial import (
     KerasPad,
     Padding,
@@ -25,6 +29,20 @@ from .spatial import (
     ntuple,
     out_length,
     same_pads,
+)
+
+if TYPE_CHECKING:
+    from ..kerasio.exporting import ExportNode
+    from ..kerasio.importing import ImportNode, Value
+    from ..kerasio.model import KTensor
+
+_AVERAGE_SAME = (
+    ' Keras 3 on its torch backend computes padding="same" differently when some axis has an odd total '
+    "padding and a window can hold more than one padded place (pool_size=3, strides=2 on an even "
+    "length; pool_size=4, strides=1): it then pads every axis by repeating the edge values and counts "
+    "them in the mean. netcanvas follows TensorFlow (and Keras's jax and numpy backends): each window "
+    "is the mean of its real values only. With an even total padding on every axis "
+    "(pool_size=3, strides=1), none, or pool_size=2, all agree."
 )
 
 
@@ -44,11 +62,10 @@ class PoolModule(nn.Module):
     def _pool(self, x: torch.Tensor) -> torch.Tensor:
         if self.pad is not None:
             x = self.pad(x)
+        one = len(self.pool) == 1
         if self.mode == "max":
-            fn = F.max_pool1d if len(self.pool) == 1 else F.max_pool2d
-        else:
-            fn = F.avg_pool1d if len(self.pool) == 1 else F.avg_pool2d
-        return fn(x, self.pool, self.stride)
+            return F.max_pool1d(x, self.pool, self.stride) if one else F.max_pool2d(x, self.pool, self.stride)
+        return F.avg_pool1d(x, self.pool, self.stride) if one else F.avg_pool2d(x, self.pool, self.stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.sequence:
@@ -64,10 +81,18 @@ class PoolModule(nn.Module):
 
 
 class PoolBase(Layer):
-    """Shared rule of the windowed pooling kinds; subclasses set `mode` and the fields."""
+    """Shared rule of the windowed pooling kinds; subclasses set `mode`, the fields and examples."""
 
     family = "pooling"
     mode: ClassVar[str] = "max"
+    notes = ("Keras's default data_format (channels_last) only: a Keras layer with "
+             'data_format="channels_first" is refused at import. netcanvas\'s images are (channels, '
+             "height, width); the export writes the channels-last Keras layer.")
+
+    # Each kind narrows the sizes to its number of axes (Size1 or Size2).
+    pool_size: Size1 | Size2 = 2
+    strides: Size1 | Size2 | None = None
+    padding: Padding = "valid"
 
     @classmethod
     def spatial_rank(cls) -> int:
@@ -96,10 +121,42 @@ class PoolBase(Layer):
         pool, stride = self.sizes()
         return PoolModule(self.mode, pool, stride, self.padding, sequence=self.spatial_rank() == 1)
 
+    def param_count(self, inputs: list[Shape]) -> ParamCount:
+        return ParamCount()
+
+    def to_keras(self, n: ExportNode) -> list[KTensor]:
+        n.plain_inputs()
+        pool, stride = self.sizes()
+        cfg = {"pool_size": list(pool), "strides": list(stride), "padding": self.padding,
+               "data_format": "channels_last"}
+        return n.add(self.kind(), cfg)
+
+    @classmethod
+    def from_keras(cls, n: ImportNode) -> list[Value]:
+        channels_last(n)
+        cfg = n.cfg
+        r = cls.spatial_rank()
+        pool = cfg.get("pool_size", 2)
+        strides = cfg.get("strides")
+        # Keras writes strides=pool_size when they were left out: keep netcanvas's default then.
+        if strides is not None and keras_size(compact(strides), r) == keras_size(compact(pool), r):
+            strides = None
+        params = {"pool_size": compact(pool), "strides": None if strides is None else compact(strides),
+                  "padding": cfg.get("padding", "valid")}
+        return n.node(cls.kind(), params)
+
 
 @register
 class MaxPooling1D(PoolBase):
     """Largest value in each window of `pool_size` steps (strides default to pool_size)."""
+
+    keras_classes = ("MaxPooling1D",)
+    examples = (
+        ({}, [(6, 2)]),
+        ({"pool_size": 3, "strides": 2, "padding": "same"}, [(7, 3)]),
+        ({"pool_size": 2, "strides": 1}, [(None, 2)]),
+        ({"pool_size": [3], "padding": "same"}, [(4, 2)]),
+    )
 
     pool_size: Size1 = 2
     strides: Size1 | None = None
@@ -111,6 +168,17 @@ class AveragePooling1D(PoolBase):
     """Mean of each window of `pool_size` steps (strides default to pool_size)."""
 
     mode = "average"
+    keras_classes = ("AveragePooling1D",)
+    # "same" examples avoid Keras's torch-backend deviation (see notes).
+    examples = (
+        ({}, [(6, 2)]),
+        ({"pool_size": 3, "strides": 1, "padding": "same"}, [(5, 2)]),
+        ({"pool_size": 3, "strides": 2, "padding": "same"}, [(7, 2)]),
+        ({"pool_size": 2, "padding": "same"}, [(6, 3)]),
+        ({"pool_size": 2, "strides": 1}, [(None, 3)]),
+    )
+    notes = PoolBase.notes + _AVERAGE_SAME
+
     pool_size: Size1 = 2
     strides: Size1 | None = None
     padding: Padding = "valid"
@@ -119,6 +187,14 @@ class AveragePooling1D(PoolBase):
 @register
 class MaxPooling2D(PoolBase):
     """Largest value in each pool_size window of an image (strides default to pool_size)."""
+
+    keras_classes = ("MaxPooling2D",)
+    examples = (
+        ({}, [(2, 4, 4)]),
+        ({"pool_size": 3, "strides": 2, "padding": "same"}, [(2, 5, 6)]),
+        ({"pool_size": [2, 3], "strides": [1, 2]}, [(1, 4, 7)]),
+        ({"pool_size": 2, "padding": "same"}, [(1, 5, 5)]),
+    )
 
     pool_size: Size2 = 2
     strides: Size2 | None = None
@@ -130,65 +206,18 @@ class AveragePooling2D(PoolBase):
     """Mean of each pool_size window of an image (strides default to pool_size)."""
 
     mode = "average"
+    keras_classes = ("AveragePooling2D",)
+    # "same" examples avoid Keras's torch-backend deviation (see notes).
+    examples = (
+        ({}, [(2, 4, 4)]),
+        ({"pool_size": 3, "strides": 2, "padding": "same"}, [(1, 5, 5)]),
+        ({"pool_size": [2, 3], "strides": [1, 2]}, [(2, 4, 7)]),
+        ({"pool_size": [3, 1], "strides": 1, "padding": "same"}, [(2, 4, 3)]),
+        ({"pool_size": 2, "padding": "same"}, [(1, 4, 6)]),
+        ({"pool_size": 2, "strides": 1, "padding": "same"}, [(2, 3, 4)]),  # odd padding, but windows of 2
+    )
+    notes = PoolBase.notes + _AVERAGE_SAME
+
     pool_size: Size2 = 2
     strides: Size2 | None = None
     padding: Padding = "valid"
-
-
-class GlobalPoolModule(nn.Module):
-    """Mean or max over the time axis (sequences) or height and width (images)."""
-
-    def __init__(self, mode: str, dims: tuple[int, ...], keepdims: bool):
-        super().__init__()
-        self.mode, self.dims, self.keepdims = mode, dims, keepdims
-
-    def extra_repr(self) -> str:
-        return f"mode={self.mode!r}, dims={self.dims}, keepdims={self.keepdims}"
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mode == "max":
-            return torch.amax(x, dim=self.dims, keepdim=self.keepdims)
-        return torch.mean(x, dim=self.dims, keepdim=self.keepdims)
-
-
-class GlobalPoolBase(Layer):
-    family = "pooling"
-    mode: ClassVar[str] = "max"
-
-    keepdims: bool = False
-
-    def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
-        (x,) = inputs
-        if self.kind().endswith("1D"):
-            expect_sequence(self.kind(), x)
-            return [(1, x[1]) if self.keepdims else (x[1],)]
-        expect_image(self.kind(), x)
-        return [(x[0], 1, 1) if self.keepdims else (x[0],)]
-
-    def build(self, inputs: list[Shape]) -> nn.Module:
-        dims = (1,) if self.kind().endswith("1D") else (2, 3)
-        return GlobalPoolModule(self.mode, dims, self.keepdims)
-
-
-@register
-class GlobalAveragePooling1D(GlobalPoolBase):
-    """Mean over all time steps: (time, features) → (features,)."""
-
-    mode = "average"
-
-
-@register
-class GlobalMaxPooling1D(GlobalPoolBase):
-    """Largest value over all time steps: (time, features) → (features,)."""
-
-
-@register
-class GlobalAveragePooling2D(GlobalPoolBase):
-    """Mean over height and width: (channels, height, width) → (channels,)."""
-
-    mode = "average"
-
-
-@register
-class GlobalMaxPooling2D(GlobalPoolBase):
-    """Largest value over height and width: (channels, height, width) → (channels,)."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import BeforeValidator, Field, PositiveInt
+from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveInt
 from pydantic_core import PydanticCustomError
 from torch import nn
 
@@ -168,3 +168,70 @@ def expect_sequence(kind: str, shape: Shape) -> None:
         raise ShapeError(f"{start}, which is an image: add a Reshape to {fmt(shape[1:])} before it "
                          "(rows as time steps).")
     raise ShapeError(f"{start}: add a Reshape to (time, features) before it.")
+
+
+# -- padding and cropping amounts (ZeroPadding*, Cropping*) -----------------------------------
+
+Sides = tuple[tuple[int, int], ...]
+
+
+def parse_sides(value: Any, n: int) -> Sides | None:
+    """A Keras padding or cropping amount, in any form Keras accepts, as (before, after) per spatial
+    axis; None when Keras would refuse it.
+
+    n=1 (ZeroPadding1D, Cropping1D): an int (both ends) or (start, end).
+    n=2: an int (all sides), (rows, columns) (both sides each), ((top, bottom), (left, right)), or
+    a mix such as (rows, (left, right)): each entry is an int or a pair, as Keras's own rule has it.
+    """
+    def amount(i: Any) -> bool:
+        return isinstance(i, int) and not isinstance(i, bool) and i >= 0
+
+    def pair(v: Any) -> tuple[int, int] | None:
+        if amount(v):
+            return (v, v)
+        if isinstance(v, (list, tuple)) and len(v) == 2 and all(amount(i) for i in v):
+            return (v[0], v[1])
+        return None
+
+    if n == 1:
+        one = pair(value)
+        return None if one is None else (one,)
+    if amount(value):
+        return ((value, value),) * n
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        return None
+    axes = [pair(v) for v in value]
+    return None if any(a is None for a in axes) else tuple(a for a in axes if a is not None)
+
+
+def compact_sides(sides: Sides) -> int | list[int] | list[list[int]]:
+    """The shortest form netcanvas shows: an int when every side is equal, else (n=1) [start, end]
+    or (n=2) [rows, columns] when each axis is symmetric, else [[top, bottom], [left, right]]."""
+    flat = [s for axis in sides for s in axis]
+    if all(s == flat[0] for s in flat):
+        return flat[0]
+    if len(sides) == 1:
+        return list(sides[0])
+    if all(a == b for a, b in sides):
+        return [a for a, _ in sides]
+    return [list(axis) for axis in sides]
+
+
+def _sides_check(n: int, what: str) -> Callable[[Any], Any]:
+    want = {1: "[start, end]", 2: "[rows, columns] or [[top, bottom], [left, right]]"}[n]
+
+    def check(v: Any) -> Any:
+        if parse_sides(v, n) is None:
+            raise PydanticCustomError(what, f"Must be a non-negative integer or {want} of non-negative integers")
+        return v
+
+    return check
+
+
+_Pair = Annotated[list[NonNegativeInt], Field(min_length=2, max_length=2)]
+# An int or [start, end] (sequences); an int, a pair, or a pair of (int or pair) (images).
+Sides1 = Annotated[NonNegativeInt | _Pair, BeforeValidator(_sides_check(1, "sides"))]
+Sides2 = Annotated[
+    NonNegativeInt | Annotated[list[NonNegativeInt | _Pair], Field(min_length=2, max_length=2)],
+    BeforeValidator(_sides_check(2, "sides")),
+]

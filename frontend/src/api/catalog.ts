@@ -39,7 +39,8 @@ export const useCatalog = create<Catalog>()((set, get) => ({
 }));
 
 export const FAMILY_ORDER = [
-  "input", "core", "convolution", "pooling", "recurrent", "normalization", "merge", "reshaping", "activation",
+  "input", "preprocessing", "augmentation", "core", "convolution", "pooling", "recurrent", "attention", "wrapper",
+  "normalization", "noise", "merge", "reshaping", "activation",
 ];
 
 export const FAMILY_LABEL: Record<string, string> = {
@@ -52,4 +53,9 @@ export const FAMILY_LABEL: Record<string, string> = {
   merge: "Merge",
   reshaping: "Reshaping",
   activation: "Activation",
+  preprocessing: "Preprocessing",
+  augmentation: "Augmentation",
+  attention: "Attention",
+  wrapper: "Wrappers",
+  noise: "Dropout and noise",
 };

@@ -11,6 +11,7 @@ import { fmtCount } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import LayerNodeView from "./LayerNodeView";
 import { DRAG_MIME } from "./Palette";
+import { countText } from "./paramCounts";
 import { useCanvasShortcuts } from "./shortcuts";
 import WireEdge from "./WireEdge";
 
@@ -21,6 +22,7 @@ const GRID: [number, number] = [16, 16];
 const FAMILY_COLOR: Record<string, string> = {
   input: "#34d399", core: "#7c9cff", convolution: "#f59e0b", pooling: "#fb7185", recurrent: "#c084fc",
   normalization: "#22d3ee", merge: "#f472b6", reshaping: "#a3e635", activation: "#facc15",
+  preprocessing: "#94a3b8", augmentation: "#2dd4bf", attention: "#e879f9", wrapper: "#818cf8", noise: "#fdba74",
 };
 
 export default function Canvas({ onShowSummary }: { onShowSummary: () => void }) {
@@ -154,7 +156,12 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
             <span>Drag a layer from the palette to start</span>
           ) : analysis ? (
             <>
-              <span data-testid="total-params">{fmtCount(analysis.total_params)} params</span>
+              <span data-testid="total-params" title={countText(analysis)}>{fmtCount(analysis.total_params)} params</span>
+              {analysis.non_trainable_params > 0 && (
+                <span className="dim" data-testid="non-trainable-params" title={countText(analysis)}>
+                  ({fmtCount(analysis.non_trainable_params)} non-trainable)
+                </span>
+              )}
               <span className="dim">·</span>
               <span data-testid="problem-count">{problems.length ? `${problems.length} problem${problems.length > 1 ? "s" : ""}` : "Ready to train"}</span>
               {graphProblems[0] && <span className="dim ellipsis" title={graphProblems.map((p) => p.message).join("\n")}>— {graphProblems[0].message}</span>}

@@ -4,6 +4,7 @@ import { portOf } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { fmtCount, fmtShape } from "../ui/format";
 import { Modal } from "../ui/Modal";
+import { countLines } from "./paramCounts";
 
 /** Nodes in topological order (Kahn), ties broken by position in the node list. */
 export function topoOrder(ids: string[], edges: { source: string; target: string }[]): string[] {
@@ -35,7 +36,6 @@ export default function Summary({ onClose }: { onClose: () => void }) {
   const byType = useCatalog((s) => s.byType);
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const order = topoOrder(nodes.map((n) => n.id), edges);
-  const trainable = analysis?.total_params ?? 0;
   return (
     <Modal title={`Model: "${name}"`} onClose={onClose} wide testid="summary">
       <table className="summary-table">
@@ -64,9 +64,19 @@ export default function Summary({ onClose }: { onClose: () => void }) {
           })}
         </tbody>
       </table>
-      <div className="summary-total">
-        <div>Total params: <b className="mono" data-testid="summary-total">{fmtCount(trainable)}</b></div>
-        <div className="dim">{analysis ? `${fmtCount(trainable * 4)} bytes as float32` : "Validating…"}</div>
+      {/* Keras's closing lines: Total / Trainable / Non-trainable params with their float32 size */}
+      <div className="summary-total" style={{ flexDirection: "column", gap: 2 }} data-testid="summary-counts">
+        {analysis ? (
+          countLines(analysis).map((l) => (
+            <div key={l.key} data-testid={`summary-line-${l.key}`}>
+              {l.label}:{" "}
+              <b className="mono" data-testid={l.key === "total" ? "summary-total" : `summary-${l.key}`}>{l.count}</b>{" "}
+              <span className="dim">({l.size})</span>
+            </div>
+          ))
+        ) : (
+          <div className="dim">Validating…</div>
+        )}
         {analysis && !analysis.ok && <div className="bad">{analysis.problems.length} problem(s): shapes after them are unknown.</div>}
       </div>
     </Modal>

@@ -4,7 +4,7 @@ import { dispositionName, downloadList } from "./downloads";
 describe("downloadList", () => {
   it("offers every rendered format once a run has model.pt", () => {
     expect(downloadList(["model.pt"]).map((d) => d.name)).toEqual([
-      "model.pt", "model.pt2", "model.h5", "model.onnx", "model.py", "model_keras.py",
+      "model.pt", "model.pt2", "model.keras", "model.h5", "model.onnx", "model.py", "model_keras.py",
     ]);
   });
 

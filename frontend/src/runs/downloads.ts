@@ -4,6 +4,7 @@
 export const MODEL_FORMATS: { name: string; label: string }[] = [
   { name: "model.pt", label: "PyTorch weights + graph (torch.save)" },
   { name: "model.pt2", label: "torch.export program" },
+  { name: "model.keras", label: "Keras (native .keras)" },
   { name: "model.h5", label: "Keras HDF5" },
   { name: "model.onnx", label: "ONNX" },
   { name: "model.py", label: "PyTorch code" },
