@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from api_factories import mlp_graph
 
+from netcanvas.api.schemas import ValidationReport
+
 
 def test_layers_list_every_kind_with_defaults(client):
     r = client.get("/api/layers")
@@ -26,6 +28,21 @@ def test_validate_good_graph_reports_shapes_and_params(client):
     assert rep["nodes"]["out"]["output_shapes"] == [[10]]
     assert rep["total_params"] == 64 * 16 + 16 + 16 * 10 + 10
     assert rep["inputs"] == ["in"] and rep["outputs"] == ["out"]
+    assert ValidationReport.model_validate(rep).model_dump(mode="json") == rep  # the documented schema, exactly
+
+
+def test_validate_answers_keras_count_lines(client):
+    g = mlp_graph(hidden=16)
+    g["nodes"].insert(3, {"id": "bn", "type": "BatchNormalization", "params": {"scale": False}})
+    g["edges"] = [e for e in g["edges"] if e["target"] != "out"] + [
+        {"source": "h", "target": "bn"}, {"source": "bn", "target": "out"}]
+    rep = client.post("/api/graphs/validate", json=g).json()
+    assert rep["ok"], rep["problems"]
+    # BatchNormalization(scale=False) on 16 features: beta 16 trainable; moving mean, variance 32 not
+    dense = 64 * 16 + 16 + 16 * 10 + 10
+    assert (rep["trainable_params"], rep["non_trainable_params"]) == (dense + 16, 32)
+    assert rep["total_params"] == dense + 48
+    assert rep["nodes"]["bn"]["params"] == 48 and rep["nodes"]["bn"]["trainable_params"] == 16
 
 
 def test_validate_bad_graph_names_the_node(client):
@@ -86,6 +103,7 @@ def test_validate_odd_graphs_are_200_with_problems(client, graph):
     assert r.status_code == 200, r.text
     assert r.json()["ok"] is False
     assert r.json()["problems"]
+    ValidationReport.model_validate(r.json())
 
 
 def test_graph_crud_and_versions(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..data.base import DatasetInfo
 from ..graph.analyze import analyze
@@ -13,15 +14,21 @@ from .schemas import ValidationReport
 log = logging.getLogger(__name__)
 
 
-def validate_graph(graph: Graph) -> ValidationReport:
+def report_of(graph: Graph) -> dict[str, Any]:
+    """The ValidationReport as plain data (what /api/graphs/validate sends: the canvas posts
+    big graphs on every edit, and validating our own answer again costs as much as analysing)."""
     try:
-        return ValidationReport.model_validate(analyze(graph).report())
+        return analyze(graph).report()
     except Exception as err:  # a layer's shape rule with a bug must not turn into a 500
         log.exception("analysing graph %r failed", graph.name)
         problem = Problem(message=f"The graph could not be analysed ({type(err).__name__}: {err}).")
         return ValidationReport(
             ok=False, total_params=0, nodes={}, problems=[problem], inputs=[], outputs=[]
-        )
+        ).model_dump(mode="json")
+
+
+def validate_graph(graph: Graph) -> ValidationReport:
+    return ValidationReport.model_validate(report_of(graph))
 
 
 def fit_problems(graph: Graph, info: DatasetInfo, settings: TrainSettings) -> list[Problem]:

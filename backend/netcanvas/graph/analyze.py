@@ -63,11 +63,12 @@ class Analysis:
 
     def report(self) -> dict:
         """The /api/graphs/validate answer (docs/api.md)."""
+        counts = self.counts
         return {
             "ok": self.ok,
-            "total_params": self.counts.total,
-            "trainable_params": self.counts.trainable,
-            "non_trainable_params": self.counts.non_trainable,
+            "total_params": counts.total,
+            "trainable_params": counts.trainable,
+            "non_trainable_params": counts.non_trainable,
             "nodes": {
                 nid: {
                     "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
