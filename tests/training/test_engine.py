@@ -298,3 +298,16 @@ def test_values_of_another_size_than_the_output_are_refused(train):
     wide = chain(("in", "Input", {"shape": [1]}), ("out", "Dense", {"units": 3}))
     with pytest.raises(ValueError, match=r"Output 'out' gives \(3,\) per sample but the targets have 1 value"):
         train(wide, ds, loss="mean_squared_error")
+
+
+def test_an_output_ending_in_a_softmax_layer_is_fused_like_a_softmax_activation(train):
+    g = chain(("in", "Input", {"shape": [4]}), ("h", "Dense", {"units": 8, "activation": "relu"}),
+              ("logits", "Dense", {"units": 3}), ("out", "Softmax", {}))
+    outcome, rec, out = train(g, blobs(), epochs=3)
+    assert outcome == "succeeded"
+    logs = " ".join(e.message for e in rec.of("log"))
+    assert "reads the logits of 'out'" in logs and "expects probabilities" not in logs
+    bundle = load_bundle(out / "model.pt")
+    probs = predict(bundle, np.random.default_rng(0).normal(size=(5, 4)).astype("float32"))
+    np.testing.assert_allclose(np.asarray(probs).reshape(5, 3).sum(axis=1), 1.0, rtol=1e-5)  # predictions apply it
+    assert rec.events[-1].test_metrics["accuracy"] > 0.9

@@ -167,9 +167,12 @@ def compile_graph(graph: Graph | Analysis, linear_outputs: set[str] | frozenset 
         if layer.kind() == "Input":
             values[nid] = g.placeholder(name)
             continue
-        if nid in linear_outputs and getattr(layer, "activation", None) is not None:
-            layer = layer.model_copy(update={"activation": "linear"})
-        root.add_module(name, layer.build(info.input_shapes))
+        if nid in linear_outputs and layer.kind() == "Softmax":  # the whole layer is the fused activation
+            root.add_module(name, nn.Identity())
+        else:
+            if nid in linear_outputs and getattr(layer, "activation", None) is not None:
+                layer = layer.model_copy(update={"activation": "linear"})
+            root.add_module(name, layer.build(info.input_shapes))
         args = [port(e.source, e.source_port) for e in info.inputs]
         kwargs: dict[str, Any] = {}
         if layer.kind() in MASK_CONSUMERS and info.inputs:

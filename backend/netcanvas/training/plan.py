@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from ..data.base import DatasetInfo
 from ..graph.analyze import Analysis
 from ..layers import fmt
+from ..layers.base import resolve_axis
 from .losses import CROSSENTROPY, LossFn, fusable, make_loss
 from .metrics import Metric, activate_fn, make_metric
 from .settings import TrainSettings
@@ -49,7 +50,13 @@ class OutputPlan:
 
 
 def output_activation(analysis: Analysis, node: str) -> str | None:
-    layer = analysis.nodes[node].layer
+    """The activation an output ends in: its `activation` field, or a Softmax layer over the
+    feature axis (what a Keras model ending in layers.Softmax() has)."""
+    info = analysis.nodes[node]
+    layer = info.layer
+    if layer is not None and layer.kind() == "Softmax" and info.input_shapes:
+        rank = len(info.input_shapes[0])
+        return "softmax" if resolve_axis(getattr(layer, "axis", None), rank) == resolve_axis(None, rank) else None
     act = getattr(layer, "activation", None)
     return act if isinstance(act, str) else None
 
