@@ -263,6 +263,24 @@ def _bidirectional_states() -> Graph:
     ], outputs=["cat", "bg"])
 
 
+@add_case("seq2seq", ("LSTM", "Dense"))
+def _seq2seq() -> Graph:
+    """The Keras seq2seq example: the encoder's final states seed the decoder (initial-state ports)."""
+    return graph("seq2seq", [
+        {"id": "encoder_inputs", "type": "Input", "params": {"shape": [None, 5]}},
+        {"id": "decoder_inputs", "type": "Input", "params": {"shape": [None, 4]}},
+        {"id": "encoder", "type": "LSTM", "params": {"units": 6, "return_state": True}},
+        {"id": "decoder", "type": "LSTM", "params": {"units": 6, "return_sequences": True}},
+        {"id": "dense", "type": "Dense", "params": {"units": 4, "activation": "softmax"}},
+    ], [
+        {"source": "encoder_inputs", "target": "encoder"},
+        {"source": "decoder_inputs", "target": "decoder"},
+        {"source": "encoder", "source_port": 1, "target": "decoder", "target_port": 1},
+        {"source": "encoder", "source_port": 2, "target": "decoder", "target_port": 2},
+        {"source": "decoder", "target": "dense"},
+    ], outputs=["dense"])
+
+
 @add_case("reshape_residual", ("Reshape", "Permute", "Add", "ZeroPadding2D", "UpSampling2D"))
 def _reshape_residual() -> Graph:
     return graph("reshape-residual", [

@@ -6,6 +6,7 @@ model.keras, and `model.load_weights("model.h5")` fills it with the trained weig
 from __future__ import annotations
 
 import keyword
+from types import SimpleNamespace
 from typing import Any
 
 from ..graph.analyze import Analysis, analyze
@@ -111,10 +112,20 @@ def _line(lay: KerasLayer, v: str, ref: Any) -> str:
     args = ", ".join([_kwargs(lay.config), f"name={lay.name!r}"]) if lay.config else f"name={lay.name!r}"
     ins = [ref(t) for t in lay.inputs]
     call = "[" + ", ".join(ins) + "]" if lay.merge else ", ".join(ins)  # MultiHeadAttention(query, value, key)
-    plain = {k: x for k, x in lay.call_kwargs.items() if x is None or isinstance(x, (bool, int, float, str))}
-    if plain:  # call arguments such as use_causal_mask=True
-        call += ", " + _kwargs(plain)
+    extra = [f"{k}={_call_value(x, ref)}" for k, x in lay.call_kwargs.items()]
+    if extra:  # call arguments: use_causal_mask=True, initial_state=[h, c]
+        call += ", " + ", ".join(extra)
     return f"{v} = layers.{lay.class_name}({args})({call})"
+
+
+def _call_value(x: Any, ref: Any) -> str:
+    """A call argument as source: tensors (KTensor.ref() dicts) become the variables holding them."""
+    if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+        layer, _, index = x["config"]["keras_history"]
+        return str(ref(SimpleNamespace(layer=layer, index=index)))
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_call_value(i, ref) for i in x) + "]"
+    return _py(x)
 
 
 def keras_source(graph: Graph | Analysis) -> str:

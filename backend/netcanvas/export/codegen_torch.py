@@ -68,8 +68,12 @@ class _Writer:
     def __init__(self) -> None:
         self.imports: dict[str, str] = {"torch": "import torch", "nn": "import torch.nn as nn"}
         self.helpers: dict[str, str] = {}  # name → source (functions, constants)
-        self.classes: dict[type, str] = {}  # class → generated source, in dependency order
+        self.classes: dict[type, str] = {}  # the classes to write, in dependency order
         self.class_names: dict[type, str] = {}
+        self.members: dict[type, list[str]] = {}  # __init__ arguments: every instance's members
+        self.optional: dict[type, set[str]] = {}  # members some instance lacks (None there)
+        self.buffers: dict[type, set[str]] = {}
+        self.methods: dict[type, list[str]] = {}
 
     # -- globals a copied function refers to ---------------------------------------------------
 
@@ -153,30 +157,29 @@ class _Writer:
         return f"{self.class_names[cls]}({body})"
 
     def _define(self, cls: type, m: nn.Module) -> None:
+        """Declares the class for `m`; its __init__ takes the union of every instance's members
+        (an LSTM without bias has no bias parameter), those some instance lacks defaulting to None."""
+        params = list(m._modules) + list(m._parameters) + list(m._buffers) + [
+            k for k in vars(m) if not k.startswith("_") and k not in _SKIP_ATTRS
+            and k not in m._modules and k not in m._parameters and k not in m._buffers
+        ]
         if cls in self.classes:
+            known = self.members[cls]
+            for p in params:
+                if p not in known:  # an earlier instance lacks it
+                    known.append(p)
+                    self.optional[cls].add(p)
+            self.optional[cls] |= set(known) - set(params)
+            self.buffers[cls] |= set(m._buffers)
             return
-        self.classes[cls] = ""  # reserve the slot (order: first use)
+        self.classes[cls] = ""  # reserve the slot (order: first use); written by class_sources()
         name = cls.__name__
         taken = set(self.class_names.values())
         while name in taken:
             name += "_"
         self.class_names[cls] = name
-        params = list(m._modules) + list(m._parameters) + list(m._buffers) + [
-            k for k in vars(m) if not k.startswith("_") and k not in _SKIP_ATTRS
-            and k not in m._modules and k not in m._parameters and k not in m._buffers
-        ]
-        lines = [f"class {name}(nn.Module):"]
-        doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
-        if doc:
-            lines.append(textwrap.indent(f'"""{doc}"""', "    "))
-        lines.append("")
-        lines.append(f"    def __init__(self, {', '.join(params)}):" if params else "    def __init__(self):")
-        lines.append("        super().__init__()")
-        for p in params:
-            if p in m._buffers:
-                lines.append(f"        self.register_buffer({p!r}, {p})")
-            else:
-                lines.append(f"        self.{p} = {p}")
+        self.members[cls], self.optional[cls], self.buffers[cls] = params, set(), set(m._buffers)
+        methods: list[str] = []
         seen: set[str] = {"__init__"}
         for klass in cls.__mro__:
             if klass is nn.Module or not issubclass(klass, nn.Module) or klass.__module__.startswith("torch"):
@@ -190,10 +193,31 @@ class _Writer:
                     continue
                 seen.add(attr)
                 self._globals(fn)
-                lines.append("")
-                lines.append(textwrap.indent(textwrap.dedent(inspect.getsource(value if isinstance(
+                methods.append(textwrap.indent(textwrap.dedent(inspect.getsource(value if isinstance(
                     value, types.FunctionType) else fn)), "    ").rstrip())
-        self.classes[cls] = "\n".join(lines) + "\n"
+        self.methods[cls] = methods
+
+    def class_sources(self) -> list[str]:
+        out = []
+        for cls in self.classes:
+            params, optional = self.members[cls], self.optional[cls]
+            lines = [f"class {self.class_names[cls]}(nn.Module):"]
+            doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+            if doc:
+                lines.append(textwrap.indent(f'"""{doc}"""', "    "))
+            lines.append("")
+            sig = ", ".join([p for p in params if p not in optional] + [f"{p}=None" for p in params if p in optional])
+            lines.append(f"    def __init__(self, {sig}):" if params else "    def __init__(self):")
+            lines.append("        super().__init__()")
+            for p in params:
+                if p in self.buffers[cls]:
+                    lines.append(f"        self.register_buffer({p!r}, {p})")
+                else:
+                    lines.append(f"        self.{p} = {p}")
+            for method in self.methods[cls]:
+                lines += ["", method]
+            out.append("\n".join(lines) + "\n")
+        return out
 
 
 def _forward_source(code: str) -> str:
@@ -234,7 +258,7 @@ def pytorch_source(graph: Any) -> str:
     out += ["", ""]
     for src in w.helpers.values():
         out += [src.rstrip(), "", ""]
-    for src in w.classes.values():
+    for src in w.class_sources():
         out += [src.rstrip(), "", ""]
     out.append(f"class {cls}(nn.Module):")
     out.append("    def __init__(self):")

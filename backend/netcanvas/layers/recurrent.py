@@ -101,7 +101,7 @@ class RecurrentCore(nn.Module):
                     p[self.units:2 * self.units] = 1.0
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # model.pt files from before netcanvas kept one bias have torch's second bias: the fused
+        # model.pt files saved before these layers kept one bias have torch's second bias: the fused
         # kernels add both, so their sum is the same layer.
         if not self.reset_after:
             for sfx in self.suffixes():
