@@ -8,6 +8,7 @@ torch weights are converted to Keras's layout here; inputs and outputs are turne
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -38,19 +39,18 @@ def rnn_weights(sd: dict, kind: str, suffix: str = "") -> list[np.ndarray]:
             out.append(np.stack([order(b_ih), order(b_hh)]))
         return out
     out = [w_ih.T, w_hh.T]
-    if b_ih is not None:
-        out.append(b_ih + b_hh)
+    if b_ih is not None:  # netcanvas keeps Keras's one bias; model.pt files of old kept torch's two
+        out.append(b_ih if b_hh is None else b_ih + b_hh)
     return out
 
 
 def keras_layer(kind: str, p: dict):
     cls = getattr(keras.layers, kind)
     if kind == "Bidirectional":
-        inner = {k: v for k, v in p.items() if k not in ("layer", "merge_mode", "return_state")}
-        if p["layer"] != "SimpleRNN":
-            inner.pop("activation")
-        inner["return_state"] = p["return_state"]
-        return cls(getattr(keras.layers, p["layer"])(**inner), merge_mode=p["merge_mode"])
+        rnn = getattr(keras.layers, p["layer"])
+        takes = inspect.signature(rnn.__init__).parameters
+        inner = {k: v for k, v in p.items() if k not in ("layer", "merge_mode") and k in takes}
+        return cls(rnn(**inner), merge_mode=p["merge_mode"])
     if kind in ("BatchNormalization", "LayerNormalization"):
         p = {**p, "axis": -1}
     return cls(**p)

@@ -25,7 +25,7 @@ def test_dense_and_conv_are_glorot_uniform_with_zero_bias():
 
 def test_lstm_forget_bias_is_one_and_recurrent_kernel_orthogonal():
     rnn = build("LSTM", (None, 5), units=4).rnn
-    bias = rnn.bias_ih_l0 + rnn.bias_hh_l0
+    bias = rnn.bias_ih_l0  # one bias, as Keras's LSTM has
     assert bias.tolist() == [0.0] * 4 + [1.0] * 4 + [0.0] * 8
     w = rnn.weight_hh_l0
     torch.testing.assert_close(w.T @ w, torch.eye(4), atol=1e-5, rtol=0)

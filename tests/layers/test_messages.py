@@ -76,8 +76,8 @@ def test_problems_land_on_the_node_and_field():
     ("Reshape", {"target_shape": [-1, -1]}),
     ("Reshape", {"target_shape": [0, 4]}),
     ("Permute", {"dims": [1, 1]}),
-    ("LSTM", {"units": 4, "activation": "relu"}),
-    ("Bidirectional", {"units": 4, "layer": "GRU", "activation": "relu"}),
+    ("LSTM", {"units": 4, "recurrent_dropout": 1.0}),  # a rate below 1
+    ("Bidirectional", {"units": 4, "layer": "Conv1D"}),  # wraps recurrent kinds only
     ("BatchNormalization", {"momentum": 1.5}),
 ])
 def test_param_errors_are_validation_errors(kind, params):

@@ -51,7 +51,8 @@ def _legacy(gm: torch.nn.Module, analysis: Analysis) -> bytes:
     axes = {name: dict(ax) for name, ax in zip(inputs, dynamic_axes(analysis), strict=True)}
     axes.update({name: {0: "batch"} for name in outputs})
     buf = io.BytesIO()
-    torch.onnx.export(gm, examples(analysis), buf, dynamo=False,  # type: ignore[arg-type]  # torch takes a file object input_names=inputs, output_names=outputs,
+    torch.onnx.export(gm, examples(analysis), buf,  # type: ignore[arg-type]  # torch takes a file object
+                      dynamo=False, input_names=inputs, output_names=outputs,
                       dynamic_axes=axes, opset_version=OPSET)
     return buf.getvalue()
 
