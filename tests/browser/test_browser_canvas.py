@@ -181,7 +181,9 @@ def test_lstm_with_return_state_offers_output_h_and_c(page: Page, artifacts):
     settle(page)
     encoder = page.locator('[data-testid="node-encoder"]')
     expect(encoder.locator(".react-flow__handle.source")).to_have_count(3)
-    expect(encoder.locator(".port-label")).to_have_text(["out", "h", "c"])
+    expect(encoder.locator(".port-label.out")).to_have_text(["out", "h", "c"])
+    # its inputs are named too: the sequence, then a free port for Keras's initial_state h (then c)
+    expect(encoder.locator(".port-label.in")).to_have_text(["x", "h"])
     expect(shape_of(page, "encoder")).to_have_text("3 × (128,)")
     # The wire from port 1 (h) carries h's shape into RepeatVector.
     expect(page.locator('[data-testid="edge-label-encoder-repeat_h"]')).to_have_text("(128,)")

@@ -33,6 +33,8 @@ class LayerInfo(BaseModel):
     doc: str
     min_inputs: int
     max_inputs: int | None
+    input_names: list[str] = []  # port names for the canvas; empty: numbered
+    output_names: list[str] = []
     params_schema: dict[str, Any]
     defaults: dict[str, Any]
 

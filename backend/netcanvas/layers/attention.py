@@ -141,6 +141,8 @@ class Attention(Layer):
     min_inputs = 2
     max_inputs = 3
     keras_classes = ("Attention",)
+    input_names = ("query", "value", "key")
+    output_names = ("out", "scores")  # scores with return_attention_scores
     examples = (
         ({}, [(4, 3), (5, 3)]),
         ({"use_scale": True}, [(4, 3), (5, 2), (5, 3)]),  # a separate key
@@ -204,6 +206,8 @@ class AdditiveAttention(Layer):
     min_inputs = 2
     max_inputs = 3
     keras_classes = ("AdditiveAttention",)
+    input_names = ("query", "value", "key")
+    output_names = ("out", "scores")  # scores with return_attention_scores
     examples = (
         ({}, [(4, 3), (5, 3)]),
         ({"use_scale": False}, [(4, 3), (5, 2), (5, 3)]),

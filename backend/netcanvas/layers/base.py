@@ -94,6 +94,9 @@ class Layer(BaseModel):
     examples: ClassVar[tuple[tuple[dict[str, Any], list[Shape]], ...]] = ()
     # Reads token ids (Embedding): the harness feeds integers below the `input_dim` param.
     token_inputs: ClassVar[bool] = False
+    # Port names the canvas shows (empty: numbered, as merges are); inputs beyond `min_inputs` optional.
+    input_names: ClassVar[tuple[str, ...]] = ()
+    output_names: ClassVar[tuple[str, ...]] = ()
     # What a Keras user should know about this kind in netcanvas (layout, refused options): docs/layers.md.
     notes: ClassVar[str] = ""
 
@@ -205,6 +208,8 @@ def schema_entry(cls: type[Layer]) -> dict[str, Any]:
         "doc": cls.doc(),
         "min_inputs": cls.min_inputs,
         "max_inputs": cls.max_inputs,
+        "input_names": list(cls.input_names),
+        "output_names": list(cls.output_names),
         "params_schema": schema,
         "defaults": defaults,
     }

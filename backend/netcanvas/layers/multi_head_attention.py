@@ -92,6 +92,8 @@ class MultiHeadAttention(Layer):
     min_inputs = 2
     max_inputs = 3
     keras_classes = ("MultiHeadAttention",)
+    input_names = ("query", "value", "key")
+    output_names = ("out", "scores")  # scores with return_attention_scores
     # Keras's call(query, value, key): tensors it may receive by name, in port order.
     keras_call_inputs: ClassVar[tuple[str, ...]] = ("query", "value", "key")
     examples = (

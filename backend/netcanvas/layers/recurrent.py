@@ -366,6 +366,8 @@ class SimpleRNN(RecurrentBase):
     """Fully connected recurrent layer: h_t = activation(x_t·W + h_{t-1}·U + b)."""
 
     keras_classes = ("SimpleRNN",)
+    input_names = ("x", "h")  # the sequence, then Keras's initial_state
+    output_names = ("out", "h")
     max_inputs = 2
     notes = RECURRENT_NOTES
     examples = (
@@ -382,6 +384,8 @@ class LSTM(RecurrentBase):
     """Long short-term memory: gated memory cell; outputs h (and with return_state also h, c)."""
 
     keras_classes = ("LSTM",)
+    input_names = ("x", "h", "c")  # the sequence, then Keras's initial_state
+    output_names = ("out", "h", "c")
     max_inputs = 3
     notes = RECURRENT_NOTES
     examples = (
@@ -401,6 +405,8 @@ class GRU(RecurrentBase):
     """Gated recurrent unit (Keras's GRU; reset_after=False is the original, reset-before form)."""
 
     keras_classes = ("GRU",)
+    input_names = ("x", "h")  # the sequence, then Keras's initial_state
+    output_names = ("out", "h")
     max_inputs = 2
     notes = RECURRENT_NOTES
     examples = (

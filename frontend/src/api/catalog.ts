@@ -39,8 +39,8 @@ export const useCatalog = create<Catalog>()((set, get) => ({
 }));
 
 export const FAMILY_ORDER = [
-  "input", "preprocessing", "augmentation", "core", "convolution", "pooling", "recurrent", "attention", "wrapper",
-  "normalization", "noise", "merge", "reshaping", "activation",
+  "input", "core", "convolution", "pooling", "recurrent", "attention", "normalization", "preprocessing",
+  "augmentation", "noise", "merge", "reshaping", "activation", "wrapper",
 ];
 
 export const FAMILY_LABEL: Record<string, string> = {

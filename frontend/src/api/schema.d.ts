@@ -705,6 +705,16 @@ export interface components {
             min_inputs: number;
             /** Max Inputs */
             max_inputs: number | null;
+            /**
+             * Input Names
+             * @default []
+             */
+            input_names: string[];
+            /**
+             * Output Names
+             * @default []
+             */
+            output_names: string[];
             /** Params Schema */
             params_schema: {
                 [key: string]: unknown;

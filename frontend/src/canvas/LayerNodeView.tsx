@@ -10,7 +10,6 @@ import { fmtCompact, fmtShape, keyParams } from "../ui/format";
 
 const HANDLE_TOP = 22;
 const HANDLE_GAP = 20;
-const OUTPUT_NAMES: Record<string, string[]> = { LSTM: ["out", "h", "c"], GRU: ["out", "h"], SimpleRNN: ["out", "h"] };
 
 /** "(32, 26, 26)"; several outputs: "3 × (128,)" when alike, else joined. */
 function shapesText(shapes: Shape[]): string {
@@ -33,7 +32,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const family = info?.family ?? "unknown";
   const nIn = info ? inputPorts(info.max_inputs, info.min_inputs, connected) : Math.max(1, connected);
   const shapes = report?.output_shapes ?? null;
-  const stateful = data.params.return_state === true ? (OUTPUT_NAMES[data.type]?.length ?? 1) : 1;
+  const inNames = info?.input_names ?? [];
+  const outNames = info?.output_names ?? [];
+  const stateful = data.params.return_state === true ? Math.max(1, outNames.length) : 1;
   const nOut = Math.max(1, shapes?.length ?? stateful, usedOut);
   const problems = report?.problems ?? [];
   const horizontal = direction === "LR";
@@ -48,7 +49,8 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
     updateInternals(id);
   }, [id, handleLayout, updateInternals]);
 
-  const merge = info ? info.max_inputs === null || info.max_inputs > 1 : false;
+  // Named ports (a recurrent layer's x, h, c) show their names; otherwise several inputs are a merge's, numbered.
+  const merge = info ? inNames.length === 0 && (info.max_inputs === null || info.max_inputs > 1) : false;
   const inPos = horizontal ? Position.Left : Position.Top;
   const outPos = horizontal ? Position.Right : Position.Bottom;
   // Handles sit at fixed offsets from the top, so a problem note growing below does not move them.
@@ -69,10 +71,11 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           type="target"
           position={inPos}
           style={horizontal ? { top: along(i, nIn) } : { left: along(i, nIn) }}
-          className={merge && i === nIn - 1 && i >= connected ? "spare" : undefined}
+          className={(merge || inNames.length > 0) && i === nIn - 1 && i >= connected ? "spare" : undefined}
           data-testid={`handle-${id}-in-${i}`}
-          title={merge ? (i >= connected ? "Add an input" : `Input ${i + 1}`) : "Input"}
+          title={inNames[i] ? `Input ${inNames[i]}` : merge ? (i >= connected ? "Add an input" : `Input ${i + 1}`) : "Input"}
         >
+          {inNames.length > 0 && nIn > 1 && <span className="port-label in">{inNames[i] ?? i + 1}</span>}
           {merge && <span className="port-label">{i >= connected ? "+" : i + 1}</span>}
         </Handle>
       ))}
@@ -106,9 +109,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           position={outPos}
           style={horizontal ? { top: along(i, nOut) } : { left: along(i, nOut) }}
           data-testid={`handle-${id}-out-${i}`}
-          title={nOut > 1 ? `Output ${OUTPUT_NAMES[data.type]?.[i] ?? i + 1}` : "Output"}
+          title={nOut > 1 ? `Output ${outNames[i] ?? i + 1}` : "Output"}
         >
-          {nOut > 1 && <span className="port-label out">{OUTPUT_NAMES[data.type]?.[i] ?? i + 1}</span>}
+          {nOut > 1 && <span className="port-label out">{outNames[i] ?? i + 1}</span>}
         </Handle>
       ))}
     </div>
