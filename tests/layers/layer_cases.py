@@ -424,3 +424,24 @@ INPUTS: dict[str, Callable[[Draw], Case]] = {
     "MultiHeadAttention": attention("MultiHeadAttention"),
     "TimeDistributed": time_distributed,
 }
+
+
+def from_examples(kind: str) -> Callable[[Draw], Case]:
+    """A kind without a hand-written strategy: one of its own `examples` (variable lengths run at 5),
+    so a new kind needs nothing here to be under the contract."""
+    cls = REGISTRY[kind]
+
+    def make(draw: Draw) -> Case:
+        params, shapes = draw(st.sampled_from(list(cls.examples)))
+        full = cls.model_validate(params).model_dump(mode="json")
+        concrete = [tuple(5 if d is None else d for d in s) for s in shapes]
+        return Case(full, concrete, [tuple(s) for s in shapes],
+                    int_inputs=int(full.get("input_dim", 10)) if cls.token_inputs else None)
+
+    return make
+
+
+def case_for(kind: str) -> Callable[[Draw], Case] | None:
+    if kind in INPUTS:
+        return INPUTS[kind]
+    return from_examples(kind) if REGISTRY[kind].examples else None

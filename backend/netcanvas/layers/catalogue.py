@@ -35,8 +35,11 @@ subclassing `Layer`, decorated with `@register`, holding
   (`tests/layers/test_keras_roundtrip.py`), and `notes` for this page.
 
 Helpers that several kinds share (layouts, axes, activations, recurrent gate order) are in
-`backend/netcanvas/kerasio/`. Then add a hypothesis case in `tests/layers/layer_cases.py`,
-regenerate this page, and run `./scripts/test tests/layers`.
+`backend/netcanvas/kerasio/`. That file is all: the contract harness draws the kind's examples
+(a hypothesis strategy in `tests/layers/layer_cases.py` can widen them: random params from the
+kind's JSON Schema), every parameter must take a non-default value in some example, and the
+Keras round trip runs against Keras itself. Then regenerate this page and run
+`./scripts/test tests/layers`.
 """
 
 
