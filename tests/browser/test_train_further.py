@@ -60,6 +60,8 @@ def test_train_further_from_a_trained_run(page: Page, server: str, artifacts):
     # Widening a layer: the weights no longer fit, and the panel shows the server's sentence.
     page.click('[data-testid="train-further"]')
     expect(banner).to_be_visible()
+    expect(page.locator(".react-flow__node")).to_have_count(4)
+    settle(page)  # the run's graph is on the canvas and analysed: a click now selects its node
     set_param(page, "h", "units", "40")
     settle(page)
     page.click('[data-testid="tab-train"]')
