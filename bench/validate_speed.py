@@ -37,7 +37,6 @@ from netcanvas.api.main import create_app
 from netcanvas.config import Settings
 from netcanvas.layers import REGISTRY, Layer, ParamCount, module_counts
 
-
 BLOCK = 5  # rounds per side before switching: see the module docstring
 
 

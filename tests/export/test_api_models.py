@@ -114,3 +114,20 @@ def test_a_file_that_crashes_the_reader_costs_only_the_reader_process(tmp_path):
 
     with pytest.raises(ImportFailed, match="evil.h5 made the model reader crash"):
         import_model_isolated("evil.h5", b"\x89HDF\r\n\x1a\n", target=crash_reader)
+
+
+def test_a_frozen_nested_base_imports_and_its_run_says_it_was_frozen(client, keras, tmp_path):
+    L = keras.layers
+    inp = keras.Input((6, 6, 2))
+    base = keras.Model(inp, L.Conv2D(3, 3, name="base_conv")(inp), name="base")
+    base.trainable = False  # the transfer-learning pattern: freeze the base, train a new head
+    model = keras.Sequential([keras.Input((6, 6, 2)), base, L.Flatten(name="flat"), L.Dense(2, name="head")])
+    model.save(tmp_path / "transfer.keras")
+    with open(tmp_path / "transfer.keras", "rb") as f:
+        r = client.post("/api/models/import", files={"file": ("transfer.keras", f, "application/zip")})
+    assert r.status_code == 201, r.text
+    with client.websocket_connect(f"/api/runs/{r.json()['id']}/stream") as ws:
+        note = ws.receive_json()
+        assert note["type"] == "log" and note["level"] == "warning"
+        assert "frozen (trainable=False) in Keras: base_conv" in note["message"]
+        assert ws.receive_json()["status"] == "imported"

@@ -50,6 +50,8 @@ class Imported:
     has_weights: bool = True
     # from a netcanvas bundle: kept as they were
     bundle: dict[str, Any] | None = None
+    # what the user should know about this import (shown in the imported run's log)
+    notes: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,10 +204,12 @@ class _KLayer:
     # and its own name there (it may be renamed here when it clashes with an outer layer).
     owner: str | None = None
     weight_key: str = ""
+    frozen: bool = False  # trainable=False in Keras, itself or a nested model holding it
     call_kwargs: dict[str, Any] = field(default_factory=dict)  # the call's non-tensor arguments
 
     def __post_init__(self) -> None:
         self.weight_key = self.weight_key or self.name
+        self.frozen = self.frozen or self.cfg.get("trainable") is False
 
 
 def _history(t: Any) -> tuple[str, int, int] | None:
@@ -415,6 +419,7 @@ def _expand_nested(name: str, layers: list[_KLayer], input_refs: Refs, output_re
             sub.inputs = [feeds[src] if src in feeds else (renamed.get(src, src), t) for src, t in sub.inputs]
             sub.name = renamed.get(sub.name, sub.name)
             sub.owner = lay.owner or lay.name
+            sub.frozen = sub.frozen or lay.frozen
             out.append(sub)
         for t, (src, i) in enumerate(sub_out):
             alias[(lay.name, t)] = feeds[src] if src in feeds else (renamed.get(src, src), i)
@@ -449,6 +454,7 @@ def _layer_weights(weights: dict[str, list[np.ndarray]], paths: dict[str, list[s
 def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.ndarray]] | None,
                 source: str, paths: dict[str, list[str]] | None = None) -> Imported:
     layers, input_refs, output_refs = _expand_nested(name, *_layers(name, config))
+    frozen = [lay.name for lay in layers if lay.frozen and lay.class_name != "InputLayer"]
     if len(layers) > MAX_LAYERS:
         raise ImportFailed(f"{name} has {len(layers)} layers; netcanvas imports at most {MAX_LAYERS}.")
     index = keras_class_index()
@@ -511,7 +517,13 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
         values[lname] = None
     if unsupported or refused:
         raise ImportFailed(_refusal(name, unsupported, refused))
-    return _finish(name, config, b, values, input_refs, output_refs, source, weights is not None)
+    imported = _finish(name, config, b, values, input_refs, output_refs, source, weights is not None)
+    if frozen:
+        shown = ", ".join(frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
+        imported.notes.append(
+            f"{len(frozen)} layer(s) were frozen (trainable=False) in Keras: {shown}. netcanvas imports them "
+            "with their weights but trains every layer: training further updates them too.")
+    return imported
 
 
 UNSUPPORTED_HINTS = {

@@ -130,7 +130,7 @@ export default function RunView({ id }: { id: string }) {
             </div>
           )}
           {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} evaluation={evaluation} />}
-          {!imported && <Logs lines={live.logs} />}
+          {(!imported || live.logs.length > 0) && <Logs lines={live.logs} />  /* an import's notes (frozen layers) */}
         </div>
         <aside className="run-side">
           {!imported && (

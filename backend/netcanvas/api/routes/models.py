@@ -23,6 +23,7 @@ from ...graph.compile import compile_graph
 from ...graph.schema import Graph
 from ...store.models import RunEventRow, RunRow, new_id
 from ...training.bundle import bundle_dict, save_bundle
+from ...training.events import LogEvent
 from ...training.settings import TrainSettings
 from ..analysis import validate_graph
 from ..deps import DbDep, SettingsDep
@@ -147,8 +148,12 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
         with db.session() as s:
             s.add(row)
             s.flush()
-            # the stream of an imported run: one status event, as for a run that ended
-            s.add(RunEventRow(run_id=run_id, seq=1, type="status",
+            # the stream of an imported run: what the import noticed, then one status event, as for a run
+            # that ended
+            for seq, note in enumerate(imported.notes, start=1):
+                s.add(RunEventRow(run_id=run_id, seq=seq, type="log",
+                                  payload=LogEvent(level="warning", message=note).model_dump(mode="json")))
+            s.add(RunEventRow(run_id=run_id, seq=len(imported.notes) + 1, type="status",
                               payload={"type": "status", "status": "imported", "device": None, "error": None}))
             s.flush()
             os.replace(staging, final)  # the files appear with the row, in the same step
