@@ -183,3 +183,33 @@ def test_import_keras_h5_downloads_and_open_on_canvas(page: Page, artifacts: Pat
     page.click('[data-testid="tab-code"]')
     expect(code_text(page)).to_contain_text("nn.Linear(in_features=8, out_features=3")
     page.screenshot(path=str(artifacts / "import-on-canvas.png"))
+
+
+FROZEN_TRANSFER = """
+import sys, keras
+L = keras.layers
+inp = keras.Input((6, 6, 2))
+base = keras.Model(inp, L.Conv2D(3, 3, name="base_conv")(inp), name="base")
+base.trainable = False
+keras.Sequential([keras.Input((6, 6, 2)), base, L.Flatten(name="flat"), L.Dense(2, name="head")],
+                 name="transfer").save(sys.argv[1])
+"""
+
+
+def test_an_imported_frozen_base_is_told_on_the_run_page(page: Page, artifacts: Path, tmp_path: Path):
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed")
+    path = tmp_path / "transfer.keras"
+    env = {**os.environ, "KERAS_BACKEND": "torch"}
+    subprocess.run([sys.executable, "-c", FROZEN_TRANSFER, str(path)], env=env, check=True, capture_output=True,
+                   timeout=180)
+    page.click('[data-testid="nav-runs"]')
+    page.click('[data-testid="import-model"]')
+    page.set_input_files('[data-testid="import-model-file"]', str(path))
+    page.click('[data-testid="import-submit"]')
+    view = page.locator('[data-testid="run-view"]')
+    expect(view).to_have_attribute("data-status", "imported")
+    expect(page.locator('[data-testid="imported-layers"]')).to_have_text("4")  # the nested base, flattened
+    logs = page.locator('[data-testid="run-logs"]')
+    expect(logs).to_contain_text("1 layer(s) were frozen (trainable=False) in Keras: base_conv")
+    page.screenshot(path=str(artifacts / "import-frozen-note.png"))
