@@ -272,3 +272,18 @@ def test_keras2_sequential_with_batch_input_shape(tmp_path):
     want = np.exp(h) / np.exp(h).sum(axis=1, keepdims=True)
     (got,) = run_imported(imp, [torch.from_numpy(x)])
     assert np.abs(got - want).max() <= 1e-5
+
+
+@pytest.mark.parametrize("make, where", [
+    (lambda L: L.Activation("relu", activity_regularizer="l2", name="act"), "layer 'act' (Activation): activity_regularizer="),
+    (lambda L: L.TimeDistributed(L.Dense(2, kernel_regularizer="l1"), name="td"), "its wrapped Dense: kernel_regularizer="),
+    (lambda L: L.Bidirectional(L.LSTM(2, recurrent_constraint="non_neg"), name="bi"), "recurrent_constraint="),
+])
+def test_regularizers_and_constraints_are_refused_on_every_kind_and_inside_wrappers(keras, tmp_path, make, where):
+    L = keras.layers
+    x = keras.Input((3, 4))
+    path = tmp_path / "m.keras"
+    keras.Model(x, make(L)(x)).save(path)
+    with pytest.raises(ImportFailed, match="is not supported") as err:
+        import_model("m.keras", path.read_bytes())
+    assert where in str(err.value), str(err.value)

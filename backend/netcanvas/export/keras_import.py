@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph, module_names
 from ..graph.schema import Graph
+from ..kerasio.config import refuse_training_terms
 from ..kerasio.errors import ImportFailed
 from ..kerasio.importing import Builder, ImportNode, Spec, Value
 from ..kerasio.perm import perm_ok
@@ -555,6 +556,7 @@ def _refusal(name: str, unsupported: dict[str, list[str]], refused: list[str]) -
 def _convert(name: str, cls: type[Layer], lay: _KLayer, n: ImportNode) -> list[Value]:
     """One Keras layer through its kind's from_keras; unexpected config shapes become a sentence."""
     try:
+        refuse_training_terms(n)
         return cls.from_keras(n)
     except ImportFailed:
         raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, get_args
 
 from ..layers.activations import ActivationName
-from .layout import keras_axis, netcanvas_axis
+from .layout import netcanvas_axis
 
 if TYPE_CHECKING:
     from .importing import ImportNode
@@ -50,6 +50,16 @@ def require(n: ImportNode, cfg: dict[str, Any], **expected: Any) -> None:
             raise n.fail(f"{key}={have!r} is not supported (netcanvas needs {shown})")
 
 
+def refuse_training_terms(n: ImportNode, cfg: dict[str, Any] | None = None) -> None:
+    """Refuses, by name, the regularizers and constraints of a Keras layer config (`cfg`, default
+    the layer's own; a wrapper passes the wrapped layer's). They shape training, which netcanvas
+    does not reproduce; left null they change nothing. The import driver calls this for every
+    layer, so a kind never lists them."""
+    for key, value in (n.cfg if cfg is None else cfg).items():
+        if key.endswith(("_regularizer", "_constraint")) and value is not None:
+            raise n.fail(f"{key}={value!r} is not supported")
+
+
 def channels_last(n: ImportNode) -> None:
     require(n, n.cfg, data_format=("channels_last", None))
 
@@ -65,7 +75,3 @@ def nc_axis(n: ImportNode, axis: Any, rank: int) -> int:
     except ValueError as err:
         raise n.fail(str(err)) from err
 
-
-def export_axis(index: int, rank: int) -> int:
-    """Index into a netcanvas shape (batch excluded) → the Keras axis (see layout.keras_axis)."""
-    return keras_axis(index, rank)

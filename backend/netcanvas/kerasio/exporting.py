@@ -6,7 +6,7 @@ renamed attribute fails loudly here instead of silently exporting nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +42,6 @@ class ExportNode:
     output_shapes: list[Shape]
     # May this node's output carry a Flatten permutation (see KTensor.perm and kerasio.perm)?
     perm_ok: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     array = staticmethod(array)
 

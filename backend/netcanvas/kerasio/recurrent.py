@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .config import keras_activation
+from .config import keras_activation, refuse_training_terms
 
 if TYPE_CHECKING:
     from .exporting import ExportNode
@@ -83,15 +83,9 @@ def keras_config(kind: str, layer: Any) -> dict[str, Any]:
     return cfg
 
 
-REFUSED_IF_SET = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
-                  "kernel_constraint", "recurrent_constraint", "bias_constraint")
-
-
 def keras_params(n: ImportNode, kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
     """A Keras recurrent config → netcanvas params; what netcanvas cannot do is refused by name."""
-    for key in REFUSED_IF_SET:
-        if cfg.get(key) is not None:
-            raise n.fail(f"{key}={cfg[key]!r} is not supported")
+    refuse_training_terms(n, cfg)  # cfg may be the layer a Bidirectional wraps
     if cfg.get("stateful"):
         raise n.fail("stateful=True is not supported (netcanvas starts every batch from zero states)")
     if cfg.get("time_major"):

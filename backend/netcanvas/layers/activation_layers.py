@@ -25,15 +25,6 @@ if TYPE_CHECKING:
     from ..kerasio.importing import ImportNode, Value
     from ..kerasio.model import KTensor
 
-_NOT_SUPPORTED_WEIGHT_OPTIONS = ("alpha_regularizer", "alpha_constraint", "activity_regularizer")
-
-
-def _refuse_set(n: ImportNode, *keys: str) -> None:
-    for key in keys:
-        if n.cfg.get(key) is not None:
-            raise n.fail(f"{key}={n.cfg[key]!r} is not supported")
-
-
 class ReLUModule(nn.Module):
     """Keras 3's relu(x, negative_slope, max_value, threshold), step for step."""
 
@@ -231,7 +222,6 @@ class PReLU(_SameShape):
 
     @classmethod
     def from_keras(cls, n: ImportNode) -> list[Value]:
-        _refuse_set(n, *_NOT_SUPPORTED_WEIGHT_OPTIONS)
         (x,) = n.inputs
         rank = len(x.shape)
         shared = n.cfg.get("shared_axes")

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from pydantic import Field
 from torch import nn
 
-from ..kerasio.config import export_axis, nc_axis
+from ..kerasio.config import nc_axis
+from ..kerasio.layout import keras_axis
 from .base import Layer, ParamCount, Shape, ShapeError, fmt, register, resolve_axis
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class BatchNormalization(Layer):
         n.plain_inputs()
         x = n.input_shapes[0]
         bn = cast(BatchNormModule, n.module).bn
-        cfg = {"axis": export_axis(resolve_axis(self.axis, len(x)), len(x)), "momentum": self.momentum,
+        cfg = {"axis": keras_axis(resolve_axis(self.axis, len(x)), len(x)), "momentum": self.momentum,
                "epsilon": self.epsilon, "center": self.center, "scale": self.scale}
         weights: list[tuple[str, torch.Tensor]] = [
             (k, t) for k, t in (("gamma", bn.weight), ("beta", bn.bias)) if t is not None]
@@ -141,9 +142,6 @@ class BatchNormalization(Layer):
         cfg = n.cfg
         for key in ("renorm", "synchronized", "virtual_batch_size", "adjustment"):  # the last two: Keras 2
             if cfg.get(key) not in (None, False):
-                raise n.fail(f"{key}={cfg[key]!r} is not supported")
-        for key in ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"):
-            if cfg.get(key) is not None:
                 raise n.fail(f"{key}={cfg[key]!r} is not supported")
         x = n.inputs[0].shape
         rank = len(x)

@@ -141,9 +141,6 @@ class Windowed(Layer):
         initial weights are Keras's defaults)."""
         cfg = n.cfg
         channels_last(n)
-        for key, value in cfg.items():
-            if key.endswith(("_regularizer", "_constraint")) and value is not None:
-                raise n.fail(f"{key}={value!r} is not supported")
         if cfg.get("lora_rank") not in (None, 0):
             raise n.fail(f"lora_rank={cfg['lora_rank']!r} is not supported")
         return {"kernel_size": compact(cfg["kernel_size"]), "strides": compact(cfg.get("strides", 1)),

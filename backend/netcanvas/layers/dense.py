@@ -89,10 +89,8 @@ class Dense(Layer):
         cfg = n.cfg
         (x,) = n.inputs
         use_bias = bool(cfg.get("use_bias", True))
-        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                    "bias_constraint", "lora_rank"):
-            if cfg.get(key) not in (None, 0):
-                raise n.fail(f"{key}={cfg[key]!r} is not supported")
+        if cfg.get("lora_rank") not in (None, 0):  # regularizers and constraints: refused by the driver
+            raise n.fail(f"lora_rank={cfg['lora_rank']!r} is not supported")
 
         def load(m: nn.Module) -> None:
             lin = cast(DenseModule, m).linear

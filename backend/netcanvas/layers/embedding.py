@@ -66,9 +66,6 @@ class Embedding(Layer):
     @classmethod
     def from_keras(cls, n: ImportNode) -> list[Value]:
         cfg = n.cfg
-        for key in ("embeddings_regularizer", "activity_regularizer", "embeddings_constraint"):
-            if cfg.get(key) is not None:
-                raise n.fail(f"{key}={cfg[key]!r} is not supported")
         for key in ("lora_rank", "sparse"):
             if cfg.get(key):
                 raise n.fail(f"{key}={cfg[key]!r} is not supported")

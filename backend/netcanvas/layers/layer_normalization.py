@@ -140,9 +140,6 @@ class LayerNormalization(Layer):
     @classmethod
     def from_keras(cls, n: ImportNode) -> list[Value]:
         cfg = n.cfg
-        for key in ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"):
-            if cfg.get(key) is not None:
-                raise n.fail(f"{key}={cfg[key]!r} is not supported")
         x = n.inputs[0].shape
         rank = len(x)
         raw = cfg.get("axis", -1)

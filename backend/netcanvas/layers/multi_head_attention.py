@@ -197,10 +197,6 @@ class MultiHeadAttention(Layer):
     @classmethod
     def from_keras(cls, n: ImportNode) -> list[Value]:
         cfg = n.cfg
-        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                    "bias_constraint"):
-            if cfg.get(key) is not None:
-                raise n.fail(f"{key}={cfg[key]!r} is not supported")
         if cfg.get("use_gate"):
             raise n.fail("use_gate=True is not supported")
         axes = cfg.get("attention_axes")

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import PydanticCustomError
 from torch import nn
 
+from ..kerasio.config import refuse_training_terms
 from ..kerasio.exporting import ExportNode
 from ..kerasio.importing import ImportNode, Value
 from ..kerasio.layout import to_keras_shape, to_netcanvas_shape
@@ -168,7 +169,7 @@ class _StepImportNode(ImportNode):
                  inputs: list[Value]):
         super().__init__(outer.b, outer.name, class_name, cfg, outer.weights, inputs, False)
         self.outer, self.steps = outer, steps
-
+        refuse_training_terms(self)  # the driver checked the wrapper's config, not the wrapped one
     def fail(self, why: str) -> Any:
         return self.outer.fail(f"its wrapped {self.class_name}: {why}")
 
