@@ -131,3 +131,14 @@ def test_a_frozen_nested_base_imports_and_its_run_says_it_was_frozen(client, ker
         assert note["type"] == "log" and note["level"] == "warning"
         assert "frozen (trainable=False) in Keras: base_conv" in note["message"]
         assert ws.receive_json()["status"] == "imported"
+
+
+def test_model_keras_download_refuses_clearly(client, keras, tmp_path, monkeypatch):
+    assert client.get("/api/runs/no-such-run/artifacts/model.keras").status_code == 404
+    keras_cnn(keras, tmp_path / "tiny.h5")
+    with open(tmp_path / "tiny.h5", "rb") as f:
+        run = client.post("/api/models/import", files={"file": ("tiny.h5", f, "application/x-hdf5")}).json()
+    monkeypatch.setattr(REGISTRY["Conv2D"], "keras_classes", ())  # as if Conv2D had no Keras side
+    r = client.get(f"/api/runs/{run['id']}/artifacts/model.keras")
+    assert r.status_code == 422, r.text
+    assert "Node 'conv' is a Conv2D" in r.json()["detail"]
