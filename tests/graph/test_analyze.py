@@ -61,3 +61,5 @@ def test_cycle_unknown_type_and_bad_param_are_reported_not_raised():
     by_node = {p["node"] for p in report["problems"]}
     assert {"x", "y", "z", "w"} <= by_node
     assert any(p["field"] == "units" for p in report["nodes"]["w"]["problems"])
+    (cycle,) = {p["message"] for p in report["nodes"]["x"]["problems"]}
+    assert "part of a cycle (" in cycle and ("x → y → x" in cycle or "y → x → y" in cycle)

@@ -144,14 +144,15 @@ def analyze(graph: Graph) -> Analysis:
     for info in nodes.values():
         info.inputs.sort(key=lambda e: e.target_port)
 
-    # Order: graphlib names the cycle when there is one.
-    sorter = TopologicalSorter({nid: [e.source for e in info.inputs] for nid, info in nodes.items()})
-    try:
-        order = list(sorter.static_order())
-    except CycleError as err:
-        cycle = " → ".join(err.args[1])
-        for nid in dict.fromkeys(err.args[1]):
-            problem(nid, f"This layer is part of a cycle ({cycle}); a network must flow one way.")
+    order = _topological_order(nodes)
+    if order is None:  # graphlib names the cycle (slower than Kahn's order, so only here)
+        sorter = TopologicalSorter({nid: [e.source for e in info.inputs] for nid, info in nodes.items()})
+        try:
+            sorter.prepare()
+        except CycleError as err:
+            cycle = " → ".join(err.args[1])
+            for nid in dict.fromkeys(err.args[1]):
+                problem(nid, f"This layer is part of a cycle ({cycle}); a network must flow one way.")
         order = []
 
     inputs = [n.id for n in graph.nodes if n.type == "Input" and n.id in nodes]
@@ -212,6 +213,22 @@ def analyze(graph: Graph) -> Analysis:
                 problem(nid, "No path from an Input reaches this layer: wire it to the network.")
 
     return Analysis(graph, nodes, order, inputs, outputs, problems)
+
+
+def _topological_order(nodes: dict[str, NodeInfo]) -> list[str] | None:
+    """Kahn's order over the incoming edges; None when a cycle leaves nodes unordered."""
+    waiting = {nid: len(info.inputs) for nid, info in nodes.items()}
+    readers: dict[str, list[str]] = {}
+    for nid, info in nodes.items():
+        for e in info.inputs:
+            readers.setdefault(e.source, []).append(nid)
+    order = [nid for nid, n in waiting.items() if n == 0]
+    for nid in order:  # grows while it is walked
+        for reader in readers.get(nid, ()):
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                order.append(reader)
+    return order if len(order) == len(nodes) else None
 
 
 def _arity_message(cls: type[Layer], n: int) -> str:
