@@ -23,6 +23,11 @@ class Node(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     params: dict[str, Any] = Field(default_factory=dict)
     position: Position | None = None
+    # False: the node's weights are frozen (no gradient, no optimizer state; BatchNormalization
+    # in inference mode), as Keras's `layer.trainable = False`. On a Block node: all inside it.
+    trainable: bool = True
+    # For type "Block": the name of its definition in Graph.blocks (copies naming it stay linked).
+    block: str | None = Field(default=None, max_length=100)
 
 
 class Edge(BaseModel):
@@ -34,6 +39,17 @@ class Edge(BaseModel):
     target_port: int = Field(0, ge=0)  # which input of a merge layer, in order
 
 
+class BlockDef(BaseModel):
+    """A named sub-graph (design.md, Blocks). Its Input nodes are the block's input ports in node
+    order; `outputs` (or, when None, the nodes nothing inside reads from) its output ports."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    nodes: list[Node] = Field(default_factory=list, max_length=5000)
+    edges: list[Edge] = Field(default_factory=list, max_length=20000)
+    outputs: list[str] | None = None
+
+
 class Graph(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -43,6 +59,8 @@ class Graph(BaseModel):
     edges: list[Edge] = Field(default_factory=list, max_length=20000)
     # Model outputs in order; None: every node nothing else reads from, in node order.
     outputs: list[str] | None = None
+    # Block definitions by name, used by nodes of type "Block" (graph/blocks.py inlines them).
+    blocks: dict[str, BlockDef] = Field(default_factory=dict, max_length=1000)
 
 
 class Problem(BaseModel):

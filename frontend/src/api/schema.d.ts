@@ -444,6 +444,19 @@ export interface components {
              */
             shift: number;
         };
+        /**
+         * BlockDef
+         * @description A named sub-graph (design.md, Blocks). Its Input nodes are the block's input ports in node
+         *     order; `outputs` (or, when None, the nodes nothing inside reads from) its output ports.
+         */
+        BlockDef: {
+            /** Nodes */
+            nodes?: components["schemas"]["Node"][];
+            /** Edges */
+            edges?: components["schemas"]["Edge"][];
+            /** Outputs */
+            outputs?: string[] | null;
+        };
         /** Body_models-import_model */
         "Body_models-import_model": {
             /**
@@ -652,6 +665,10 @@ export interface components {
             edges?: components["schemas"]["Edge"][];
             /** Outputs */
             outputs?: string[] | null;
+            /** Blocks */
+            blocks?: {
+                [key: string]: components["schemas"]["BlockDef"];
+            };
         };
         /** GraphCreate */
         GraphCreate: {
@@ -764,6 +781,13 @@ export interface components {
                 [key: string]: unknown;
             };
             position?: components["schemas"]["Position"] | null;
+            /**
+             * Trainable
+             * @default true
+             */
+            trainable: boolean;
+            /** Block */
+            block?: string | null;
         };
         /** NodeReport */
         NodeReport: {
