@@ -16,7 +16,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from live_server import REPO, in_ci, serve
 
-DIST = REPO / "frontend" / "dist"
+# NETCANVAS_TEST_DIST: a front end built elsewhere (`npx vite build --outDir DIR`), so that two
+# people building at once do not serve each other half-written assets.
+DIST = Path(os.environ.get("NETCANVAS_TEST_DIST") or REPO / "frontend" / "dist")
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path(os.environ.get("NETCANVAS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -42,7 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
     if not (DIST / "index.html").is_file():
         pytest.fail(f"{DIST} is not built: run `scripts/setup.sh test` (or `cd frontend && npm ci && npm run build`).")
     data_dir = tmp_path_factory.mktemp("netcanvas-browser")
-    with serve(data_dir, {"NETCANVAS_FRONTEND_DIST": None}) as base:  # the built front end
+    dist = str(DIST) if os.environ.get("NETCANVAS_TEST_DIST") else None  # None: the server's default
+    with serve(data_dir, {"NETCANVAS_FRONTEND_DIST": dist}) as base:  # the built front end
         yield base
 
 
