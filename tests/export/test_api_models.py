@@ -40,7 +40,7 @@ def test_keras_upload_becomes_an_imported_run_that_predicts_like_keras(client, s
     run = r.json()
     assert run["status"] == "imported" and run["artifacts"] == ["model.pt"] and run["name"] == "tiny_cnn"
     assert {n["id"] for n in run["graph"]["nodes"]} == {"image", "conv", "flat", "out"}
-    assert all(n["position"] for n in run["graph"]["nodes"])
+    assert not any(n["position"] for n in run["graph"]["nodes"])  # the canvas lays it out
     assert client.get(f"/api/runs/{run['id']}").json()["status"] == "imported"
     x = np.random.default_rng(0).normal(size=(2, 6, 5, 2)).astype("float32")
     want = model(x).detach().numpy()
@@ -116,7 +116,7 @@ def test_a_file_that_crashes_the_reader_costs_only_the_reader_process(tmp_path):
         import_model_isolated("evil.h5", b"\x89HDF\r\n\x1a\n", target=crash_reader)
 
 
-def test_a_frozen_nested_base_imports_and_its_run_says_it_was_frozen(client, keras, tmp_path):
+def test_a_frozen_nested_base_imports_frozen_and_its_run_says_so(client, keras, tmp_path):
     L = keras.layers
     inp = keras.Input((6, 6, 2))
     base = keras.Model(inp, L.Conv2D(3, 3, name="base_conv")(inp), name="base")
@@ -126,10 +126,15 @@ def test_a_frozen_nested_base_imports_and_its_run_says_it_was_frozen(client, ker
     with open(tmp_path / "transfer.keras", "rb") as f:
         r = client.post("/api/models/import", files={"file": ("transfer.keras", f, "application/zip")})
     assert r.status_code == 201, r.text
+    # the imported run's graph keeps Keras's flag, so training it further leaves the base as it is;
+    # the nested base is a block (graph/blocks.py), frozen as a whole as Keras froze it
+    assert {n["id"]: n["trainable"] for n in r.json()["graph"]["nodes"] if n["type"] != "Input"} == {
+        "base": False, "flat": True, "head": True}
+    assert [n["id"] for n in r.json()["graph"]["blocks"]["base"]["nodes"]] == ["input", "base_conv"]
     with client.websocket_connect(f"/api/runs/{r.json()['id']}/stream") as ws:
         note = ws.receive_json()
         assert note["type"] == "log" and note["level"] == "warning"
-        assert "frozen (trainable=False) in Keras: base_conv" in note["message"]
+        assert "frozen (trainable=False) in Keras: base_conv. They stay frozen here" in note["message"]
         assert ws.receive_json()["status"] == "imported"
 
 

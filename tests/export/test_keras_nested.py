@@ -1,5 +1,6 @@
-"""A Keras model used as a layer inside another (the transfer-learning pattern) imports flat:
-its layers join the graph, predictions and weights equal Keras's, and re-export loads in Keras."""
+"""A Keras model used as a layer inside another (the transfer-learning pattern) imports as a block
+(graph/blocks.py): its layers are inside it, predictions and weights equal Keras's, and re-export
+(flattened) loads in Keras."""
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def nested_models(keras):
 
 
 @pytest.mark.parametrize("fmt", ["h5", "keras"])
-def test_nested_models_import_flat_and_predict_like_keras(keras, tmp_path, fmt):
+def test_nested_models_import_as_blocks_and_predict_like_keras(keras, tmp_path, fmt):
     rng = np.random.default_rng(0)
     for name, model in nested_models(keras).items():
         path = tmp_path / f"{name}.{fmt}"
@@ -47,6 +48,8 @@ def test_nested_models_import_flat_and_predict_like_keras(keras, tmp_path, fmt):
         imp = import_model(path.name, path.read_bytes())
         kinds = [n.type for n in imp.graph.nodes]
         assert "Functional" not in kinds and "Sequential" not in kinds
+        nested = {"transfer": "base", "two_inputs": "inner"}[name]
+        assert {n.id: n.block for n in imp.graph.nodes if n.type == "Block"} == {nested: nested}
         assert imp.has_weights
         a = analyze(imp.graph)
         assert a.total_params == model.count_params(), name  # Keras's summary, nested layers included
@@ -64,9 +67,14 @@ def test_nested_models_import_flat_and_predict_like_keras(keras, tmp_path, fmt):
         assert float(np.abs(back - want).max()) <= 1e-4, name
 
 
-def test_nested_layer_names_that_clash_are_prefixed(keras, tmp_path):
+def test_nested_layer_names_keep_their_own_ids_inside_the_block(keras, tmp_path):
     model = nested_models(keras)["two_inputs"]
     path = tmp_path / "two.keras"
     model.save(path)
-    ids = {n.id for n in import_model(path.name, path.read_bytes()).graph.nodes}
-    assert {"fc", "inner_fc", "inner_out", "cat", "fc_top"} <= ids  # the nested model's "fc" is prefixed
+    graph = import_model(path.name, path.read_bytes()).graph
+    assert {n.id for n in graph.nodes} == {"a", "b", "inner", "fc", "cat", "fc_top"}
+    inside = graph.blocks["inner"]
+    assert [n.id for n in inside.nodes] == ["input", "fc", "inner_out"]  # its "fc" clashes with no outer one
+    assert inside.outputs == ["inner_out"]
+    a = analyze(graph)
+    assert {"inner/fc", "inner/inner_out", "fc"} <= set(a.nodes)

@@ -31,6 +31,14 @@ def validate_graph(graph: Graph) -> ValidationReport:
     return ValidationReport.model_validate(report_of(graph))
 
 
+def frozen_problems(graph: Graph) -> list[Problem]:
+    """A valid graph whose every layer with weights is frozen: nothing would train (graph/freeze.py)."""
+    from ..graph.freeze import nothing_to_train
+
+    problem = nothing_to_train(analyze(graph))
+    return [problem] if problem is not None else []
+
+
 def fit_problems(graph: Graph, info: DatasetInfo, settings: TrainSettings) -> list[Problem]:
     """Whether an (already valid) graph fits a data set and loss: what run_training would refuse
     in its first second, told before a worker starts. Empty when it fits."""

@@ -12,13 +12,14 @@ from typing import Any
 from ..graph.analyze import Analysis, analyze
 from ..graph.schema import Graph
 from ..kerasio.layout import to_keras_shape
-from ..kerasio.model import KerasLayer, KerasModelBuilder
+from ..kerasio.model import NO_TRAINABLE_ARG, KerasLayer, KerasModelBuilder, frozen_config
 from .keras_h5 import build_keras_model
 
 
 def _py(v: Any) -> str:
     if isinstance(v, dict) and "class_name" in v and "config" in v:  # a nested layer
-        cfg = {k: x for k, x in v["config"].items() if k not in ("trainable", "dtype")}
+        # trainable only when False: a frozen wrapper's inner layer (kerasio.model.frozen_config)
+        cfg = {k: x for k, x in v["config"].items() if k != "dtype" and not (k == "trainable" and x is not False)}
         return f"layers.{v['class_name']}({_kwargs(cfg)})"
     if isinstance(v, list):
         return "[" + ", ".join(_py(x) for x in v) + "]"
@@ -109,7 +110,10 @@ def _line(lay: KerasLayer, v: str, ref: Any) -> str:
         shape = tuple(lay.config["batch_shape"][1:])
         dtype = "" if lay.config["dtype"] == "float32" else f", dtype={lay.config['dtype']!r}"
         return f"{v} = keras.Input(shape={_py(shape)}{dtype}, name={lay.name!r})"
-    args = ", ".join([_kwargs(lay.config), f"name={lay.name!r}"]) if lay.config else f"name={lay.name!r}"
+    config = lay.config
+    if not lay.trainable and lay.class_name not in NO_TRAINABLE_ARG:  # a frozen node: trainable=False
+        config = frozen_config(config)
+    args = ", ".join([_kwargs(config), f"name={lay.name!r}"]) if config else f"name={lay.name!r}"
     ins = [ref(t) for t in lay.inputs]
     call = "[" + ", ".join(ins) + "]" if lay.merge else ", ".join(ins)  # MultiHeadAttention(query, value, key)
     extra = [f"{k}={_call_value(x, ref)}" for k, x in lay.call_kwargs.items()]

@@ -19,7 +19,7 @@ import types
 from typing import Any
 
 import torch
-from torch import nn
+from torch import fx, nn
 
 from ..graph.analyze import Analysis, analyze
 from ..graph.compile import GraphError, compile_graph
@@ -220,6 +220,41 @@ class _Writer:
         return out
 
 
+class _BlockWriter:
+    """One nn.Module class per block definition (compile makes each Block instance a GraphModule
+    with a `block` attribute): its __init__ takes the layers inside, built by the caller (linked
+    copies of a block may read inputs of other sizes, so their layers differ), its forward is the
+    instance's fx code. Copies whose forward differs (a fused output activation) get a class each."""
+
+    def __init__(self, w: _Writer, reserved: set[str]):
+        self.w = w
+        self.reserved = reserved
+        self.classes: dict[tuple[str, str, tuple[str, ...]], tuple[str, str]] = {}  # key → (name, source)
+
+    def member(self, m: nn.Module) -> str:
+        if not isinstance(m, fx.GraphModule) or not hasattr(m, "block"):
+            return self.w.expr(m)
+        members = [(name, self.member(child)) for name, child in m.named_children()]
+        key = (str(m.block), m.code, tuple(name for name, _ in members))
+        if key not in self.classes:
+            name = type(m).__name__
+            taken = self.reserved | set(self.w.class_names.values()) | {n for n, _ in self.classes.values()}
+            while name in taken:
+                name += "_"
+            params = [n for n, _ in members]
+            lines = [f"class {name}(nn.Module):", f'    """Block \'{m.block}\' of the graph."""', "",
+                     f"    def __init__(self, {', '.join(params)}):" if params else "    def __init__(self):",
+                     "        super().__init__()"]
+            lines += [f"        self.{p} = {p}" for p in params]
+            lines += ["", _forward_source(m.code)]
+            self.classes[key] = (name, "\n".join(lines) + "\n")
+        cls = self.classes[key][0]
+        return f"{cls}(" + ", ".join(f"{n}={e}" for n, e in members) + ")"
+
+    def sources(self) -> list[str]:
+        return [src for _, src in self.classes.values()]  # inner blocks first: member() recurses first
+
+
 def _forward_source(code: str) -> str:
     body = textwrap.dedent(code).strip("\n")
     body = re.sub(r";\s+(\w+\s*=\s*)+None$", "", body, flags=re.MULTILINE)  # fx's memory-freeing statements
@@ -235,7 +270,8 @@ def pytorch_source(graph: Any) -> str:
     with torch.device("meta"):  # shapes and settings only: no weights are allocated
         gm = compile_graph(analysis)
         w = _Writer()
-        members = [(name, w.expr(child)) for name, child in gm.named_children()]
+        blocks = _BlockWriter(w, reserved={type(gm).__name__})
+        members = [(name, blocks.member(child)) for name, child in gm.named_children()]
     cls = type(gm).__name__
     title = analysis.graph.name
     inputs = ", ".join(f"{nid}: {tuple(analysis.input_layer(nid).shape)}" for nid in analysis.inputs)
@@ -258,13 +294,19 @@ def pytorch_source(graph: Any) -> str:
     out += ["", ""]
     for src in w.helpers.values():
         out += [src.rstrip(), "", ""]
-    for src in w.class_sources():
+    for src in w.class_sources() + blocks.sources():
         out += [src.rstrip(), "", ""]
     out.append(f"class {cls}(nn.Module):")
     out.append("    def __init__(self):")
     out.append("        super().__init__()")
     for name, e in members:
         out.append(f"        self.{name} = {e}")
+    # submodule paths: a frozen layer inside a block is self.<block>.<layer>; Inputs have no module
+    frozen = [path for path, nid in getattr(gm, "node_ids", {}).items()
+              if not analysis.nodes[nid].trainable and nid not in analysis.inputs]
+    if frozen:  # frozen nodes (graph/freeze.py); a frozen BatchNormalization also has frozen=True above
+        out.append("        # frozen layers (trainable false on the canvas): no gradient, not trained")
+        out += [f"        self.{name}.requires_grad_(False)" for name in frozen]
     out.append("")
     out.append(_forward_source(gm.code))
     out += ["", "", "if __name__ == '__main__':",

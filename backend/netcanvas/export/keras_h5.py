@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from ..graph.analyze import Analysis, analyze
-from ..graph.compile import GraphError, compile_graph, module_names
+from ..graph.blocks import keras_names
+from ..graph.compile import GraphError, compile_graph, module_names, node_modules
 from ..graph.schema import Graph
 from ..kerasio.errors import KerasExportError
 from ..kerasio.exporting import ExportNode
@@ -72,7 +73,7 @@ def build_keras_model(
     else:
         module = compile_graph(analysis)
         module.load_state_dict(state_dict, strict=True)
-    names = module_names(analysis.order)
+    names = _layer_names(analysis)
     consumers: dict[str, list[str]] = {nid: [] for nid in analysis.nodes}
     for nid, info in analysis.nodes.items():
         for e in info.inputs:
@@ -82,25 +83,47 @@ def build_keras_model(
         layer = analysis.nodes[nid].layer
         return type(layer) if layer is not None else None
 
-    subs = dict(module.named_children())  # Inputs are placeholders, not submodules
+    subs = node_modules(module)  # Inputs are placeholders, not submodules; blocks' layers nest
     b = KerasModelBuilder(analysis.graph.name)
     values: dict[str, list[KTensor]] = {}
     for nid in analysis.order:
         info = analysis.nodes[nid]
         assert info.layer is not None
         node = ExportNode(
-            b=b, id=nid, name=names[nid], layer=info.layer, module=subs.get(names[nid], torch.nn.Identity()),
+            b=b, id=nid, name=names[nid], layer=info.layer, module=subs.get(nid, torch.nn.Identity()),
             inputs=[values[e.source][e.source_port] for e in info.inputs],
             input_shapes=list(info.input_shapes or []), output_shapes=list(info.output_shapes or []),
             perm_ok=perm_ok(nid, consumers, set(analysis.outputs), kind_of),
         )
         values[nid] = info.layer.to_keras(node)
+    for lay in b.layers:  # frozen nodes stay frozen in Keras (every layer a node became)
+        frozen = lay.node_id in analysis.nodes and not analysis.nodes[lay.node_id].trainable
+        if frozen:
+            lay.trainable = False
     b.inputs = [values[nid][0] for nid in analysis.inputs]  # the graph's input order, as predict takes them
     for o in analysis.outputs:
         t = values[o][0]
         assert t.perm is None, o
         b.outputs.append(t)
     return b
+
+
+def _layer_names(analysis: Analysis) -> dict[str, str]:
+    """Node id → Keras layer name. Keras forbids "/": a layer inside a block keeps its own id where
+    no other node has it, else its path (blocks.keras_names); Python-safe and unique either way."""
+    if not analysis.blocks:
+        return module_names(analysis.order)
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for nid, cand in zip(analysis.order, keras_names(analysis.order), strict=True):
+        base = name = module_names([cand])[cand]
+        i = 1
+        while name in used:
+            i += 1
+            name = f"{base}_{i}"
+        used.add(name)
+        names[nid] = name
+    return names
 
 
 def write_h5(model: KerasModelBuilder, path: str | Path, training_cfg: dict | None = None) -> None:

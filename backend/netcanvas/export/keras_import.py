@@ -33,9 +33,10 @@ from ..graph.compile import GraphError, compile_graph, module_names
 from ..graph.schema import Graph
 from ..kerasio.config import refuse_training_terms
 from ..kerasio.errors import ImportFailed
-from ..kerasio.importing import Builder, ImportNode, Spec, Value
+from ..kerasio.importing import Builder, ImportNode, Value
 from ..kerasio.perm import perm_ok
 from ..layers import REGISTRY, Layer, keras_class_index
+from .import_blocks import group_imported
 
 MAX_ZIP_TOTAL = 1 << 30  # uncompressed bytes a .keras archive may expand to (zip bombs)
 MAX_LAYERS = 2000
@@ -519,12 +520,21 @@ def _from_keras(name: str, config: dict[str, Any], weights: dict[str, list[np.nd
     if unsupported or refused:
         raise ImportFailed(_refusal(name, unsupported, refused))
     imported = _finish(name, config, b, values, input_refs, output_refs, source, weights is not None)
-    if frozen:
+    if frozen:  # Keras's trainable=False becomes the nodes' own flag: training further leaves them as they are
+        frozen_layers = set(frozen)
+        frozen_ids = {s.id for s in b.specs if s.keras_layer in frozen_layers}
+        imported.graph = imported.graph.model_copy(update={"nodes": [
+            n.model_copy(update={"trainable": False}) if n.id in frozen_ids else n for n in imported.graph.nodes]})
         shown = ", ".join(frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
         imported.notes.append(
-            f"{len(frozen)} layer(s) were frozen (trainable=False) in Keras: {shown}. netcanvas imports them "
-            "with their weights but trains every layer: training further updates them too.")
-    return imported
+            f"{len(frozen)} layer(s) were frozen (trainable=False) in Keras: {shown}. They stay frozen here: "
+            "training further leaves their weights as they are; unfreeze them on the canvas to fine-tune.")
+    # nested models become blocks, big flat ones are grouped by Keras's naming (export/import_blocks.py)
+    owned = {lay.name: lay for lay in layers if lay.owner is not None}
+    nested = {s.id: owned[s.keras_layer].owner or "" for s in b.specs if s.keras_layer in owned}
+    inner_ids = {s.id: owned[s.keras_layer].weight_key + s.id.removeprefix(s.keras_layer)
+                 for s in b.specs if s.keras_layer in owned and s.id.startswith(s.keras_layer)}
+    return group_imported(imported, nested, inner_ids)
 
 
 UNSUPPORTED_HINTS = {
@@ -583,26 +593,13 @@ def _input(b: Builder, lay: _KLayer) -> list[Value]:
     return REGISTRY["Input"].from_keras(ImportNode(b, lay.name, lay.class_name, lay.cfg, None, [], False))
 
 
-def _layout(specs: list[Spec]) -> dict[str, dict[str, float]]:
-    """A simple layered layout: column = longest path from an input, rows in order."""
-    depth: dict[str, int] = {}
-    for s in specs:  # specs are in topological order
-        depth[s.id] = max((depth[v.node] + 1 for v in s.inputs), default=0)
-    rows: dict[int, int] = {}
-    pos = {}
-    for s in specs:
-        d = depth[s.id]
-        r = rows.get(d, 0)
-        rows[d] = r + 1
-        pos[s.id] = {"x": 80.0 + 260.0 * d, "y": 80.0 + 120.0 * r}
-    return pos
 
 
 def _assemble(name: str, config: dict[str, Any], b: Builder, inputs: list[Value], outputs: list[Value],
               source: str, has_weights: bool) -> Imported:
-    pos = _layout(b.specs)
     title = (config.get("config") or {}).get("name") if isinstance(config.get("config"), dict) else None
-    nodes = [{"id": s.id, "type": s.kind, "params": s.params, "position": pos[s.id]} for s in b.specs]
+    # No positions: the canvas lays the graph out (wrapping long chains into readable rows).
+    nodes = [{"id": s.id, "type": s.kind, "params": s.params} for s in b.specs]
     edges = [{"source": v.node, "target": s.id, "source_port": v.port, "target_port": i}
              for s in b.specs for i, v in enumerate(s.inputs)]
     out_ids = []

@@ -13,6 +13,9 @@ from pydantic import ValidationError
 
 from ..layers import REGISTRY, Layer, ParamCount, Shape, ShapeError
 from ..layers.input import Input
+from .block_report import add_inline_problems, block_entries
+from .blocks import BLOCK, BlockInstance, inline, uses_blocks
+from .freeze import frozen_counts
 from .schema import Edge, Graph, Problem
 
 
@@ -22,7 +25,8 @@ class NodeInfo:
     inputs: list[Edge] = field(default_factory=list)  # incoming edges, ordered by target_port
     input_shapes: list[Shape] | None = None
     output_shapes: list[Shape] | None = None
-    counts: ParamCount | None = None  # as Keras's model.summary() counts them
+    counts: ParamCount | None = None  # as Keras's model.summary() counts them (frozen: all non-trainable)
+    trainable: bool = True  # the node's flag (graph/freeze.py)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -34,6 +38,9 @@ class Analysis:
     inputs: list[str]
     outputs: list[str]
     problems: list[Problem]
+    # Block instances by flat id (graph/blocks.py). `graph` stays the graph as given (save that one:
+    # its compiled module nests blocks); nodes, order, inputs and outputs are the inlined graph's.
+    blocks: dict[str, BlockInstance] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -74,10 +81,12 @@ class Analysis:
                     "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
                     "params": info.counts.total if info.counts else None,
                     "trainable_params": info.counts.trainable if info.counts else None,
+                    "trainable": info.trainable,
                     "problems": [p.model_dump() for p in info.problems],
+                    "block": None,  # a layer; Block instances' entries name their block (block_report.py)
                 }
                 for nid, info in self.nodes.items()
-            },
+            } | block_entries(self),
             "problems": [p.model_dump() for p in self.problems],
             "inputs": self.inputs,
             "outputs": self.outputs,
@@ -98,6 +107,19 @@ def _param_problems(node_id: str, kind: str, err: ValidationError) -> list[Probl
 
 
 def analyze(graph: Graph) -> Analysis:
+    """The analysis of `graph`; a graph with blocks is analysed inlined (graph/blocks.py), so its
+    problems name the nodes inside the blocks ("mixed0/branch1x1")."""
+    if not uses_blocks(graph):
+        return _analyze_flat(graph)
+    inlined = inline(graph)
+    analysis = _analyze_flat(inlined.graph)
+    analysis.blocks = inlined.instances
+    analysis.graph = graph
+    add_inline_problems(analysis, inlined.problems)
+    return analysis
+
+
+def _analyze_flat(graph: Graph) -> Analysis:
     nodes: dict[str, NodeInfo] = {}
     problems: list[Problem] = []
 
@@ -111,7 +133,9 @@ def analyze(graph: Graph) -> Analysis:
         if n.id in nodes:
             problem(None, f"Two nodes share the id '{n.id}'; ids must be unique.")
             continue
-        nodes[n.id] = info = NodeInfo()
+        nodes[n.id] = info = NodeInfo(trainable=n.trainable)
+        if n.type == BLOCK:
+            continue  # a Block node the inliner could not use: its problem is reported there
         cls = REGISTRY.get(n.type)
         if cls is None:
             problem(n.id, f"Unknown layer type '{n.type}'.", "type")
@@ -198,7 +222,8 @@ def analyze(graph: Graph) -> Analysis:
             info.input_shapes = shapes
             try:
                 info.output_shapes = [tuple(s) for s in layer.output_shapes(shapes)]
-                info.counts = layer.param_count(shapes)
+                counts = layer.param_count(shapes)
+                info.counts = counts if info.trainable else frozen_counts(counts)
             except ShapeError as err:
                 problem(nid, err.message, err.field)
 

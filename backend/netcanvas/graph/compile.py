@@ -17,6 +17,7 @@ values are only computed when some consumer reads them.
 
 from __future__ import annotations
 
+import heapq
 import keyword
 import operator
 import re
@@ -27,6 +28,8 @@ import torch
 from torch import fx, nn
 
 from .analyze import Analysis, NodeInfo, analyze
+from .blocks import SEP, BlockInstance, scope_of
+from .freeze import freeze_module
 from .schema import Graph
 
 # Keras layers with supports_masking whose compute_mask returns the input's mask.
@@ -139,55 +142,190 @@ def module_names(node_ids: list[str]) -> dict[str, str]:
 def compile_graph(graph: Graph | Analysis, linear_outputs: set[str] | frozenset = frozenset()) -> fx.GraphModule:
     """Build the module. Nodes in `linear_outputs` drop their final activation (the loss fuses it).
 
+    Each Block instance becomes one submodule, itself a GraphModule of the layers inside it (nested
+    blocks nest), so a state_dict key reads "mixed0.branch1x1.weight"; `node_ids` maps every layer's
+    submodule path to its (flat) node id, in graph order.
+
     Raises GraphError when the graph has problems.
     """
     analysis = graph if isinstance(graph, Analysis) else analyze(graph)
     if not analysis.ok:
         raise GraphError(analysis)
-    names = module_names(analysis.order)
-    root = nn.Module()
-    g = fx.Graph()
-    values: dict[str, fx.Node] = {}
-    ports: dict[tuple[str, int], fx.Node] = {}
+    scope = _Scope(analysis, set(linear_outputs), None)
+    gm = scope.build()
+    setattr(gm, "node_ids", scope.paths)  # submodule path → node id  # noqa: B010
+    return gm
 
-    def port(source: str, index: int) -> fx.Node:
+
+def submodule_paths(graph: Graph | Analysis) -> dict[str, str]:
+    """Node id → the path of its submodule in compile_graph's module ("mixed0.branch1x1" inside a
+    block), which prefixes its state_dict keys; built on the meta device, so no weights are allocated."""
+    with torch.device("meta"):
+        gm = compile_graph(graph)
+    return {nid: path for path, nid in getattr(gm, "node_ids").items()}  # noqa: B009
+
+
+def node_modules(module: nn.Module) -> dict[str, nn.Module]:
+    """Node id → its layer's module, for a module compile_graph built (Inputs have none)."""
+    out = {}
+    for path, nid in getattr(module, "node_ids", {}).items():
+        try:
+            out[nid] = module.get_submodule(path)
+        except AttributeError:  # an Input: a placeholder, not a submodule
+            continue
+    return out
+
+
+def node_of_key(module: nn.Module, key: str) -> str:
+    """The node id a state_dict key of a compiled module belongs to (the key's own prefix when
+    none: a foreign key)."""
+    ids = getattr(module, "node_ids", {})
+    path = key
+    while path:
+        path = path.rpartition(".")[0]
+        if path in ids:
+            return ids[path]
+    return key.split(".")[0]
+
+
+class _Scope:
+    """One fx graph: the whole model (inst None) or the body of one Block instance, whose inputs
+    are its ports' placeholders and whose outputs are its output ports (plus any model output
+    inside it). Masks are followed within a scope; they do not cross a block's ports."""
+
+    def __init__(self, analysis: Analysis, linear_outputs: set[str], inst: BlockInstance | None,
+                 rank: dict[str, int] | None = None):
+        self.a, self.linear, self.inst = analysis, linear_outputs, inst
+        self.rank = rank if rank is not None else {nid: i for i, nid in enumerate(analysis.order)}
+        self.root = nn.Module()
+        self.g = fx.Graph()
+        self.values: dict[str, fx.Node] = {}
+        self.env: dict[tuple[str, int], fx.Node] = {}  # the value of each (node, port) read here
+        self.masks = _Masks(self.g, self.values, self.port)
+        self.paths: dict[str, str] = {}
+        if inst is None:
+            self.members: list[str] = list(analysis.order)
+            self.exports = [(o, 0) for o in analysis.outputs]
+        else:
+            inside = set(inst.members)
+            self.members = sorted(inside, key=self.rank.__getitem__)  # graph order
+            self.exports = list(inst.outputs) + [(o, 0) for o in analysis.outputs
+                                                 if o in inside and (o, 0) not in inst.outputs]
+        self.member_set = set(self.members)
+
+    def port(self, source: str, index: int) -> fx.Node:
         """Output `index` of a node (one getitem per port, shared by its readers)."""
-        if len(analysis.nodes[source].output_shapes or ()) == 1:
-            return values[source]
-        if (source, index) not in ports:
-            ports[(source, index)] = g.call_function(operator.getitem, (values[source], index))
-        return ports[(source, index)]
+        key = (source, index)
+        if key not in self.env:
+            v = self.values[source]
+            n_out = len(self.a.nodes[source].output_shapes or ())
+            self.env[key] = v if n_out == 1 else self.g.call_function(operator.getitem, (v, index))
+        return self.env[key]
 
-    masks = _Masks(g, values, port)
-    for nid in analysis.order:
-        info = analysis.nodes[nid]
+    def item_of(self, nid: str) -> str:
+        """The node itself, or the Block instance directly in this scope that holds it."""
+        if not self.a.blocks:
+            return nid
+        here = self.inst.id if self.inst is not None else ""
+        while (up := scope_of(nid)) != here:
+            nid = up
+        return nid
+
+    def ordered_items(self) -> list[str]:
+        """This scope's layers and child instances in an order where each comes after all it reads
+        (a child instance waits for every one of its ports), otherwise in the graph's order."""
+        first = list(dict.fromkeys(self.item_of(nid) for nid in self.members))
+        if not self.a.blocks:
+            return first
+        rank = {it: i for i, it in enumerate(first)}
+        needs: dict[str, set[str]] = {it: set() for it in first}
+        for nid in self.members:
+            it = self.item_of(nid)
+            srcs = [e.source for e in self.a.nodes[nid].inputs]
+            for src in srcs:
+                if src in self.member_set and (dep := self.item_of(src)) != it:
+                    needs[it].add(dep)
+        readers: dict[str, list[str]] = {}
+        for it, deps in needs.items():
+            for d in deps:
+                readers.setdefault(d, []).append(it)
+        waiting = {it: len(deps) for it, deps in needs.items()}
+        ready = [(rank[it], it) for it, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            _, it = heapq.heappop(ready)
+            out.append(it)
+            for r in readers.get(it, ()):
+                waiting[r] -= 1
+                if waiting[r] == 0:
+                    heapq.heappush(ready, (rank[r], r))
+        assert len(out) == len(first), "blocks form a cycle"  # analyze refuses cycles
+        return out
+
+    def build(self) -> fx.GraphModule:
+        g, a = self.g, self.a
+        items = self.ordered_items()
+        names = module_names([it.rpartition(SEP)[2] if a.blocks else it for it in items])
+        names = {it: names[it.rpartition(SEP)[2] if a.blocks else it] for it in items}
+        if self.inst is not None:
+            taken = set(names.values())
+            for k, src in enumerate(self.inst.inputs):  # the block's Input ids name its ports
+                ph = module_names([self.inst.input_names[k]])[self.inst.input_names[k]]
+                while ph in taken:
+                    ph += "_"
+                taken.add(ph)
+                self.env.setdefault(src, g.placeholder(ph))
+        for it in items:
+            if it in a.blocks:
+                self._child(a.blocks[it], names[it])
+            else:
+                self._layer(it, names[it])
+        outs = [self.port(*src) for src in self.exports]
+        g.output(outs[0] if len(outs) == 1 else tuple(outs))
+        name = _class_name(self.inst.block if self.inst is not None else a.graph.name)
+        gm = fx.GraphModule(self.root, g, class_name=name)
+        if self.inst is not None:
+            setattr(gm, "block", self.inst.block)  # noqa: B010  # codegen writes a class per block
+        return gm
+
+    def _child(self, inst: BlockInstance, name: str) -> None:
+        child = _Scope(self.a, self.linear, inst, self.rank)
+        self.root.add_module(name, child.build())
+        call = self.g.call_module(name, tuple(self.port(*src) for src in inst.inputs))
+        for k, src in enumerate(child.exports):
+            if len(child.exports) == 1:
+                self.env.setdefault(src, call)
+            else:
+                self.env.setdefault(src, self.g.call_function(operator.getitem, (call, k)))
+        self.paths.update({f"{name}.{path}": nid for path, nid in child.paths.items()})
+
+    def _layer(self, nid: str, name: str) -> None:
+        g = self.g
+        info = self.a.nodes[nid]
         layer = info.layer
         assert layer is not None and info.input_shapes is not None  # analysis.ok
-        name = names[nid]
+        self.paths[name] = nid
         if layer.kind() == "Input":
-            values[nid] = g.placeholder(name)
-            continue
-        if nid in linear_outputs and layer.kind() == "Softmax":  # the whole layer is the fused activation
-            root.add_module(name, nn.Identity())
+            self.values[nid] = g.placeholder(name)
+            return
+        if nid in self.linear and layer.kind() == "Softmax":  # the whole layer is the fused activation
+            module: nn.Module = nn.Identity()
         else:
-            if nid in linear_outputs and getattr(layer, "activation", None) is not None:
+            if nid in self.linear and getattr(layer, "activation", None) is not None:
                 layer = layer.model_copy(update={"activation": "linear"})
-            root.add_module(name, layer.build(info.input_shapes))
-        args = [port(e.source, e.source_port) for e in info.inputs]
+            module = layer.build(info.input_shapes)
+        self.root.add_module(name, module)
+        if not info.trainable:
+            freeze_module(module)
+        args = [self.port(e.source, e.source_port) for e in info.inputs]
         kwargs: dict[str, Any] = {}
         if layer.kind() in MASK_CONSUMERS and info.inputs:
-            mask = masks.get((info.inputs[0].source, info.inputs[0].source_port))
+            mask = self.masks.get((info.inputs[0].source, info.inputs[0].source_port))
             if mask is not None:
                 kwargs["mask"] = mask
-        values[nid] = g.call_module(name, tuple(args), kwargs)
-        masks.note(nid, info)
-    outs = []
-    for o in analysis.outputs:
-        outs.append(port(o, 0))
-    g.output(outs[0] if len(outs) == 1 else tuple(outs))
-    gm = fx.GraphModule(root, g, class_name=_class_name(analysis.graph.name))
-    setattr(gm, "node_ids", {v: k for k, v in names.items()})  # submodule name → node id  # noqa: B010
-    return gm
+        self.values[nid] = g.call_module(name, tuple(args), kwargs)
+        self.masks.note(nid, info)
 
 
 def _class_name(name: str) -> str:

@@ -50,6 +50,7 @@ class KerasLayer:
     weights: list[tuple[str, np.ndarray]] = field(default_factory=list)
     call_kwargs: dict[str, Any] = field(default_factory=dict)
     node_id: str | None = None
+    trainable: bool = True  # False: the node is frozen (Keras's trainable=False)
 
 
 def _kwarg_layers(v: Any) -> list[str]:
@@ -71,6 +72,21 @@ NO_TRAINABLE_ARG = frozenset({"SpatialDropout1D", "SpatialDropout2D", "SpatialDr
 def placeholder(a: np.ndarray) -> bool:
     """A weight standing only for its shape (code generation): zero strides, no memory."""
     return bool(a.strides) and not any(a.strides)
+
+
+NESTED_LAYER_KEYS = ("layer", "backward_layer")  # wrappers' inner layer configs
+
+
+def frozen_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A layer config with trainable False, in the layers nested in it too (Bidirectional's,
+    TimeDistributed's): Keras builds a wrapper's inner layers from their own configs, so a False
+    on the wrapper alone would leave their weights trainable."""
+    out = {**cfg, "trainable": False}
+    for k in NESTED_LAYER_KEYS:  # not every nested config is a layer (initializers are not)
+        v = cfg.get(k)
+        if isinstance(v, dict) and isinstance(v.get("config"), dict) and v.get("class_name") not in NO_TRAINABLE_ARG:
+            out[k] = {**v, "config": frozen_config(v["config"])}
+    return out
 
 
 def nested(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +153,8 @@ class KerasModelBuilder:
             return {"module": "keras.layers", "class_name": "InputLayer", "config": cfg,
                     "registered_name": None, "name": layer.name, "inbound_nodes": []}
         cfg = {"name": layer.name, "trainable": True, "dtype": "float32", **layer.config}
+        if not layer.trainable:
+            cfg = frozen_config(cfg)
         if layer.class_name in NO_TRAINABLE_ARG:
             del cfg["trainable"]
         refs = [t.ref() for t in layer.inputs]

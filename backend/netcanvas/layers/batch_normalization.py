@@ -64,10 +64,13 @@ class BatchNormModule(nn.Module):
         super().__init__()
         self.bn = bn
         self.axis = axis
+        # A frozen node (graph/freeze.py): inference mode while training too, as Keras 3 runs a
+        # BatchNormalization with trainable=False; its moving statistics stay as they are.
+        self.frozen = False
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
         bn = self.bn
-        if not self.training:
+        if not self.training or self.frozen:
             return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
         # Keras moves its statistics toward the batch's biased variance; torch's BatchNorm would use
         # the unbiased one. So: normalize with the batch statistics, then update them here.

@@ -92,7 +92,7 @@ def adapt_normalization(model: nn.Module, split: Split, device: torch.device, *,
     model.eval()
     try:
         with torch.no_grad():
-            for name, sub in model.named_children():  # the compiled graph's submodules are in graph order
+            for name, sub in _layer_modules(model):
                 if isinstance(sub, NormalizeModule) and sub.adapts:
                     count = adapt_layer(model, sub, split, device)
                     if count:
@@ -104,3 +104,18 @@ def adapt_normalization(model: nn.Module, split: Split, device: torch.device, *,
     finally:
         model.train(training)
     return adapted
+
+
+def _layer_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The compiled graph's layer modules in graph order, those inside blocks too (node_ids is in
+    graph order); a module without node_ids: its children."""
+    ids = getattr(model, "node_ids", None)
+    if ids is None:
+        return list(model.named_children())
+    out = []
+    for path in ids:
+        try:
+            out.append((path, model.get_submodule(path)))
+        except AttributeError:  # an Input: a placeholder
+            continue
+    return out

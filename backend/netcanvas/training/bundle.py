@@ -18,7 +18,7 @@ import torch
 from .. import model_file
 from ..data.base import Dataset
 from ..graph.analyze import analyze
-from ..graph.compile import GraphError, compile_graph
+from ..graph.compile import GraphError, compile_graph, node_of_key
 from ..graph.schema import Graph
 from ..layers import fmt
 from ..model_file import ModelData
@@ -82,12 +82,10 @@ save_bundle = model_file.write  # the one writer, under the name training and th
 
 def weight_problems(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
     """Why `state` cannot be loaded into `module`, per layer (node id), or [] when it fits."""
-    node_of = getattr(module, "node_ids", {})
     own = module.state_dict()
 
-    def layers(keys: Any) -> str:
-        return ", ".join(f"'{node_of.get(k.split('.')[0], k.split('.')[0])}'" for k in dict.fromkeys(
-            k.split(".")[0] for k in sorted(keys)))
+    def layers(keys: Any) -> str:  # keys of layers inside blocks are nested: "mixed0.branch1x1.weight"
+        return ", ".join(f"'{nid}'" for nid in dict.fromkeys(node_of_key(module, k) for k in sorted(keys)))
 
     problems = []
     missing = [k for k in own if k not in state]

@@ -21,6 +21,7 @@ from ..data.base import Dataset
 from ..data.registry import DatasetRegistry
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
+from ..graph.freeze import nothing_to_train
 from ..graph.schema import Graph
 from ..layers import fmt
 from ..layers.activations import FUSABLE
@@ -31,10 +32,12 @@ from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
 from .feeds import n_samples
 from .fit import Trainer, validation_rows
+from .init_by_name import start_by_name
 from .losses import CROSSENTROPY
 from .optimizers import learning_rate
 from .plan import check_inputs, plan_outputs
 from .settings import TrainSettings
+from .weight_match import REPORT_FILE
 
 
 def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
@@ -75,6 +78,9 @@ def run_training(
     analysis = analyze(graph)
     if not analysis.ok:
         raise GraphError(analysis)
+    frozen_only = nothing_to_train(analysis)
+    if frozen_only is not None:
+        raise ValueError(frozen_only.message)
     if dataset is None:
         dataset = (datasets or DatasetRegistry.from_environment()).load(settings.dataset)
     data = dataset
@@ -83,7 +89,13 @@ def run_training(
     plans = plan_outputs(analysis, info, settings)
     linear_outputs = [p.node for p in plans if p.fused]
     module = compile_graph(analysis, linear_outputs=set(linear_outputs)).to(device)
-    if init_weights is not None:
+    if init_weights is not None and settings.init_mode == "by_name":
+        starting = start_by_name(module, init_weights, settings.init_from_run, out_dir)
+        for event in starting.log_events():
+            emit(event)
+        if not starting.loaded:
+            raise ValueError(f"No layer of {starting.source} fits this graph by name: nothing to start from.")
+    elif init_weights is not None:
         load_initial_weights(module, init_weights)
         log(f"Starting from the weights of {settings.init_from_run or Path(init_weights).name}.")
     adapt_normalization(module, data.train, device, fresh=init_weights is None, log=log)  # Keras's adapt()
@@ -106,6 +118,11 @@ def run_training(
                 f"{settings.validation_split}).")
     params = sum(p.numel() for p in module.parameters())
     log(f"Model {graph.name}: {params:,} parameters, {len(analysis.order)} layers.")
+    frozen = [nid for nid, n in analysis.nodes.items() if not n.trainable and n.counts and n.counts.total]  # with weights
+    if frozen:
+        shown = ", ".join(f"'{nid}'" for nid in frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
+        log(f"{len(frozen)} layer(s) frozen ({shown}): {analysis.counts.trainable:,} of "
+            f"{analysis.counts.total:,} parameters train.")
     log(f"Device: {describe(device)}.")
     for p in plans:
         if p.fused:
@@ -149,6 +166,7 @@ def run_training(
         output_activations=[p.logits_activation for p in plans],
         class_names=info.target.class_names, dataset=info.id,
     ))
-    emit(ResultEvent(test_metrics=test_metrics, artifacts=[FILE_NAME], confusion_matrix=confusion,
+    written = [FILE_NAME] + ([REPORT_FILE] if (out_dir / REPORT_FILE).is_file() else [])
+    emit(ResultEvent(test_metrics=test_metrics, artifacts=written, confusion_matrix=confusion,
                      class_names=info.target.class_names if confusion is not None else None))
     return "succeeded"

@@ -11,10 +11,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 
 from ..data.base import Split
+from ..graph.freeze import trainable_parameters
 from .callbacks import Best, EarlyStopper
 from .events import BatchEvent, EpochEvent, Event
 from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
@@ -66,12 +68,23 @@ class Trainer:
         self.augment = augment
         self.generator = generator
         self.loader_threshold = loader_threshold
-        self.optimizer = make_optimizer(module.parameters(), settings.optimizer)
-        self.stepper = Stepper(self.optimizer, settings.optimizer)
-        self.schedule = Schedule(self.optimizer, settings.schedule, settings.epochs)
         self.sum_dtype = torch.float32 if device.type == "mps" else torch.float64
         self.targets = [o.target for o in outputs]
         self.activations = [activate_fn(o.logits_activation) for o in outputs]
+
+    # Built on first use by fit: evaluate and predict need no optimizer, and a model whose every
+    # layer is frozen (graph/freeze.py) has no parameter to give one.
+    @cached_property
+    def optimizer(self) -> torch.optim.Optimizer:
+        return make_optimizer(trainable_parameters(self.module), self.settings.optimizer)  # frozen: no state
+
+    @cached_property
+    def stepper(self) -> Stepper:
+        return Stepper(self.optimizer, self.settings.optimizer)
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        return Schedule(self.optimizer, self.settings.schedule, self.settings.epochs)
 
     # --- the pieces of one step ---------------------------------------------------------------
 

@@ -76,6 +76,9 @@ class TrainSettings(Strict):
     seed: int | None = 0
     # Train further: start from the weights of this run's model.pt (a trained or imported model).
     init_from_run: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    # exact: every layer must fit; by_name: load the layers whose name and weight shapes match and
+    # initialise the rest (Keras's load_weights(by_name=True, skip_mismatch=True)): a new head.
+    init_mode: Literal["exact", "by_name"] = "exact"
 
 
 class RunRequest(TrainSettings):

@@ -167,7 +167,8 @@ export interface paths {
         put?: never;
         /**
          * Predict
-         * @description Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers).
+         * @description Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers);
+         *     with `nodes`, those nodes' outputs instead (features at an intermediate layer).
          */
         post: operations["runs-predict"];
         delete?: never;
@@ -419,6 +420,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/cut": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cut Run
+         * @description A new graph ending at `node` (it and what it needs; other outputs dropped) and an `imported`
+         *     run with those layers' trained weights: a feature extractor.
+         */
+        post: operations["runs-cut_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/replace-head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace Head Run
+         * @description The model with its head from `from_node` on (or after `after_node`) replaced by a new Dense head
+         *     for `dataset` (or `classes` classes), every other weight kept, as a new graph and an `imported` run.
+         */
+        post: operations["runs-replace_head_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load Weights
+         * @description Load each layer of the file whose name and weight shapes fit a node of the graph (the rest is
+         *     initialised) and store the result as an imported run; the answer lists what was loaded,
+         *     initialised and skipped.
+         */
+        post: operations["models-load_weights"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Templates */
+        get: operations["templates-list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Template */
+        get: operations["templates-get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -469,6 +568,43 @@ export interface components {
             /** Dataset */
             dataset?: string | null;
         };
+        /** Body_models-load_weights */
+        "Body_models-load_weights": {
+            /**
+             * File
+             * @description A Keras weights file: .h5 (as keras.applications publishes them), .weights.h5 (model.save_weights) or a .keras archive
+             */
+            file: string;
+            /**
+             * Graph
+             * @description The graph JSON the weights go into
+             */
+            graph?: string | null;
+            /** Graph Id */
+            graph_id?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Dataset */
+            dataset?: string | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number | null;
+            /**
+             * Strict
+             * @description A layer whose weights do not fit is a 422, not a skip
+             * @default false
+             */
+            strict: boolean;
+            /**
+             * Match
+             * @description How a legacy .h5 file's layers pair with the graph's nodes: 'name', 'order' (as Keras's load_weights does) or 'auto' (by name when every layer fits a node of its name, else by order when all fit in order, else by name with skips)
+             * @default auto
+             * @enum {string}
+             */
+            match: "auto" | "name" | "order";
+        };
         /** CodePublic */
         CodePublic: {
             /** Pytorch */
@@ -481,6 +617,16 @@ export interface components {
         /** CodeRequest */
         CodeRequest: {
             graph: components["schemas"]["Graph"];
+        };
+        /** CutRequest */
+        CutRequest: {
+            /**
+             * Node
+             * @description The node the new model ends at.
+             */
+            node: string;
+            /** Name */
+            name?: string | null;
         };
         /**
          * DatasetInfo
@@ -585,6 +731,16 @@ export interface components {
             data: components["schemas"]["DatasetInfo"][];
             /** Count */
             count: number;
+        };
+        /**
+         * DerivedPublic
+         * @description The new saved graph and the `imported` run holding its weights.
+         */
+        DerivedPublic: {
+            graph: components["schemas"]["GraphPublic"];
+            run: components["schemas"]["RunPublic"];
+            /** Notes */
+            notes: string[];
         };
         /** EarlyStopping */
         EarlyStopping: {
@@ -710,6 +866,13 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InitialisedLayer */
+        InitialisedLayer: {
+            /** Node */
+            node: string;
+            /** Reason */
+            reason: string;
+        };
         /** LayerInfo */
         LayerInfo: {
             /** Type */
@@ -763,6 +926,13 @@ export interface components {
             /** Augment Seed */
             augment_seed?: number | null;
         };
+        /** LoadedLayer */
+        LoadedLayer: {
+            /** Node */
+            node: string;
+            /** Source */
+            source: string;
+        };
         /** Message */
         Message: {
             /** Detail */
@@ -797,8 +967,15 @@ export interface components {
             params: number | null;
             /** Trainable Params */
             trainable_params?: number | null;
+            /**
+             * Trainable
+             * @default true
+             */
+            trainable: boolean;
             /** Problems */
             problems: components["schemas"]["Problem"][];
+            /** Block */
+            block?: string | null;
         };
         /** OptimizerSettings */
         OptimizerSettings: {
@@ -881,6 +1058,11 @@ export interface components {
              * @description A batch in the graph's layout; a list of batches for several inputs.
              */
             inputs: unknown;
+            /**
+             * Nodes
+             * @description Answer these nodes' outputs (features at an intermediate layer) instead of the graph's.
+             */
+            nodes?: string[] | null;
         };
         /** PredictResponse */
         PredictResponse: {
@@ -889,6 +1071,16 @@ export interface components {
              * @description The model's outputs for the batch; a list per output for several.
              */
             outputs: unknown;
+            /**
+             * Nodes
+             * @description The nodes answered, when the request named some.
+             */
+            nodes?: string[] | null;
+            /**
+             * Shapes
+             * @description Per node, its output shape (batch excluded).
+             */
+            shapes?: (number | null)[][] | null;
         };
         /** Problem */
         Problem: {
@@ -936,6 +1128,42 @@ export interface components {
             folder: string;
             /** Files */
             files: components["schemas"]["PublishedFile"][];
+        };
+        /** ReplaceHeadRequest */
+        ReplaceHeadRequest: {
+            /**
+             * From Node
+             * @description The first layer of the old head: it and everything after it go.
+             */
+            from_node?: string | null;
+            /**
+             * After Node
+             * @description Instead of from_node: keep this layer and put the head on it (a base without a head), only what follows it goes.
+             */
+            after_node?: string | null;
+            /**
+             * Dataset
+             * @description The data set the new head is for.
+             */
+            dataset?: string | null;
+            /**
+             * Classes
+             * @description Classes of the new head, without a data set.
+             */
+            classes?: number | null;
+            /**
+             * Add Pooling
+             * @description Add a global average pooling when the layer below the head gives an image or a sequence.
+             * @default false
+             */
+            add_pooling: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
         };
         /** RunPublic */
         RunPublic: {
@@ -1060,6 +1288,12 @@ export interface components {
             seed: number | null;
             /** Init From Run */
             init_from_run?: string | null;
+            /**
+             * Init Mode
+             * @default exact
+             * @enum {string}
+             */
+            init_mode: "exact" | "by_name";
             graph?: components["schemas"]["Graph"] | null;
             /** Graph Id */
             graph_id?: string | null;
@@ -1140,6 +1374,12 @@ export interface components {
             seed: number | null;
             /** Init From Run */
             init_from_run?: string | null;
+            /**
+             * Init Mode
+             * @default exact
+             * @enum {string}
+             */
+            init_mode: "exact" | "by_name";
             /** Graph Id */
             graph_id?: string | null;
             /** Graph Version */
@@ -1260,6 +1500,15 @@ export interface components {
              */
             test: number;
         };
+        /** SkippedLayer */
+        SkippedLayer: {
+            /** Source */
+            source: string;
+            /** Node */
+            node?: string | null;
+            /** Reason */
+            reason: string;
+        };
         /** TablePreview */
         TablePreview: {
             /** Columns */
@@ -1278,6 +1527,52 @@ export interface components {
             num_classes?: number | null;
             /** Class Names */
             class_names?: string[] | null;
+        };
+        /** TemplateInfo */
+        TemplateInfo: {
+            /** Name */
+            name: string;
+            /** Title */
+            title: string;
+            /** Keras */
+            keras: string;
+            /** Description */
+            description: string;
+            /** Default Input Size */
+            default_input_size: number;
+            /** Min Input Size */
+            min_input_size: number;
+            /** Max Input Size */
+            max_input_size: number;
+            /** Default Classes */
+            default_classes: number;
+            /** Max Classes */
+            max_classes: number;
+            /** Variants */
+            variants: components["schemas"]["TemplateVariant"][];
+        };
+        /**
+         * TemplateVariant
+         * @description One choice of top, with Keras's model.summary() counts at the default input size.
+         */
+        TemplateVariant: {
+            /** Include Top */
+            include_top: boolean;
+            /** Layers */
+            layers: number;
+            /** Total Params */
+            total_params: number;
+            /** Trainable Params */
+            trainable_params: number;
+            /** Non Trainable Params */
+            non_trainable_params: number;
+        };
+        /** TemplatesPublic */
+        TemplatesPublic: {
+            /** Data */
+            data: components["schemas"]["TemplateInfo"][];
+            /** Count */
+            count: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -1321,6 +1616,33 @@ export interface components {
             inputs: string[];
             /** Outputs */
             outputs: string[];
+        };
+        /**
+         * WeightReport
+         * @description What a load by name did; stored as weights_report.json in the run directory.
+         */
+        WeightReport: {
+            /** Source */
+            source: string;
+            /** Loaded */
+            loaded?: components["schemas"]["LoadedLayer"][];
+            /** Initialised */
+            initialised?: components["schemas"]["InitialisedLayer"][];
+            /** Skipped */
+            skipped?: components["schemas"]["SkippedLayer"][];
+            /**
+             * Matching
+             * @default name
+             * @enum {string}
+             */
+            matching: "name" | "order";
+            /** Matching Reason */
+            matching_reason?: string | null;
+        };
+        /** WeightsImportPublic */
+        WeightsImportPublic: {
+            run: components["schemas"]["RunPublic"];
+            report: components["schemas"]["WeightReport"];
         };
         /** BatchEvent */
         BatchEvent: {
@@ -2354,6 +2676,200 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-cut_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DerivedPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-replace_head_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceHeadRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DerivedPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemsDetail"];
+                };
+            };
+        };
+    };
+    "models-load_weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_models-load_weights"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsImportPublic"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "templates-list_templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatesPublic"];
+                };
+            };
+        };
+    };
+    "templates-get_template": {
+        parameters: {
+            query?: {
+                include_top?: boolean;
+                input_size?: number | null;
+                classes?: number | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

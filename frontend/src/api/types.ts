@@ -10,7 +10,19 @@ export interface GraphNodeJson {
   type: string;
   name?: string | null;
   params: Record<string, unknown>;
+  // Written only when false (frozen), so graphs without frozen nodes stay as they were.
+  trainable?: boolean;
   position?: { x: number; y: number } | null;
+  // For type "Block": the name of its definition in GraphJson.blocks (graph/blockFormat.ts).
+  block?: string | null;
+}
+
+/** A named sub-graph: its Input nodes are its input ports in node order; `outputs` (or the nodes
+ * nothing inside reads from) its output ports. */
+export interface BlockDefJson {
+  nodes: GraphNodeJson[];
+  edges: GraphEdgeJson[];
+  outputs?: string[] | null;
 }
 
 export interface GraphEdgeJson {
@@ -26,6 +38,7 @@ export interface GraphJson {
   nodes: GraphNodeJson[];
   edges: GraphEdgeJson[];
   outputs?: string[] | null;
+  blocks?: Record<string, BlockDefJson>;
 }
 
 export interface JsonSchema {

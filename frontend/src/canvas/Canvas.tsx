@@ -6,16 +6,19 @@ import {
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { useCatalog } from "../api/catalog";
 import { validationKeyCached, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
+import { graphHasFrozen } from "../graph/freeze";
 import { useGraph } from "../graph/store";
 import { fmtCount } from "../ui/format";
 import { Icon } from "../ui/Icon";
-import LayerNodeView from "./LayerNodeView";
+import AnyNodeView from "./AnyNodeView";
+import { BLOCK_MIME, dropBlock, GroupDialog } from "./BlockActions";
+import Breadcrumb from "./Breadcrumb";
 import { DRAG_MIME } from "./Palette";
-import { countText } from "./paramCounts";
+import { countText, willTrainText } from "./paramCounts";
 import { useCanvasShortcuts } from "./shortcuts";
 import WireEdge from "./WireEdge";
 
-const nodeTypes = { layer: LayerNodeView } satisfies NodeTypes;
+const nodeTypes = { layer: AnyNodeView } satisfies NodeTypes; // layer and Block cards
 const edgeTypes = { wire: WireEdge } satisfies EdgeTypes;
 const GRID: [number, number] = [16, 16];
 
@@ -39,6 +42,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   // Fresh: the analysis on screen answers the graph on screen (tests wait for this too).
   const fresh = useGraph((s) => s.analysisKey === validationKeyCached(s));
   const canUndo = useGraph((s) => s.past.length > 0);
+  const frozen = useGraph(graphHasFrozen);
   const canRedo = useGraph((s) => s.future.length > 0);
   const byType = useCatalog((s) => s.byType);
   const { screenToFlowPosition, fitView, zoomIn, zoomOut } = useReactFlow<LayerNode, WireEdgeType>();
@@ -78,12 +82,19 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
 
   const onDrop = useCallback(
     (e: DragEvent) => {
+      const block = e.dataTransfer.getData(BLOCK_MIME);
+      if (block) {
+        e.preventDefault();
+        const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        dropBlock(block, { x: Math.round((p.x - 100) / GRID[0]) * GRID[0], y: Math.round((p.y - 36) / GRID[1]) * GRID[1] });
+        return;
+      }
       const type = e.dataTransfer.getData(DRAG_MIME) || e.dataTransfer.getData("text/plain");
       if (!type || !useCatalog.getState().byType[type]) return;
       e.preventDefault();
       addAt(type, e.clientX, e.clientY);
     },
-    [addAt],
+    [addAt, screenToFlowPosition],
   );
 
   const isValidConnection: IsValidConnection<WireEdgeType> = useCallback(
@@ -123,7 +134,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         <MiniMap
           pannable
           zoomable
-          nodeColor={(n) => FAMILY_COLOR[byType[(n as LayerNode).data.type]?.family ?? ""] ?? "#64748b"}
+          nodeColor={(n) => ((n as LayerNode).data.type === "Block" ? "#a78bfa" : FAMILY_COLOR[byType[(n as LayerNode).data.type]?.family ?? ""] ?? "#64748b")}
           nodeStrokeWidth={0}
           maskColor="rgba(10, 13, 20, 0.7)"
           style={{ width: 168, height: 112 }}
@@ -148,6 +159,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
           <button className="icon-btn" onClick={fit} title="Zoom to fit (F)" data-testid="fit"><Icon name="fit" /></button>
           <button className="icon-btn" onClick={() => setSnap((v) => !v)} aria-pressed={snap} title="Snap to grid" data-testid="snap"><Icon name="grid" /></button>
         </Panel>
+        <Breadcrumb />
         <Panel position="bottom-left" className="statusbar" data-testid="statusbar">
           <span className={`status-dot ${validating || !fresh ? "busy" : problems.length ? "bad" : analysis ? "good" : ""}`} />
           {validationError ? (
@@ -156,14 +168,21 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
             <span>Drag a layer from the palette to start</span>
           ) : analysis ? (
             <>
-              <span data-testid="total-params" title={countText(analysis)}>{fmtCount(analysis.total_params)} params</span>
-              {analysis.non_trainable_params > 0 && (
+              {frozen ? (
+                <span data-testid="params-will-train" className={analysis.trainable_params === 0 ? "warn" : undefined}
+                  title={`${countText(analysis)}${analysis.trainable_params === 0 ? "\nEverything is frozen: unfreeze a layer to train." : ""}`}>
+                  {willTrainText(analysis)}
+                </span>
+              ) : (
+                <span data-testid="total-params" title={countText(analysis)}>{fmtCount(analysis.total_params)} params</span>
+              )}
+              {!frozen && analysis.non_trainable_params > 0 && (
                 <span className="dim" data-testid="non-trainable-params" title={countText(analysis)}>
                   ({fmtCount(analysis.non_trainable_params)} non-trainable)
                 </span>
               )}
               <span className="dim">·</span>
-              <span data-testid="problem-count">{problems.length ? `${problems.length} problem${problems.length > 1 ? "s" : ""}` : "Ready to train"}</span>
+              <span data-testid="problem-count">{problems.length ? `${problems.length} problem${problems.length > 1 ? "s" : ""}` : frozen && analysis.trainable_params === 0 ? "Nothing to train: unfreeze a layer" : "Ready to train"}</span>
               {graphProblems[0] && <span className="dim ellipsis" title={graphProblems.map((p) => p.message).join("\n")}>— {graphProblems[0].message}</span>}
             </>
           ) : (
@@ -174,6 +193,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
           </button>
         </Panel>
       </ReactFlow>
+      <GroupDialog />
       {!nodes.length && (
         <div className="canvas-empty">
           <div className="big">Drop layers here</div>

@@ -5,8 +5,10 @@ import type { GraphPublic } from "../api/types";
 import { GraphFormatError } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { TEMPLATES } from "../graph/templates";
+import ArchitectureTemplates from "./ArchitectureTemplates";
 import { fmtDate } from "../ui/format";
 import { Icon } from "../ui/Icon";
+import LoadWeightsButton from "../models/LoadWeights";
 import { Modal } from "../ui/Modal";
 import { toast } from "../ui/toast";
 
@@ -72,6 +74,7 @@ export default function GraphMenu() {
       <button className="btn ghost" onClick={save} disabled={saving} title={graphId ? "Save a new version on the server" : "Save on the server"} data-testid="save-graph"><Icon name="save" /> <span className="btn-label">{saving ? "Saving…" : "Save"}</span></button>
       <button className="btn ghost" onClick={() => file.current?.click()} title="Import a graph JSON file" data-testid="import-graph"><Icon name="upload" /> <span className="btn-label">Import</span></button>
       <button className="btn ghost" onClick={exportJson} title="Download the graph as JSON" data-testid="export-graph"><Icon name="download" /> <span className="btn-label">Export</span></button>
+      <LoadWeightsButton />
       <input ref={file} type="file" accept=".json,application/json" hidden data-testid="import-file"
         onChange={(e) => { const f = e.target.files?.[0]; if (f) void importJson(f); e.target.value = ""; }} />
       {dialog === "templates" && <TemplatesDialog onClose={() => setDialog(null)} />}
@@ -93,6 +96,7 @@ function TemplatesDialog({ onClose }: { onClose: () => void }) {
           </button>
         ))}
       </div>
+      <ArchitectureTemplates onOpened={onClose} />
     </Modal>
   );
 }

@@ -4,14 +4,20 @@ import { useShallow } from "zustand/react/shallow";
 import { useCatalog } from "../api/catalog";
 import type { Problem } from "../api/types";
 import type { LayerNode } from "../graph/convert";
+import { graphHasFrozen } from "../graph/freeze";
 import { useGraph } from "../graph/store";
 import { fmtCount, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
+import { NodeFreezeControls, SelectionFreezeControls } from "./FreezeControls";
+import { BlockInputNote, BlockInspector, GroupButton } from "./BlockActions";
+import { BLOCK_TYPE } from "../graph/blockFormat";
+import { revealNode } from "../graph/blockActions";
 import { fieldsOf, parseField, toText, type FieldSpec } from "./schemaForm";
 import { SHORTCUTS } from "./shortcuts";
 
 export default function Inspector({ onShowSummary }: { onShowSummary: () => void }) {
   const selected = useGraph(useShallow((s) => s.nodes.filter((n) => n.selected)));
+  if (selected.length === 1 && selected[0].data.type === BLOCK_TYPE) return <BlockInspector key={selected[0].id} node={selected[0]} />;
   if (selected.length === 1) return <NodeInspector key={selected[0].id} node={selected[0]} />;
   if (selected.length > 1) return <MultiInspector count={selected.length} />;
   return <GraphOverview onShowSummary={onShowSummary} />;
@@ -44,6 +50,7 @@ function NodeInspector({ node }: { node: LayerNode }) {
         <div className="insp-type">{node.data.type}</div>
       </div>
       {info?.doc && <p className="insp-doc">{info.doc}</p>}
+      <BlockInputNote node={node} />
       <label className="field">
         <span className="field-label">Name</span>
         <input
@@ -59,7 +66,11 @@ function NodeInspector({ node }: { node: LayerNode }) {
       <div className="insp-stats">
         <div><span className="k">Output</span><span className="v mono" data-testid="inspector-shape">{report?.output_shapes ? report.output_shapes.map(fmtShape).join(" ") : "–"}</span></div>
         <div><span className="k">Params</span><span className="v mono">{fmtCount(report?.params)}</span></div>
+        {report?.trainable_params != null && report.params != null && report.trainable_params !== report.params && (
+          <div><span className="k">Trainable</span><span className="v mono" data-testid="inspector-trainable-params">{fmtCount(report.trainable_params)}</span></div>
+        )}
       </div>
+      <NodeFreezeControls node={node} />
       {general.map((p, i) => (
         <div key={i} className="callout bad">{p.message}</div>
       ))}
@@ -151,8 +162,10 @@ function MultiInspector({ count }: { count: number }) {
   return (
     <div className="inspector">
       <div className="insp-head"><div className="insp-type">{count} layers selected</div></div>
-      <p className="insp-doc">Drag to move them together, copy and paste, or delete.</p>
-      <div className="insp-actions">
+      <p className="insp-doc">Drag to move them together, copy and paste, freeze, or delete.</p>
+      <SelectionFreezeControls />
+      <div className="insp-actions wrap">
+        <GroupButton />
         <button className="btn" onClick={() => useGraph.getState().duplicate()}><Icon name="copy" /> Duplicate</button>
         <button className="btn danger" onClick={() => useGraph.getState().deleteSelected()}><Icon name="trash" /> Delete</button>
       </div>
@@ -164,6 +177,7 @@ function GraphOverview({ onShowSummary }: { onShowSummary: () => void }) {
   const analysis = useGraph((s) => s.analysis);
   const count = useGraph((s) => s.nodes.length);
   const wires = useGraph((s) => s.edges.length);
+  const frozen = useGraph(graphHasFrozen);
   return (
     <div className="inspector">
       <div className="insp-head"><div className="insp-type">Model</div></div>
@@ -171,6 +185,9 @@ function GraphOverview({ onShowSummary }: { onShowSummary: () => void }) {
         <div><span className="k">Layers</span><span className="v">{count}</span></div>
         <div><span className="k">Wires</span><span className="v">{wires}</span></div>
         <div><span className="k">Params</span><span className="v mono">{fmtCount(analysis?.total_params)}</span></div>
+        {analysis && analysis.trainable_params !== analysis.total_params && (
+          <div><span className="k">Trainable</span><span className="v mono">{fmtCount(analysis.trainable_params)}</span></div>
+        )}
       </div>
       {count > 0 && (
         <button className="btn wide" onClick={onShowSummary}><Icon name="table" /> Model summary</button>
@@ -182,7 +199,7 @@ function GraphOverview({ onShowSummary }: { onShowSummary: () => void }) {
             {analysis.problems.map((p, i) => (
               <li key={i}>
                 {p.node ? (
-                  <button className="link-btn" onClick={() => useGraph.getState().select([p.node!])}>{p.node}</button>
+                  <button className="link-btn" onClick={() => revealNode(p.node!)}>{p.node}</button>
                 ) : null}
                 <span>{p.message}</span>
               </li>
@@ -190,7 +207,9 @@ function GraphOverview({ onShowSummary }: { onShowSummary: () => void }) {
           </ul>
         </>
       )}
-      {analysis && analysis.ok && count > 0 && <div className="callout good"><Icon name="check" /> Every shape fits. Ready to train.</div>}
+      {analysis && analysis.ok && count > 0 && (frozen && analysis.trainable_params === 0
+        ? <div className="callout warn" data-testid="nothing-to-train">Every shape fits, but every layer with weights is frozen: unfreeze one to train.</div>
+        : <div className="callout good"><Icon name="check" /> Every shape fits. Ready to train.</div>)}
       <div className="panel-sub">Shortcuts</div>
       <dl className="shortcuts">
         {SHORTCUTS.map(([k, v]) => (<div key={k}><dt>{k}</dt><dd>{v}</dd></div>))}

@@ -7,6 +7,7 @@ import type { LayerNode } from "../graph/convert";
 import { inHandle, outHandle, portOf } from "../graph/convert";
 import { inputPorts, useGraph } from "../graph/store";
 import { fmtCompact, fmtShape, keyParams } from "../ui/format";
+import { Icon } from "../ui/Icon";
 
 const HANDLE_TOP = 22;
 const HANDLE_GAP = 20;
@@ -59,7 +60,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
 
   return (
     <div
-      className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}`}
+      className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}${data.trainable === false ? " frozen" : ""}`}
       data-testid={`node-${id}`}
       data-type={data.type}
       style={horizontal && tallest > 2 ? { minHeight: HANDLE_TOP + (tallest - 1) * HANDLE_GAP + 24 } : undefined}
@@ -85,6 +86,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           {data.name ?? id}
         </span>
         {isOutput && <span className="node-badge" title="Model output">out</span>}
+        {data.trainable === false && (
+          <span className="node-lock" title="Frozen: its weights do not change in training" data-testid={`lock-${id}`}><Icon name="lock" size={13} /></span>
+        )}
       </div>
       {keyParams(data.type, data.params) && <div className="node-params">{keyParams(data.type, data.params)}</div>}
       <div className="node-foot">

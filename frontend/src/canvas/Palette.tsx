@@ -2,6 +2,7 @@
 import { useMemo, useState } from "react";
 import { FAMILY_LABEL, FAMILY_ORDER, useCatalog } from "../api/catalog";
 import type { LayerInfo } from "../api/types";
+import { BlockPalette } from "./BlockActions";
 
 export const DRAG_MIME = "application/x-netcanvas-layer";
 
@@ -39,6 +40,7 @@ export default function Palette({ onAdd }: { onAdd: (type: string) => void }) {
         {error && <div className="empty error">Could not load layers: {error}</div>}
         {!layers && !error && <div className="empty">Loading layers…</div>}
         {layers && !groups.length && <div className="empty">No layer matches “{query}”.</div>}
+        {!query && <BlockPalette />}
         {groups.map(({ family, layers: items }) => {
           const open = query !== "" || !closed[family];
           return (

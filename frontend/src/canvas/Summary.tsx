@@ -4,6 +4,7 @@ import { portOf } from "../graph/convert";
 import { useGraph } from "../graph/store";
 import { fmtCount, fmtShape } from "../ui/format";
 import { Modal } from "../ui/Modal";
+import { anyFrozen, trainableMark } from "../graph/freeze";
 import { countLines } from "./paramCounts";
 
 /** Nodes in topological order (Kahn), ties broken by position in the node list. */
@@ -35,12 +36,14 @@ export default function Summary({ onClose }: { onClose: () => void }) {
   const name = useGraph((s) => s.name);
   const byType = useCatalog((s) => s.byType);
   const byId = new Map(nodes.map((n) => [n.id, n]));
+  // Keras's summary(show_trainable=True) column, shown once something is frozen.
+  const showTrainable = anyFrozen(nodes);
   const order = topoOrder(nodes.map((n) => n.id), edges);
   return (
     <Modal title={`Model: "${name}"`} onClose={onClose} wide testid="summary">
       <table className="summary-table">
         <thead>
-          <tr><th>Layer (type)</th><th>Output Shape</th><th className="num">Param #</th><th>Connected to</th></tr>
+          <tr><th>Layer (type)</th><th>Output Shape</th><th className="num">Param #</th><th>Connected to</th>{showTrainable && <th>Trainable</th>}</tr>
         </thead>
         <tbody>
           {order.map((id) => {
@@ -59,6 +62,7 @@ export default function Summary({ onClose }: { onClose: () => void }) {
                 <td className="mono">{r?.output_shapes ? r.output_shapes.map((s) => fmtShape([null, ...s])).join(", ") : "?"}</td>
                 <td className="num mono">{fmtCount(r?.params ?? null)}</td>
                 <td className="dim">{ins.join(", ") || "–"}</td>
+                {showTrainable && <td className="mono" data-testid={`summary-trainable-${id}`}>{trainableMark(n.data, r?.params ?? null)}</td>}
               </tr>
             );
           })}

@@ -52,3 +52,17 @@ export function countLines(counts: { total_params: number; trainable_params: num
 export function countText(counts: { total_params: number; trainable_params: number; non_trainable_params: number }): string {
   return countLines(counts).map((l) => `${l.label}: ${l.count} (${l.size})`).join("\n");
 }
+
+/** A count to read at a glance, three figures: 208, 9,999, 12.3 k, 14.7 M, 138 M. */
+export function roughCount(n: number): string {
+  const scaled = (v: number, unit: string) => `${Number(v.toPrecision(3))} ${unit}`;
+  if (n >= 1e9) return scaled(n / 1e9, "G");
+  if (n >= 1e6) return scaled(n / 1e6, "M");
+  if (n >= 1e4) return scaled(n / 1e3, "k");
+  return kerasCount(n);
+}
+
+/** The status bar's line once something is frozen: "1.2 M of 14.9 M params will train". */
+export function willTrainText(counts: { total_params: number; trainable_params: number }): string {
+  return `${roughCount(counts.trainable_params)} of ${roughCount(counts.total_params)} params will train`;
+}

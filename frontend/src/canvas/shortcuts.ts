@@ -1,6 +1,9 @@
 // Keyboard shortcuts of the canvas; ignored while typing in a field.
 import { useEffect } from "react";
+import { toggleSelectedTrainable } from "../graph/freeze";
 import { useGraph } from "../graph/store";
+import { leaveTo } from "../graph/blockActions";
+import { askGroupSelection, ungroupSelection } from "./BlockActions";
 
 export const SHORTCUTS: [string, string][] = [
   ["Delete / Backspace", "Delete selection"],
@@ -8,6 +11,9 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+C / Ctrl+V", "Copy / paste"],
   ["Ctrl+D", "Duplicate"],
   ["Ctrl+A", "Select all"],
+  ["Ctrl+G / Ctrl+Shift+G", "Group as block / ungroup"],
+  ["Esc", "Leave the open block"],
+  ["T", "Freeze / unfreeze selected"],
   ["L", "Auto-layout"],
   ["F", "Zoom to fit"],
   ["Shift+drag", "Box select"],
@@ -36,7 +42,11 @@ export function useCanvasShortcuts(enabled: boolean, onFit: () => void) {
       else if (mod && k === "v") g.paste();
       else if (mod && k === "d") g.duplicate();
       else if (mod && k === "a") g.selectAll();
+      else if (mod && k === "g" && e.shiftKey) ungroupSelection();
+      else if (mod && k === "g") askGroupSelection();
+      else if (e.key === "Escape" && g.nav.length) leaveTo(g.nav.length - 1);
       else if (!mod && !e.altKey && k === "l") g.autoLayout();
+      else if (!mod && !e.altKey && k === "t") toggleSelectedTrainable();
       else if (!mod && !e.altKey && k === "f") onFit();
       else handled = false;
       if (handled) e.preventDefault();

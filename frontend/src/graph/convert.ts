@@ -1,6 +1,7 @@
 // The graph format (design.md, version 1) ↔ React Flow nodes and edges. Pure functions.
 import type { Edge, Node } from "@xyflow/react";
-import type { GraphEdgeJson, GraphJson, GraphNodeJson } from "../api/types";
+import type { BlockDefJson, GraphEdgeJson, GraphJson, GraphNodeJson } from "../api/types";
+import { BlockFormatError, blocksKey, parseBlocks, type BlockDefs, type NavFrame } from "./blockFormat";
 
 export const GRAPH_FORMAT = "netcanvas.graph/1";
 
@@ -8,6 +9,8 @@ export type LayerNodeData = {
   type: string;
   name: string | null;
   params: Record<string, unknown>;
+  trainable?: boolean; // absent: trainable; false: frozen (graph/freeze.ts)
+  block?: string; // type "Block": the definition it uses (graph/blocks.ts)
 };
 export type LayerNode = Node<LayerNodeData, "layer">;
 export type WireEdge = Edge<Record<string, never>, "wire">;
@@ -17,7 +20,14 @@ export interface GraphState {
   nodes: LayerNode[];
   edges: WireEdge[];
   outputs: string[] | null;
+  // Block definitions; while a block is open (nav not empty), nodes/edges/outputs are the open
+  // definition's, `root` holds the top level, and blocks[open] is written back on the way out.
+  blocks?: BlockDefs;
+  nav?: NavFrame[];
+  root?: Level | null;
 }
+
+export type Level = Pick<GraphState, "nodes" | "edges" | "outputs">;
 
 // Handle ids encode ports: "in-0", "in-1" on the target side, "out-0" … on the source side.
 export const inHandle = (port: number) => `in-${port}`;
@@ -71,10 +81,13 @@ export function normalizePorts<E extends WireEdge>(edges: E[]): E[] {
 const round = (v: number) => Math.round(v * 10) / 10;
 
 export function toGraphJson(state: GraphState): GraphJson {
+  if (state.nav?.length && state.root) return toGraphJson(atTop(state));
   const ids = new Set(state.nodes.map((n) => n.id));
   const nodes: GraphNodeJson[] = state.nodes.map((n) => {
     const out: GraphNodeJson = { id: n.id, type: n.data.type, params: { ...n.data.params } };
     if (n.data.name) out.name = n.data.name;
+    if (n.data.trainable === false) out.trainable = false;
+    if (n.data.block) out.block = n.data.block;
     out.position = { x: round(n.position.x), y: round(n.position.y) };
     return out;
   });
@@ -89,7 +102,21 @@ export function toGraphJson(state: GraphState): GraphJson {
   const graph: GraphJson = { format: GRAPH_FORMAT, name: state.name || "untitled", nodes, edges };
   const outputs = state.outputs?.filter((o) => ids.has(o));
   if (outputs && outputs.length) graph.outputs = outputs;
+  if (state.blocks && Object.keys(state.blocks).length) graph.blocks = structuredClone(state.blocks); // the caller may edit it
   return graph;
+}
+
+/** One level (the top or an open block's definition) in the definition format. */
+export function levelToDef(level: Level): BlockDefJson {
+  const g = toGraphJson({ name: "", nodes: level.nodes, edges: level.edges, outputs: level.outputs });
+  return { nodes: g.nodes, edges: g.edges, outputs: g.outputs ?? null };
+}
+
+/** The state with the open block written back into its definition, seen from the top level. */
+export function atTop(state: GraphState): GraphState {
+  if (!state.nav?.length || !state.root) return state;
+  const open = state.nav[state.nav.length - 1].block;
+  return { name: state.name, ...state.root, blocks: { ...state.blocks, [open]: levelToDef(state) } };
 }
 
 export class GraphFormatError extends Error {}
@@ -119,7 +146,10 @@ export function fromGraphJson(input: unknown): GraphState & { needsLayout: boole
       id: n.id,
       type: "layer",
       position: pos && typeof pos.x === "number" ? { x: pos.x, y: pos.y } : { x: 0, y: 0 },
-      data: { type: n.type, name: n.name ?? null, params: { ...(n.params ?? {}) } },
+      data: {
+        type: n.type, name: n.name ?? null, params: { ...(n.params ?? {}) }, ...(n.trainable === false ? { trainable: false } : {}),
+        ...(typeof n.block === "string" ? { block: n.block } : {}),
+      },
     };
   });
   const edges: WireEdge[] = (g.edges ?? []).map((e, i) => {
@@ -128,11 +158,18 @@ export function fromGraphJson(input: unknown): GraphState & { needsLayout: boole
     }
     return makeEdge(e.source, e.source_port ?? 0, e.target, e.target_port ?? 0);
   });
+  let blocks: BlockDefs;
+  try {
+    blocks = parseBlocks(g.blocks);
+  } catch (err) {
+    throw err instanceof BlockFormatError ? new GraphFormatError(err.message) : err;
+  }
   return {
     name: typeof g.name === "string" ? g.name : "untitled",
     nodes,
     edges,
     outputs: Array.isArray(g.outputs) ? [...g.outputs] : null,
+    blocks,
     needsLayout,
   };
 }
@@ -158,10 +195,12 @@ export function nextId(type: string, taken: Iterable<string>): string {
 /** The key that changes exactly when validation could answer differently (positions do not count). */
 export function validationKey(state: GraphState): string {
   const g = toGraphJson(state);
-  return JSON.stringify([g.nodes.map((n) => [n.id, n.type, n.params]), g.edges, g.outputs ?? null]);
+  return JSON.stringify([g.nodes.map((n) => [n.id, n.type, n.params, n.trainable ?? true, n.block ?? null]), g.edges, g.outputs ?? null, blocksKey(g.blocks)]);
 }
 
-let memo: { datas: LayerNodeData[]; ids: string[]; edges: WireEdge[]; outputs: string[] | null; key: string } | null = null;
+let memo: {
+  datas: LayerNodeData[]; ids: string[]; edges: WireEdge[]; outputs: string[] | null; blocks?: BlockDefs; root?: Level | null; key: string;
+} | null = null;
 
 /** validationKey, remembered while node data, ids, edges and outputs are the same objects (a drag
  * moves nodes but keeps their data), so checking freshness on every store change stays cheap. */
@@ -169,11 +208,15 @@ export function validationKeyCached(state: GraphState): string {
   const m = memo;
   if (
     m && m.edges === state.edges && m.outputs === state.outputs && m.datas.length === state.nodes.length &&
+    m.blocks === state.blocks && m.root === state.root &&
     state.nodes.every((n, i) => n.data === m.datas[i] && n.id === m.ids[i])
   ) {
     return m.key;
   }
   const key = validationKey(state);
-  memo = { datas: state.nodes.map((n) => n.data), ids: state.nodes.map((n) => n.id), edges: state.edges, outputs: state.outputs, key };
+  memo = {
+    datas: state.nodes.map((n) => n.data), ids: state.nodes.map((n) => n.id), edges: state.edges, outputs: state.outputs,
+    blocks: state.blocks, root: state.root, key,
+  };
   return key;
 }

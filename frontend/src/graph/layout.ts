@@ -25,7 +25,25 @@ export function layout(nodes: LayerNode[], edges: WireEdge[], direction: Directi
   });
 }
 
-/** Lays out both ways and keeps the one that reads largest in a view of the given size. */
+const ROW_GAP = 120; // between wrapped rows: room for the wire that runs back to the next row
+
+/** Cuts a left-to-right layout into `rows` bands of equal width, stacked top to bottom (a long
+ * chain such as ResNet50's blocks then reads like lines of text instead of one thin strip). */
+export function wrapRows(laid: LayerNode[], rows: number): LayerNode[] {
+  if (rows <= 1 || !laid.length) return laid;
+  const xs = laid.map((n) => n.position.x);
+  const ys = laid.map((n) => n.position.y);
+  const x0 = Math.min(...xs);
+  const band = (Math.max(...xs) - x0 + NODE_W) / rows;
+  const rowH = Math.max(...ys) - Math.min(...ys) + NODE_H + ROW_GAP;
+  return laid.map((n) => {
+    const row = Math.min(rows - 1, Math.floor((n.position.x - x0 + NODE_W / 2) / band));
+    return { ...n, position: { x: Math.round(n.position.x - row * band), y: n.position.y + row * rowH } };
+  });
+}
+
+/** Lays out both ways (and left-to-right wrapped into rows) and keeps the one that reads largest
+ * in a view of the given size. */
 export function bestLayout(
   nodes: LayerNode[], edges: WireEdge[], view = { width: 880, height: 820 },
 ): { nodes: LayerNode[]; direction: Direction } {
@@ -36,7 +54,21 @@ export function bestLayout(
     const h = Math.max(...ys) - Math.min(...ys) + NODE_H;
     return Math.min(view.width / w, view.height / h, 1.1); // zoom to fit stops at 1.1
   };
+  if (!nodes.length) return { nodes, direction: "LR" };
   const lr = layout(nodes, edges, "LR");
   const tb = layout(nodes, edges, "TB");
-  return nodes.length && score(tb) > score(lr) * 1.1 ? { nodes: tb, direction: "TB" } : { nodes: lr, direction: "LR" };
+  let best = score(tb) > score(lr) * 1.1 ? { nodes: tb, direction: "TB" as Direction } : { nodes: lr, direction: "LR" as Direction };
+  const straight = score(best.nodes);
+  let bestScore = straight;
+  // Wrap only a graph whose one line would draw its cards at under half size (ResNet50's 21
+  // blocks): a model of a dozen layers reads best as the one column Keras's plot_model draws.
+  for (let rows = 2; rows <= 12 && straight < 0.5; rows++) {
+    const wrapped = wrapRows(lr, rows);
+    const s = score(wrapped);
+    if (s > bestScore * 1.25) { // each further row must pay: fewer rows read more easily
+      best = { nodes: wrapped, direction: "LR" };
+      bestScore = s;
+    }
+  }
+  return best;
 }

@@ -7,15 +7,20 @@ import { create } from "zustand";
 import type { GraphJson, ValidateResult } from "../api/types";
 import {
   fromGraphJson, inHandle, makeEdge, nextId, normalizePorts, portOf, toGraphJson, validationKey,
-  type GraphState, type LayerNode, type WireEdge,
+  type GraphState, type LayerNode, type Level, type WireEdge,
 } from "./convert";
 import { bestLayout, layout, type Direction } from "./layout";
+import type { BlockDefs, NavFrame } from "./blockFormat";
+import { levelView } from "./blocks";
 
 interface Snapshot {
   name: string;
   nodes: LayerNode[];
   edges: WireEdge[];
   outputs: string[] | null;
+  blocks: BlockDefs;
+  nav: NavFrame[];
+  root: Level | null;
 }
 
 interface Clipboard {
@@ -30,7 +35,11 @@ export interface GraphStore extends GraphState {
   past: Snapshot[];
   future: Snapshot[];
   clipboard: Clipboard | null;
-  analysis: ValidateResult | null;
+  analysis: ValidateResult | null; // as seen at the level on screen (graph/blockFormat.ts viewAnalysis)
+  topAnalysis: ValidateResult | null; // the server's answer for the whole graph
+  blocks: BlockDefs;
+  nav: NavFrame[];
+  root: Level | null;
   analysisKey: string | null; // validationKey of the graph the analysis answers
   validating: boolean;
   validationError: string | null;
@@ -75,13 +84,19 @@ export const emptyState = () => ({
   future: [] as Snapshot[],
   clipboard: null as Clipboard | null,
   analysis: null as ValidateResult | null,
+  topAnalysis: null as ValidateResult | null,
+  blocks: {} as BlockDefs,
+  nav: [] as NavFrame[],
+  root: null as Level | null,
   analysisKey: null as string | null,
   validating: false,
   validationError: null as string | null,
   fitRequest: 0,
 });
 
-const snap = (s: GraphState): Snapshot => ({ name: s.name, nodes: s.nodes, edges: s.edges, outputs: s.outputs });
+const snap = (s: GraphStore): Snapshot => ({
+  name: s.name, nodes: s.nodes, edges: s.edges, outputs: s.outputs, blocks: s.blocks, nav: s.nav, root: s.root,
+});
 
 export const useGraph = create<GraphStore>()((set, get) => {
   /** Records the current graph for undo, then applies `next`. */
@@ -205,7 +220,7 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const taken = new Set(s.nodes.map((n) => n.id));
       const rename = new Map<string, string>();
       const fresh: LayerNode[] = clip.nodes.map((n) => {
-        const id = nextId(n.data.type, taken);
+        const id = nextId(n.data.block ?? n.data.type, taken); // a Block copy is named after its definition
         taken.add(id);
         rename.set(n.id, id);
         return {
@@ -238,14 +253,14 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const s = get();
       const prev = s.past[s.past.length - 1];
       if (!prev) return;
-      set({ ...prev, past: s.past.slice(0, -1), future: [snap(s), ...s.future] });
+      set({ ...prev, past: s.past.slice(0, -1), future: [snap(s), ...s.future], analysis: levelView(s.topAnalysis, prev) });
     },
 
     redo: () => {
       const s = get();
       const next = s.future[0];
       if (!next) return;
-      set({ ...next, past: [...s.past, snap(s)], future: s.future.slice(1) });
+      set({ ...next, past: [...s.past, snap(s)], future: s.future.slice(1), analysis: levelView(s.topAnalysis, next) });
     },
 
     autoLayout: (direction) => {
@@ -260,7 +275,10 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const s = get();
       // A graph without positions gets the direction in which it reads largest.
       const laid = parsed.needsLayout ? bestLayout(parsed.nodes, parsed.edges) : { nodes: parsed.nodes, direction: s.direction };
-      commit({ name: parsed.name, nodes: laid.nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs });
+      commit({
+        name: parsed.name, nodes: laid.nodes, edges: normalizePorts(parsed.edges), outputs: parsed.outputs,
+        blocks: parsed.blocks ?? {}, nav: [], root: null,
+      });
       // The analysis stays when the graph loaded is the one it answers (opening the same run's graph
       // again): the validation subscriber only runs when the key changes, so it would never come back.
       const same = s.analysisKey !== null && validationKey(get()) === s.analysisKey;
@@ -268,14 +286,20 @@ export const useGraph = create<GraphStore>()((set, get) => {
         direction: laid.direction,
         graphId: saved?.id ?? null,
         version: saved?.version ?? null,
-        ...(same ? {} : { analysis: null }),
+        ...(same ? { analysis: s.topAnalysis } : { analysis: null, topAnalysis: null }),
         fitRequest: s.fitRequest + 1,
       });
     },
 
     setSaved: (graphId, version) => set({ graphId, version }),
-    setAnalysis: (analysis, error = null, key) =>
-      set(key === undefined ? { analysis, validationError: error } : { analysis, validationError: error, analysisKey: key }),
+    setAnalysis: (analysis, error = null, key) => {
+      // The answer is the whole graph's; what the canvas shows is the open level's view of it.
+      const s = get();
+      // The error path hands back the analysis on screen: keep the whole graph's answer then.
+      const top = analysis !== null && analysis === s.analysis ? s.topAnalysis : analysis;
+      const view = { topAnalysis: top, analysis: levelView(top, s) };
+      set(key === undefined ? { ...view, validationError: error } : { ...view, validationError: error, analysisKey: key });
+    },
     setValidating: (validating) => set({ validating }),
     requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
     graph: () => toGraphJson(get()),

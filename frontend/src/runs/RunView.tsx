@@ -17,6 +17,8 @@ import { toast } from "../ui/toast";
 import ConfusionMatrix from "./ConfusionMatrix";
 import { liveData, liveSeries, metricTitle } from "./curves";
 import Downloads from "./Downloads";
+import NodeFeatures from "./NodeFeatures";
+import TransferActions from "./TransferActions";
 import DrawPad from "./DrawPad";
 import { imagePixels, inputCount, sampleBatch, trueLabel, valuesLine } from "./samples";
 import { duration, StatusChip } from "./RunsPage";
@@ -144,6 +146,7 @@ export default function RunView({ id }: { id: string }) {
             <h3>Download</h3>
             <Downloads runId={id} artifacts={artifacts} final={final} />
           </section>
+          {run && final && artifacts.includes("model.pt") && <TransferActions run={run} />}
           {run && !imported && <Settings run={run} />}
         </aside>
       </div>
@@ -286,7 +289,7 @@ function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: Retu
   const graphInputs = run.graph.nodes.filter((n) => n.type === "Input");
   const inputShape = (ds?.input_shape ?? (graphInputs.length === 1 ? graphInputs[0].params.shape : null) ?? null) as Shape | null;
   const grid = drawGrid(run.dataset, inputShape);
-  const [picked, setMode] = useState<"draw" | "samples" | "json" | null>(null);
+  const [picked, setMode] = useState<"draw" | "samples" | "json" | "features" | null>(null);
   const mode = picked ?? (grid ? "draw" : ds ? "samples" : "json");
 
   return (
@@ -312,11 +315,13 @@ function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: Retu
             {grid && <button role="tab" aria-selected={mode === "draw"} onClick={() => setMode("draw")} data-testid="try-draw">Draw</button>}
             <button role="tab" aria-selected={mode === "samples"} onClick={() => setMode("samples")} data-testid="try-samples">Samples</button>
             <button role="tab" aria-selected={mode === "json"} onClick={() => setMode("json")}>JSON</button>
+            <button role="tab" aria-selected={mode === "features"} onClick={() => setMode("features")} title="Features at a node: any layer's output" data-testid="try-features">Features</button>
           </div>
         </div>
         {mode === "draw" && grid && <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} />}
         {mode === "samples" && <SamplePredict run={run} ds={ds} shape={inputShape} classNames={ds?.target.class_names ?? null} />}
         {mode === "json" && <JsonPredict run={run} shape={inputShape} />}
+        {mode === "features" && <NodeFeatures run={run} ds={ds} shape={inputShape} />}
       </section>
     </div>
   );

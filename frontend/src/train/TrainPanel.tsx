@@ -34,6 +34,8 @@ export interface TrainSettings {
   seed: string;
   /** "Train further": the run whose model.pt the next run starts from (null: from scratch). */
   initFrom: { id: string; name: string } | null;
+  /** With initFrom: load its weights by layer name (init_mode "by_name"); new or resized layers start fresh. */
+  initByName: boolean;
 }
 
 export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainSettings>) => void }>()((set) => ({
@@ -50,6 +52,7 @@ export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainS
   device: "auto",
   seed: "0",
   initFrom: null,
+  initByName: false,
   set: (p) => set(p),
 }));
 
@@ -138,6 +141,7 @@ export function runRequest(s: TrainSettings, g: GraphJson): RunRequest {
     device: s.device as NonNullable<RunRequest["device"]>,
     seed: checks.seed.value,
     ...(s.initFrom ? { init_from_run: s.initFrom.id } : {}),
+    ...(s.initFrom && s.initByName ? { init_mode: "by_name" as const } : {}),
   };
 }
 
@@ -178,7 +182,7 @@ export default function TrainPanel() {
       const req = runRequest(useTrainSettings.getState(), useGraph.getState().graph());
       const run = await api.launch(req);
       toast(s.initFrom ? `Run started from ${s.initFrom.name}'s weights` : `Run started on ${ds?.name ?? s.dataset}`, "good");
-      s.set({ initFrom: null });
+      s.set({ initFrom: null, initByName: false });
       navigate({ page: "run", id: run.id });
     } catch (err) {
       const message = err instanceof ApiError ? err.message : `Could not start: ${(err as Error).message}`;
@@ -203,7 +207,13 @@ export default function TrainPanel() {
       {s.initFrom && (
         <div className="callout good init-from" data-testid="init-from">
           <Icon name="redo" />
-          <span className="grow">Starting from run <b>{s.initFrom.name}</b>'s weights. Layers must keep their shapes.</span>
+          <span className="grow">Starting from run <b>{s.initFrom.name}</b>'s weights.{" "}
+            {s.initByName ? "Layers with its names and shapes load; new or resized ones start fresh." : "Layers must keep their shapes."}
+            <label className="init-by-name" title="As Keras's load_weights(by_name=True, skip_mismatch=True): for a new head">
+              <input type="checkbox" checked={s.initByName} onChange={(e) => s.set({ initByName: e.target.checked })}
+                data-testid="init-by-name" /> Match layers by name
+            </label>
+          </span>
           <button className="icon-btn" title="Train from scratch instead" aria-label="Train from scratch instead"
             onClick={() => s.set({ initFrom: null })} data-testid="init-from-clear"><Icon name="close" /></button>
         </div>

@@ -68,4 +68,11 @@ describe("Train further", () => {
     expect(req.epochs).toBe(Number(s.epochs));
     expect("init_from_run" in runRequest({ ...s, initFrom: null }, graph)).toBe(false);
   });
+
+  it("asks for init_mode by_name only when matching by name with a run to start from", () => {
+    const s = { ...settings(), initFrom: { id: "r1", name: "digits-mlp" } };
+    expect("init_mode" in runRequest(s, graph)).toBe(false);
+    expect(runRequest({ ...s, initByName: true }, graph).init_mode).toBe("by_name");
+    expect("init_mode" in runRequest({ ...s, initFrom: null, initByName: true }, graph)).toBe(false);
+  });
 });

@@ -25,6 +25,9 @@ const PATHS: Record<string, string> = {
   check: "m5 12 5 5 9-11",
   keyboard: "M3 7h18v10H3zM7 11h.01M11 11h.01M15 11h.01M8 14h8",
   code: "m8 7-5 5 5 5M16 7l5 5-5 5M13.5 5l-3 14",
+  lock: "M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3",
+  unlock: "M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 6.8-1.2",
+  weights: "M6 7v10M3.5 9.5v5M18 7v10M20.5 9.5v5M6 12h12",  // a dumbbell: load weights
 };
 
 export function Icon({ name, size = 16 }: { name: string; size?: number }) {

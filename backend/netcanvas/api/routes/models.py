@@ -111,8 +111,10 @@ async def import_model(
         raise HTTPException(422, f"{filename} could not be imported: {err}") from None
 
 
-def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | None, dataset: str | None) -> RunPublic:
-    """Write model.pt, then the run row; on any failure neither is left behind."""
+def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | None, dataset: str | None,
+           files: dict[str, bytes] | None = None, logs: list[LogEvent] | None = None) -> RunPublic:
+    """Write model.pt (and `files` beside it), then the run row; on any failure neither is left behind.
+    The run's log: `imported.notes` as warnings, then `logs`."""
     run_id = new_id()
     bundle = imported.bundle or {}
     graph = imported.graph
@@ -141,19 +143,21 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
     try:
         save_bundle(staging / "model.pt", data)
         torch.load(staging / "model.pt", weights_only=True)  # what predict will read
+        for fname, content in (files or {}).items():
+            (staging / fname).write_bytes(content)
         now = datetime.now(UTC)
         row = RunRow(id=run_id, name=title, status="imported", request=request.model_dump(mode="json"),
                      graph=graph.model_dump(mode="json"), dataset=dataset, created_at=now, finished_at=now,
-                     artifacts=["model.pt"], class_names=bundle.get("class_names"))
+                     artifacts=["model.pt", *(files or {})], class_names=bundle.get("class_names"))
         with db.session() as s:
             s.add(row)
             s.flush()
             # the stream of an imported run: what the import noticed, then one status event, as for a run
             # that ended
-            for seq, note in enumerate(imported.notes, start=1):
-                s.add(RunEventRow(run_id=run_id, seq=seq, type="log",
-                                  payload=LogEvent(level="warning", message=note).model_dump(mode="json")))
-            s.add(RunEventRow(run_id=run_id, seq=len(imported.notes) + 1, type="status",
+            events = [LogEvent(level="warning", message=note) for note in imported.notes] + list(logs or [])
+            for seq, event in enumerate(events, start=1):
+                s.add(RunEventRow(run_id=run_id, seq=seq, type="log", payload=event.model_dump(mode="json")))
+            s.add(RunEventRow(run_id=run_id, seq=len(events) + 1, type="status",
                               payload={"type": "status", "status": "imported", "device": None, "error": None}))
             s.flush()
             os.replace(staging, final)  # the files appear with the row, in the same step

@@ -21,11 +21,14 @@ from ...store.db import Database
 from ...store.models import RunRow
 from ...training.bundle import starting_weight_problems
 from ...training.events import StatusEvent
+from ...training.init_by_name import by_name_report
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
-from ..analysis import fit_problems, validate_graph
+from ...training.weight_match import nothing_fits
+from ..analysis import fit_problems, frozen_problems, validate_graph
 from ..deps import DatasetsDep, DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
+from ..features import predict_at_nodes
 from ..hub import json_safe
 from ..schemas import (
     EpochRecord,
@@ -93,11 +96,18 @@ def _prepare(db: Database, body: RunRequest, runs_dir: Path) -> tuple[Graph, int
         if source_graph is None or not model.is_file():
             raise HTTPException(422, f"init_from_run: run '{body.init_from_run}' has no trained model to start from.")
         graph = graph or source_graph
-        if validate_graph(graph).ok:  # a broken graph is reported with its node-level problems instead
+        graph_ok = validate_graph(graph).ok  # a broken graph is reported with its node-level problems instead
+        if graph_ok and body.init_mode == "by_name":
+            fits = by_name_report(graph, model, f"run '{body.init_from_run}'")
+            if not fits.loaded:
+                raise HTTPException(422, "init_from_run: " + nothing_fits(
+                    fits.source, [s.source for s in fits.skipped], [i.node for i in fits.initialised]))
+        elif graph_ok:
             problems = starting_weight_problems(graph, model)
             if problems:
                 raise HTTPException(422, f"init_from_run: the weights of run '{body.init_from_run}' do not fit "
-                                    "this graph: " + "; ".join(problems) + ".")
+                                    "this graph: " + "; ".join(problems) + ". To keep what fits and initialise the rest "
+                                    "(a new head), start with init_mode 'by_name' (Match layers by name).")
     assert graph is not None  # RunRequest asks for a graph, a graph_id or init_from_run
     return graph, version
 
@@ -125,6 +135,9 @@ async def create_run(
     if not report.ok:
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
         raise HTTPException(422, detail.model_dump())
+    frozen = await run_in_threadpool(frozen_problems, graph)
+    if frozen:
+        raise HTTPException(422, ProblemsDetail(message=frozen[0].message, problems=frozen).model_dump())
     try:
         info = await run_in_threadpool(datasets.info, body.dataset)
     except DatasetNotFound as err:
@@ -223,7 +236,8 @@ def _as_json(value: Any) -> Any:
 
 @router.post("/runs/{run_id}/predict", responses={409: {"model": Message}, 422: {"model": Message}})
 def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: Request) -> PredictResponse:
-    """Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers)."""
+    """Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers);
+    with `nodes`, those nodes' outputs instead (features at an intermediate layer)."""
     from ...training.bundle import predict as run_predict
 
     path = _model_path(row, settings.runs_dir)
@@ -231,6 +245,8 @@ def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: R
         bundle = request.app.state.bundles.get(path)
     except Exception as err:  # noqa: BLE001  (a foreign or damaged file: say so, not 500)
         raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
+    if body.nodes is not None:  # features at intermediate nodes (api/features.py)
+        return predict_at_nodes(request.app.state.bundles, path, body.nodes, body.inputs)
     try:
         outputs = run_predict(bundle, body.inputs)
     except ValueError as err:

@@ -1,0 +1,1 @@
+"""Architecture templates: keras.applications models as netcanvas graphs (GET /api/templates)."""
