@@ -9,6 +9,7 @@ import { useGraph } from "../graph/store";
 import { fmtCount, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import { NodeFreezeControls, SelectionFreezeControls } from "./FreezeControls";
+import ReuseControls from "./ReuseControls";
 import { BlockInputNote, BlockInspector, GroupButton } from "./BlockActions";
 import { BLOCK_TYPE } from "../graph/blockFormat";
 import { revealNode } from "../graph/blockActions";
@@ -71,6 +72,7 @@ function NodeInspector({ node }: { node: LayerNode }) {
         )}
       </div>
       <NodeFreezeControls node={node} />
+      <ReuseControls node={node} />
       {general.map((p, i) => (
         <div key={i} className="callout bad">{p.message}</div>
       ))}

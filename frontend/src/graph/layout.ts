@@ -62,7 +62,8 @@ export function bestLayout(
   let bestScore = straight;
   // Wrap only a graph whose one line would draw its cards at under half size (ResNet50's 21
   // blocks): a model of a dozen layers reads best as the one column Keras's plot_model draws.
-  for (let rows = 2; rows <= 12 && straight < 0.5; rows++) {
+  const maxRows = straight < 0.5 ? 12 : 1;
+  for (let rows = 2; rows <= maxRows; rows++) {
     const wrapped = wrapRows(lr, rows);
     const s = score(wrapped);
     if (s > bestScore * 1.25) { // each further row must pay: fewer rows read more easily

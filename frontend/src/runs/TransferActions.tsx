@@ -26,15 +26,21 @@ export default function TransferActions({ run }: { run: RunPublic }) {
   );
 }
 
-function TransferDialog({ run, action, onClose }: { run: RunPublic; action: "cut" | "head"; onClose: () => void }) {
+/** The Cut here / Replace head dialog, on the run page and on the canvas (canvas/ReuseControls):
+ *  `node` preselects the layer (a canvas selection: the head is replaced from it); `onMade` replaces
+ *  the default of going to the new run's page. */
+export function TransferDialog({ run, action, onClose, node: preselected, onMade }: {
+  run: RunPublic; action: "cut" | "head"; onClose: () => void; node?: string; onMade?: (made: DerivedPublic) => void;
+}) {
   const choices = useMemo(() => layerChoices(run.graph), [run.graph]);
   const datasets = useCatalog((c) => c.datasets);
   useEffect(() => {
     if (!datasets) void useCatalog.getState().loadDatasets();
   }, [datasets]);
-  const [node, setNode] = useState(() => (action === "head" ? defaultHeadNode(run.graph) : choices[Math.max(0, choices.length - 2)]?.id) ?? "");
+  const [node, setNode] = useState(() => preselected ?? (action === "head" ? defaultHeadNode(run.graph) : choices[Math.max(0, choices.length - 2)]?.id) ?? "");
   // A base without a classifier (a "notop" model): keep its last layer and put the head after it.
-  const [keep, setKeep] = useState(() => action === "head" && !run.graph.nodes.some((n) => n.type === "Dense"));
+  // A node chosen on the canvas is the one to replace from ("Replace head from here").
+  const [keep, setKeep] = useState(() => action === "head" && !preselected && !run.graph.nodes.some((n) => n.type === "Dense"));
   const [dataset, setDataset] = useState(run.dataset);
   const [pool, setPool] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -46,9 +52,12 @@ function TransferDialog({ run, action, onClose }: { run: RunPublic; action: "cut
       const made: DerivedPublic = action === "cut"
         ? await transferApi.cut(run.id, node)
         : await transferApi.replaceHead(run.id, { ...(keep ? { after_node: node } : { from_node: node }), dataset, add_pooling: pool });
-      toast(made.notes.slice(1).join(" ") || "Made a new model.", "good");
       onClose();
-      navigate({ page: "run", id: made.run.id });
+      if (onMade) onMade(made);
+      else {
+        toast(made.notes.slice(1).join(" ") || "Made a new model.", "good");
+        navigate({ page: "run", id: made.run.id });
+      }
     } catch (e) {
       setErr((e as Error).message);
     } finally {
