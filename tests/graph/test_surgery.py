@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from netcanvas.data.base import DatasetInfo, Sizes, TargetInfo
@@ -84,3 +86,27 @@ def test_a_head_after_a_node_keeps_it_and_positions_follow_it():
     cat = next(n for n in s.graph.nodes if n.id == "cat")
     head = s.graph.nodes[-1]
     assert head.position is not None and cat.position is not None and head.position.y > cat.position.y
+
+
+@pytest.mark.parametrize("flow", ["down", "right"])
+def test_new_head_layers_follow_the_flow_a_card_apart(flow):
+    """A pooling + head added after an image layer goes on in the direction the graph runs there,
+    never on top of the kept node (cards are ~100 px tall, ~210 wide)."""
+    g = Graph.model_validate({"nodes": [
+        {"id": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
+        {"id": "conv", "type": "Conv2D", "params": {"filters": 4, "kernel_size": 3}},
+    ], "edges": [{"source": "in", "target": "conv"}]})
+    step = {"down": (0, 92), "right": (240, 0)}[flow]
+    g = g.model_copy(update={"nodes": [n.model_copy(update={"position": {"x": i * step[0], "y": i * step[1]}})
+                                       for i, n in enumerate(g.nodes)]})
+    s = replace_head(Graph.model_validate(g.model_dump()), "conv", HeadSpec(2, "softmax"), keep_node=True,
+                     add_pooling=True)
+    pos = {n.id: n.position for n in s.graph.nodes}
+    assert [n.id for n in s.graph.nodes] == ["in", "conv", "head_pool", "head"]
+    chain = [pos["conv"], pos["head_pool"], pos["head"]]
+    for a, b in itertools.pairwise(chain):
+        assert a is not None and b is not None
+        if flow == "down":
+            assert b.x == a.x and b.y - a.y >= 150
+        else:
+            assert b.y == a.y and b.x - a.x >= 280

@@ -7,7 +7,8 @@ ValueError whose message names the node and the fix (the API answers 422 with it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .analyze import analyze
@@ -141,8 +142,18 @@ def _unique(graph: Graph, base: str) -> str:
     return nid
 
 
-def _below(position: Position | None, steps: int) -> Position | None:
-    return None if position is None else Position(x=position.x, y=position.y + 90 * steps)
+def _placer(graph: Graph, node: str) -> Callable[[int], Position | None]:
+    """Where the k-th new layer goes: k steps on from `node` in the direction the graph flows there
+    (from the layer feeding it), a card's length apart at least; None where nodes have no position."""
+    pos = {n.id: n.position for n in graph.nodes}
+    base = pos.get(node)
+    fed_by = next((pos.get(e.source) for e in graph.edges if e.target == node), None)
+    dx, dy = (base.x - fed_by.x, base.y - fed_by.y) if base and fed_by else (0.0, 1.0)
+    if abs(dy) >= abs(dx):
+        dx, dy = 0.0, math.copysign(max(abs(dy), 150.0), dy or 1.0)
+    else:
+        dx, dy = math.copysign(max(abs(dx), 280.0), dx), 0.0
+    return lambda k: None if base is None else Position(x=base.x + k * dx, y=base.y + k * dy)
 
 
 def replace_head(graph: Graph, from_node: str, head: HeadSpec, *, add_pooling: bool = False,
@@ -180,7 +191,7 @@ def replace_head(graph: Graph, from_node: str, head: HeadSpec, *, add_pooling: b
                  edges=[e for e in graph.edges if e.source not in removed and e.target not in removed],
                  blocks=graph.blocks)
     # the new layers where the old head began (below the kept node); none where nodes have no position
-    base = next((n.position for n in graph.nodes if n.id == from_node), None)
+    place = _placer(graph, from_node)
     step = 0 if not keep_node else 1
     new_nodes: list[Node] = []
     new_edges: list[Edge] = []
@@ -200,7 +211,7 @@ def replace_head(graph: Graph, from_node: str, head: HeadSpec, *, add_pooling: b
             raise SurgeryError(f"'{source}' gives {shown} per sample, not a flat vector, so a Dense head cannot "
                                f"sit on it: {fix}.", source)
         pool = _unique(rest, "head_pool")
-        new_nodes.append(Node(id=pool, type=pooling, params={}, position=_below(base, step)))
+        new_nodes.append(Node(id=pool, type=pooling, params={}, position=place(step)))
         step += 1
         new_edges.append(Edge(source=source, target=pool, source_port=port))
         notes.append(f"'{source}' gives {shown} per sample: added {pooling} '{pool}' so the head gets a vector.")
@@ -210,7 +221,7 @@ def replace_head(graph: Graph, from_node: str, head: HeadSpec, *, add_pooling: b
     params: dict[str, object] = {"units": head.units}
     if head.activation:
         params["activation"] = head.activation
-    new_nodes.append(Node(id=head_id, type="Dense", params=params, position=_below(base, step)))
+    new_nodes.append(Node(id=head_id, type="Dense", params=params, position=place(step)))
     new_edges.append(Edge(source=source, target=head_id, source_port=port))
     notes.append(f"New head '{head_id}': Dense({head.units}{', ' + head.activation if head.activation else ''}), "
                  "freshly initialised; every other layer keeps its weights.")
