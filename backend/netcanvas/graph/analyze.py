@@ -16,6 +16,7 @@ from ..layers.input import Input
 from .block_report import add_inline_problems, block_entries
 from .blocks import BLOCK, BlockInstance, inline, uses_blocks
 from .freeze import frozen_counts
+from .order import kahn_order
 from .schema import Edge, Graph, Problem
 
 
@@ -168,8 +169,9 @@ def _analyze_flat(graph: Graph) -> Analysis:
     for info in nodes.values():
         info.inputs.sort(key=lambda e: e.target_port)
 
-    order = _topological_order(nodes)
-    if order is None:  # graphlib names the cycle (slower than Kahn's order, so only here)
+    flow = ((e.source, nid) for nid, info in nodes.items() for e in info.inputs)
+    order = kahn_order(nodes, flow)
+    if len(order) < len(nodes):  # a cycle: graphlib names it (slower than Kahn's order, so only here)
         sorter = TopologicalSorter({nid: [e.source for e in info.inputs] for nid, info in nodes.items()})
         try:
             sorter.prepare()
@@ -238,22 +240,6 @@ def _analyze_flat(graph: Graph) -> Analysis:
                 problem(nid, "No path from an Input reaches this layer: wire it to the network.")
 
     return Analysis(graph, nodes, order, inputs, outputs, problems)
-
-
-def _topological_order(nodes: dict[str, NodeInfo]) -> list[str] | None:
-    """Kahn's order over the incoming edges; None when a cycle leaves nodes unordered."""
-    waiting = {nid: len(info.inputs) for nid, info in nodes.items()}
-    readers: dict[str, list[str]] = {}
-    for nid, info in nodes.items():
-        for e in info.inputs:
-            readers.setdefault(e.source, []).append(nid)
-    order = [nid for nid, n in waiting.items() if n == 0]
-    for nid in order:  # grows while it is walked
-        for reader in readers.get(nid, ()):
-            waiting[reader] -= 1
-            if waiting[reader] == 0:
-                order.append(reader)
-    return order if len(order) == len(nodes) else None
 
 
 def _arity_message(cls: type[Layer], n: int) -> str:

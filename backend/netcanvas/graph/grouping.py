@@ -19,6 +19,7 @@ import torch
 
 from .analyze import analyze
 from .blocks import BLOCK, SEP
+from .order import kahn_order
 from .schema import BlockDef, Edge, Graph, Node
 
 # keras.applications' layer names → the block they belong to (first match wins)
@@ -296,21 +297,7 @@ def regroup_state(state: Mapping[str, torch.Tensor], old_paths: Mapping[str, str
 
 
 def _order(graph: Graph) -> list[str]:
-    """Kahn's order; nodes on (or after) a cycle are left out."""
-    ids = [n.id for n in graph.nodes]
-    waiting = dict.fromkeys(ids, 0)
-    readers: dict[str, list[str]] = {}
-    for e in graph.edges:
-        if e.source in waiting and e.target in waiting:
-            waiting[e.target] += 1
-            readers.setdefault(e.source, []).append(e.target)
-    order = [nid for nid in ids if waiting[nid] == 0]
-    for nid in order:
-        for r in readers.get(nid, ()):
-            waiting[r] -= 1
-            if waiting[r] == 0:
-                order.append(r)
-    return order
+    return kahn_order((n.id for n in graph.nodes), ((e.source, e.target) for e in graph.edges))
 
 
 def _topo(graph: Graph) -> list[str] | None:
