@@ -28,7 +28,11 @@ def with_options(info: DatasetInfo, options: LoadOptions) -> DatasetInfo:
     )
 
 
-def assemble(info: DatasetInfo, splits: dict[str, tuple[np.ndarray, np.ndarray]], options: LoadOptions) -> Dataset:
+def _head(a: Arrays) -> Arrays:
+    return [p[:0] for p in a] if isinstance(a, list | tuple) else a[:0]
+
+
+def assemble(info: DatasetInfo, splits: dict[str, tuple[Arrays, Arrays]], options: LoadOptions) -> Dataset:
     # Class targets stay int64 ids whatever the label mode: the training engine one-hot encodes a
     # batch when the loss wants it (categorical_crossentropy), so no N × classes matrix is stored.
     def split(name: str) -> Split | None:
@@ -40,7 +44,7 @@ def assemble(info: DatasetInfo, splits: dict[str, tuple[np.ndarray, np.ndarray]]
     train, test = split("train"), split("test")
     assert train is not None
     if test is None:
-        test = Split(train.x[:0], train.y[:0])
+        test = Split(_head(train.x), _head(train.y))
     validation = split("validation")
     if validation is not None and len(validation) == 0:
         validation = None
@@ -50,19 +54,39 @@ def assemble(info: DatasetInfo, splits: dict[str, tuple[np.ndarray, np.ndarray]]
     return Dataset(with_options(info, options), train, test, validation, augment)
 
 
-def save_arrays(folder: Path, name: str, x: np.ndarray, y: np.ndarray) -> None:
-    np.save(folder / f"x_{name}.npy", x, allow_pickle=False)
-    np.save(folder / f"y_{name}.npy", y, allow_pickle=False)
+Arrays = np.ndarray | list[np.ndarray]
 
 
-def load_arrays(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Memory-mapped, read-only arrays of each split present in `folder` (never unpickled)."""
+def array_file(prefix: str, split: str, index: int | None = None) -> str:
+    """x_train.npy for a set's only input; x0_train.npy, x1_train.npy… for several (y likewise)."""
+    return f"{prefix}_{split}.npy" if index is None else f"{prefix}{index}_{split}.npy"
+
+
+def save_arrays(folder: Path, name: str, x: Arrays, y: Arrays) -> None:
+    for prefix, a in (("x", x), ("y", y)):
+        if isinstance(a, list | tuple):
+            for i, part in enumerate(a):
+                np.save(folder / array_file(prefix, name, i), part, allow_pickle=False)
+        else:
+            np.save(folder / array_file(prefix, name), a, allow_pickle=False)
+
+
+def _load(folder: Path, prefix: str, split: str) -> Arrays | None:
+    """One array, or the numbered list of them, memory-mapped read-only (never unpickled)."""
+    single = folder / array_file(prefix, split)
+    if single.exists():
+        return np.load(single, mmap_mode="r", allow_pickle=False)
+    parts: list[np.ndarray] = []
+    while (folder / array_file(prefix, split, len(parts))).exists():
+        parts.append(np.load(folder / array_file(prefix, split, len(parts)), mmap_mode="r", allow_pickle=False))
+    return parts or None
+
+
+def load_arrays(folder: Path) -> dict[str, tuple[Arrays, Arrays]]:
+    """The arrays of each split present in `folder`: x and y, each one array or a list of them."""
     out = {}
     for name in SPLITS:
-        xp, yp = folder / f"x_{name}.npy", folder / f"y_{name}.npy"
-        if xp.exists() and yp.exists():
-            out[name] = (
-                np.load(xp, mmap_mode="r", allow_pickle=False),
-                np.load(yp, mmap_mode="r", allow_pickle=False),
-            )
+        x, y = _load(folder, "x", name), _load(folder, "y", name)
+        if x is not None and y is not None:
+            out[name] = (x, y)
     return out

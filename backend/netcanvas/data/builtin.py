@@ -39,6 +39,7 @@ def split(x: np.ndarray, y: np.ndarray, stratify: bool) -> tuple[Split, Split]:
 
 def standardize(train: Split, test: Split) -> None:
     """Scale features with the training split's statistics (never the test split's)."""
+    assert isinstance(train.x, np.ndarray) and isinstance(test.x, np.ndarray)  # tables: one input
     mean = train.x.mean(axis=0)
     std = train.x.std(axis=0)
     std[std == 0] = 1.0

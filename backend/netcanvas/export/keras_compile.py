@@ -77,20 +77,23 @@ def optimizer_config(s: OptimizerSettings) -> dict[str, Any]:
     return _obj("keras.optimizers", class_name, cfg)
 
 
-def loss_config(settings: TrainSettings) -> str | dict[str, Any]:
-    if settings.from_logits and settings.loss in CROSSENTROPY_CLASSES:
-        class_name, extra = CROSSENTROPY_CLASSES[settings.loss]
+def loss_config(settings: TrainSettings, output: str | None = None) -> str | dict[str, Any]:
+    loss = settings.loss if output is None else settings.loss_for(output)
+    if settings.from_logits and loss in CROSSENTROPY_CLASSES:
+        class_name, extra = CROSSENTROPY_CLASSES[loss]
         return _obj("keras.losses", class_name, {
-            "name": settings.loss, "reduction": "sum_over_batch_size", "from_logits": True, **extra})
-    return settings.loss  # the Keras loss of that name (netcanvas ignores from_logits for the others)
+            "name": loss, "reduction": "sum_over_batch_size", "from_logits": True, **extra})
+    return loss  # the Keras loss of that name (netcanvas ignores from_logits for the others)
 
 
-def metric_configs(settings: TrainSettings, out_shape: tuple[int | None, ...]) -> list[str | dict[str, Any]]:
+def metric_configs(settings: TrainSettings, out_shape: tuple[int | None, ...],
+                   loss: str | None = None) -> list[str | dict[str, Any]]:
     out: list[str | dict[str, Any]] = []
-    sparse = settings.loss == "sparse_categorical_crossentropy"  # the only loss with class-id targets
+    loss = settings.loss if loss is None else loss
+    sparse = loss == "sparse_categorical_crossentropy"  # the only loss with class-id targets
     for m in dict.fromkeys(settings.metrics):
         if m == "accuracy":
-            class_name, extra = ACCURACY_CLASSES[resolve_accuracy(settings.loss, out_shape, sparse)]
+            class_name, extra = ACCURACY_CLASSES[resolve_accuracy(loss, out_shape, sparse)]
             out.append(_obj("keras.metrics", class_name, {"name": "accuracy", "dtype": "float32", **extra}))
         elif m in ("top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"):
             class_name = "TopKCategoricalAccuracy" if m.startswith("top") else "SparseTopKCategoricalAccuracy"
@@ -107,13 +110,14 @@ def compile_config(settings: TrainSettings, analysis: Analysis) -> dict[str, Any
     """What Keras 3's `model.get_compile_config()` holds for a model compiled with these settings
     (the `.keras` config.json's "compile_config"); outputs in the graph's output order."""
     shapes = [tuple((analysis.nodes[o].output_shapes or [()])[0]) for o in analysis.outputs]
-    loss = loss_config(settings)
-    metrics = [metric_configs(settings, s) for s in shapes]
+    losses = [loss_config(settings, o) for o in analysis.outputs]
+    metrics = [metric_configs(settings, s, settings.loss_for(o)) for s, o in zip(shapes, analysis.outputs, strict=True)]
     several = len(shapes) > 1
+    weights = [settings.loss_weights.get(o, 1.0) for o in analysis.outputs] if settings.loss_weights else None
     return {
         "optimizer": optimizer_config(settings.optimizer),
-        "loss": [loss] * len(shapes) if several else loss,
-        "loss_weights": None,
+        "loss": losses if several else losses[0],
+        "loss_weights": weights if several or weights is None else weights[0],
         "metrics": metrics if several else metrics[0],
         "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
     }

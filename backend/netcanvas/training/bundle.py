@@ -212,6 +212,7 @@ def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
     Uses the model's own training settings (loss, metrics), or the data set's suggested loss for a
     model without them; raises ValueError when the model and the data set do not fit.
     """
+    from .align import align
     from .feeds import n_samples
     from .fit import Trainer
     from .plan import check_inputs, plan_outputs
@@ -222,6 +223,7 @@ def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
     settings = bundle.settings or TrainSettings(dataset=info.id, loss=info.suggested_loss)
     analysis = analyze(bundle.graph)
     check_inputs(analysis, info)
+    data = align(data, analysis)
     plans = plan_outputs(analysis, info, settings, linear_outputs=bundle.linear_outputs)
     device = next((p.device for p in bundle.module.parameters()), torch.device("cpu"))
     trainer = Trainer(bundle.module, plans, settings, device)

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from ..data.base import Dataset
+from ..data.base import Dataset, DatasetInfo, TargetSpec
 from ..data.registry import DatasetRegistry
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
@@ -27,6 +27,7 @@ from ..layers import fmt
 from ..layers.activations import FUSABLE
 from ..model_file import FILE_NAME
 from .adapt import adapt_normalization
+from .align import align
 from .bundle import bundle_dict, load_initial_weights, save_bundle
 from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
@@ -51,6 +52,23 @@ def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
     torch.manual_seed(seed)
     generator.manual_seed(seed)
     return generator
+
+
+def describe_io(info: DatasetInfo) -> str:
+    """"input (8, 8), 10 classes"; with several, each by name; per-step classes say so."""
+    ins, outs = info.input_specs(), info.target_specs()
+
+    def target(t: TargetSpec) -> str:
+        what = f"{t.num_classes} classes" if t.kind == "classes" else "values"
+        return f"{what} per step ({t.shape[0]} steps)" if t.kind == "classes" and len(t.shape) == 1 else what
+
+    if len(ins) == 1:
+        shown_in = f"input {fmt(tuple(ins[0].shape))}"
+    else:
+        shown_in = "inputs " + ", ".join(f"{i.name} {fmt(tuple(i.shape))}" for i in ins)
+    if len(outs) == 1:
+        return f"{shown_in}, {target(outs[0])}"
+    return f"{shown_in}, targets " + ", ".join(f"{t.name} ({target(t)})" for t in outs)
 
 
 def run_training(
@@ -86,6 +104,7 @@ def run_training(
     data = dataset
     info = data.info
     check_inputs(analysis, info)
+    data = align(data, analysis)
     plans = plan_outputs(analysis, info, settings)
     linear_outputs = [p.node for p in plans if p.fused]
     module = compile_graph(analysis, linear_outputs=set(linear_outputs)).to(device)
@@ -101,9 +120,7 @@ def run_training(
     adapt_normalization(module, data.train, device, fresh=init_weights is None, log=log)  # Keras's adapt()
 
     n_train = n_samples(data.train)
-    target = f"{info.target.num_classes} classes" if info.target.kind == "classes" else "values"
-    log(f"Data set {info.id}: {n_train} training and {n_samples(data.test)} test samples, "
-        f"input {fmt(tuple(info.input_shape))}, {target}.")
+    log(f"Data set {info.id}: {n_train} training and {n_samples(data.test)} test samples, {describe_io(info)}.")
     validation = None
     if settings.use_validation_set and data.validation is not None:
         validation = data.validation
@@ -125,15 +142,16 @@ def run_training(
             f"{analysis.counts.total:,} parameters train.")
     log(f"Device: {describe(device)}.")
     for p in plans:
+        loss_name = settings.loss_for(p.node)
         if p.fused:
-            log(f"{settings.loss} reads the logits of '{p.node}' (its {p.activation} is fused into the loss "
+            log(f"{loss_name} reads the logits of '{p.node}' (its {p.activation} is fused into the loss "
                 "for numerical stability; predictions still apply it).")
-        elif settings.loss in CROSSENTROPY and settings.from_logits and p.activation in FUSABLE:
+        elif loss_name in CROSSENTROPY and settings.from_logits and p.activation in FUSABLE:
             log(f"from_logits is on but '{p.node}' already ends in {p.activation}: the loss applies it a "
                 "second time (as Keras would). Turn from_logits off.", "warning")
-        elif settings.loss in CROSSENTROPY and not settings.from_logits and p.activation not in FUSABLE:
-            log(f"{settings.loss} expects probabilities but '{p.node}' ends in {p.activation or 'no activation'}: "
-                f"give it a {'sigmoid' if settings.loss == 'binary_crossentropy' else 'softmax'} activation "
+        elif loss_name in CROSSENTROPY and not settings.from_logits and p.activation not in FUSABLE:
+            log(f"{loss_name} expects probabilities but '{p.node}' ends in {p.activation or 'no activation'}: "
+                f"give it a {'sigmoid' if loss_name == 'binary_crossentropy' else 'softmax'} activation "
                 "or turn from_logits on.", "warning")
     opt = settings.optimizer
     log(f"Optimizer {opt.type}, learning rate {learning_rate(opt):g}; batch size {settings.batch_size}, "

@@ -122,7 +122,7 @@ class Trainer:
         i = 0
         total = 0.0
         for plan in self.outputs:
-            total += values[i]
+            total += plan.weight * values[i]
             if plan.prefix:
                 metrics[f"{prefix}{plan.prefix}loss"] = values[i]
             i += 1
@@ -227,7 +227,7 @@ class Trainer:
             else:
                 outs = out if isinstance(out, tuple) else (out,)
                 losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
-                loss = torch.stack(losses).sum()
+                loss = sum(o.weight * part for o, part in zip(outputs, losses, strict=True))  # Keras loss_weights
                 zero_grad()
                 loss.backward()
                 opt_step()

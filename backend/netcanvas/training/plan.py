@@ -4,11 +4,13 @@
 is exact), the metrics and how the data set's targets become tensors. `check_inputs` compares the
 Input layers with the data set. Both raise `ValueError` naming the node and the fix.
 
-Several inputs: a data set whose `Split.x` is a tuple/list of arrays feeds the graph's Input nodes
-in order (`DatasetInfo.extra["input_shapes"]` lists their shapes). Several outputs: when `Split.y` is
-a tuple/list with one array per output, each output learns its own target; otherwise every output
-learns the same target. The total loss is the sum of the outputs' losses (Keras), reported as
-`loss`, and each output's part as `{node}_loss` with its metrics as `{node}_{metric}`.
+Several inputs: a data set whose `Split.x` is a list of arrays (`DatasetInfo.input_specs()`) feeds
+the graph's Input nodes by name (a data set input named like an Input node's id), else in order
+(`match_inputs`). Several outputs: a set with one target per output (`target_specs()`) gives each
+output its own, matched by name else in order (`match_targets`); a single target feeds every output.
+`training.align` reorders a loaded set's arrays to match. The total loss is the sum of the outputs'
+losses (Keras), reported as `loss`, and each output's part as `{node}_loss` with its metrics as
+`{node}_{metric}`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from ..data.base import DatasetInfo
+from ..data.base import DatasetInfo, TargetSpec
 from ..graph.analyze import Analysis
 from ..layers import fmt
 from ..layers.base import resolve_axis
@@ -42,6 +44,7 @@ class OutputPlan:
     target: TargetFn  # data set targets (a batch or a whole split, on the device) → what the loss reads
     prefix: str = ""  # "" for one output, "{node}_" for several
     sparse_targets: bool = field(default=False)
+    weight: float = 1.0  # its share of the total loss (Keras loss_weights)
 
     @property
     def logits_activation(self) -> str | None:
@@ -91,17 +94,18 @@ def _as_long(y: torch.Tensor) -> torch.Tensor:
     return y.long()
 
 
-def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss: str) -> tuple[TargetFn, bool]:
-    """How this data set's targets feed `loss` for an output of `shape`; (fn, targets_are_sparse)."""
-    t = info.target
+def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, t: TargetSpec,
+               loss: str) -> tuple[TargetFn, bool]:
+    """How target `t` of this data set feeds `loss` for an output of `shape`; (fn, targets_are_sparse)."""
     shown = fmt(shape)
+    target_shape = t.shape or None
     if t.kind == "values":
         if loss in CROSSENTROPY:
             raise ValueError(
                 f"{loss} needs class targets, but data set '{info.id}' has values: "
                 "use mean_squared_error, mean_absolute_error or huber."
             )
-        want = info.extra.get("target_shape")
+        want = target_shape
         known = [d for d in shape if d is not None]
         if want is not None and len(known) == len(shape) and math.prod(known) != math.prod(want):
             raise ValueError(
@@ -112,12 +116,19 @@ def _target_fn(node: str, shape: tuple[int | None, ...], info: DatasetInfo, loss
     n = t.num_classes or 0
     units = class_axis_size(shape)
     image = len(shape) == 3
-    if image and info.extra.get("target_shape") is None:  # one class per sample, not per pixel
+    if image and target_shape is None:  # one class per sample, not per pixel
         raise ValueError(
             f"Output '{node}' gives an image {shown} per sample but data set '{info.id}' has one class "
             f"per sample: add a Flatten (or GlobalAveragePooling2D) before the last Dense layers, so "
             f"'{node}' gives one vector of {n} class scores."
         )
+    if target_shape is not None and len(target_shape) == 1 and not image:  # a class per time step
+        steps = target_shape[0]
+        if len(shape) != 2 or shape[0] not in (None, steps):
+            raise ValueError(
+                f"Output '{node}' gives {shown} per sample but data set '{info.id}' has a class per time step "
+                f"({steps} steps, {n} classes): make '{node}' give ({steps}, {n}) — a recurrent layer with "
+                "return_sequences on, then a Dense over each step.")
     fix = f"set units (or filters) of '{node}' to {n}"
     if loss == "sparse_categorical_crossentropy":
         if units != n:
@@ -156,22 +167,29 @@ def plan_outputs(
     logits (a loaded model.pt); None decides the fusion afresh, for a module about to be compiled."""
     plans = []
     several = len(analysis.outputs) > 1
-    for node in analysis.outputs:
+    specs = info.target_specs()
+    for field_name, named in (("losses", settings.losses), ("loss_weights", settings.loss_weights)):
+        unknown = sorted(set(named) - set(analysis.outputs))
+        if unknown:
+            raise ValueError(f"{field_name} names {', '.join(repr(u) for u in unknown)}, which is not an output of "
+                             f"the graph; its outputs are {', '.join(analysis.outputs)}.")
+    for node, k in zip(analysis.outputs, match_targets(analysis, info), strict=True):
         shape = tuple(analysis.shapes_of(node)[0])
+        loss_name = settings.loss_for(node)
         activation = output_activation(analysis, node)
         if linear_outputs is None:
-            fused = fusable(settings.loss, activation, settings.from_logits)
+            fused = fusable(loss_name, activation, settings.from_logits)
         else:
             fused = node in linear_outputs and activation is not None
-        target, sparse = _target_fn(node, shape, info, settings.loss)
-        if fused and not fusable(settings.loss, activation, False):
+        target, sparse = _target_fn(node, shape, info, specs[k], loss_name)
+        if fused and not fusable(loss_name, activation, False):
             # logits from the module but a loss that wants the activated output (a model trained with
             # another loss): apply the activation first
-            loss = _after(activate_fn(activation), make_loss(settings.loss, settings.from_logits))
+            loss = _after(activate_fn(activation), make_loss(loss_name, settings.from_logits))
         else:
-            loss = make_loss(settings.loss, fused or settings.from_logits)
+            loss = make_loss(loss_name, fused or settings.from_logits)
         metrics = [
-            make_metric(m, loss=settings.loss, out_shape=shape, sparse_targets=sparse,
+            make_metric(m, loss=loss_name, out_shape=shape, sparse_targets=sparse,
                         logits_activation=activation if fused else None, k=settings.top_k)
             for m in dict.fromkeys(settings.metrics)
         ]
@@ -179,6 +197,7 @@ def plan_outputs(
             node=node, shape=shape, activation=activation, fused=fused,
             loss=loss, metrics=metrics, target=target,
             prefix=f"{node}_" if several else "", sparse_targets=sparse,
+            weight=settings.loss_weights.get(node, 1.0),
         ))
     return plans
 
@@ -188,27 +207,60 @@ def _after(act: Callable[[torch.Tensor], torch.Tensor], loss: LossFn) -> LossFn:
 
 
 def dataset_input_shapes(info: DatasetInfo) -> list[list[int | None]]:
-    return info.extra.get("input_shapes") or [info.input_shape]
+    return [spec.shape for spec in info.input_specs()]
+
+
+def _by_name_or_order(nodes: list[str], names: list[str]) -> list[int] | None:
+    """For each node, the index of the data set array of the same name; None unless every node has one."""
+    if len(nodes) == len(names) and set(nodes) == set(names):
+        return [names.index(n) for n in nodes]
+    return None
+
+
+def match_inputs(analysis: Analysis, info: DatasetInfo) -> list[int]:
+    """For each Input node (graph order), the data set input that feeds it: by name, else in order."""
+    specs = info.input_specs()
+    if len(specs) != len(analysis.inputs):
+        names = ", ".join(s.name for s in specs)
+        raise ValueError(
+            f"The graph has {len(analysis.inputs)} Input layer(s) ({', '.join(analysis.inputs)}) but data set "
+            f"'{info.id}' gives {len(specs)} input(s) ({names}): use one Input per data set input"
+            + (", with those names as the Input ids." if len(specs) > 1 else "."))
+    named = _by_name_or_order(list(analysis.inputs), [s.name for s in specs])
+    return named if named is not None else list(range(len(specs)))
+
+
+def match_targets(analysis: Analysis, info: DatasetInfo) -> list[int]:
+    """For each output node, the data set target it learns: the only one, else by name, else in order."""
+    specs = info.target_specs()
+    outputs = list(analysis.outputs)
+    if len(specs) == 1:
+        return [0] * len(outputs)
+    if len(specs) != len(outputs):
+        raise ValueError(
+            f"Data set '{info.id}' has {len(specs)} targets ({', '.join(s.name for s in specs)}) but the graph has "
+            f"{len(outputs)} output(s) ({', '.join(outputs)}): give the graph one output per target.")
+    named = _by_name_or_order(outputs, [s.name for s in specs])
+    return named if named is not None else list(range(len(specs)))
 
 
 def check_inputs(analysis: Analysis, info: DatasetInfo) -> None:
-    shapes = dataset_input_shapes(info)
-    if len(shapes) != len(analysis.inputs):
-        raise ValueError(
-            f"The graph has {len(analysis.inputs)} Input layer(s) ({', '.join(analysis.inputs)}) but data set "
-            f"'{info.id}' gives {len(shapes)} input(s): use one Input per data set input."
-        )
-    for node, want in zip(analysis.inputs, shapes, strict=True):
+    specs = info.input_specs()
+    several = len(specs) > 1
+    for node, k in zip(analysis.inputs, match_inputs(analysis, info), strict=True):
+        spec = specs[k]
+        want = spec.shape
+        what = f"data set '{info.id}'" + (f" input '{spec.name}'" if several else "")
         layer = analysis.input_layer(node)
         have = list(layer.shape)
         fits = len(have) == len(want) and all(h is None or w is None or h == w for h, w in zip(have, want, strict=True))
         if not fits:
             raise ValueError(
-                f"Input '{node}' has shape {fmt(tuple(have))} but data set '{info.id}' gives {fmt(tuple(want))}: "
+                f"Input '{node}' has shape {fmt(tuple(have))} but {what} gives {fmt(tuple(want))}: "
                 f"set the Input shape to {list(want)}."
             )
-        if layer.dtype != info.input_dtype:
+        if layer.dtype != spec.dtype:
             raise ValueError(
-                f"Input '{node}' takes {layer.dtype} but data set '{info.id}' gives {info.input_dtype}: "
-                f"set the Input dtype to {info.input_dtype}."
+                f"Input '{node}' takes {layer.dtype} but {what} gives {spec.dtype}: "
+                f"set the Input dtype to {spec.dtype}."
             )

@@ -59,6 +59,10 @@ class TrainSettings(Strict):
 
     dataset: str = Field("digits", min_length=1)
     loss: LossName = "sparse_categorical_crossentropy"
+    # Several outputs, as Keras's compile(loss={name: …}, loss_weights={name: …}): an output's own loss
+    # (outputs not named use `loss`) and its weight in the total loss (default 1).
+    losses: dict[str, LossName] = Field(default_factory=dict, max_length=256)
+    loss_weights: dict[str, float] = Field(default_factory=dict, max_length=256)
     from_logits: bool = False
     optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
@@ -79,6 +83,10 @@ class TrainSettings(Strict):
     # exact: every layer must fit; by_name: load the layers whose name and weight shapes match and
     # initialise the rest (Keras's load_weights(by_name=True, skip_mismatch=True)): a new head.
     init_mode: Literal["exact", "by_name"] = "exact"
+
+
+    def loss_for(self, node: str) -> LossName:
+        return self.losses.get(node, self.loss)
 
 
 class RunRequest(TrainSettings):
