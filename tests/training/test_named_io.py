@@ -156,3 +156,29 @@ def test_a_loss_for_an_output_the_graph_lacks_names_the_outputs():
     settings = TrainSettings(dataset="named", losses={"value": "mean_squared_error"})
     with pytest.raises(ValueError, match=r"losses names 'value', which is not an output of the graph; its outputs are cls, reg"):
         plan_outputs(analyze(two_in_two_out()), stored_reversed().info, settings)
+
+
+@pytest.mark.parametrize("loss,keras_loss,keras_metric", [
+    ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "SparseCategoricalAccuracy"),
+    ("categorical_crossentropy", "CategoricalCrossentropy", "CategoricalAccuracy"),
+])
+def test_per_step_loss_and_accuracy_equal_keras(keras, loss, keras_loss, keras_metric):
+    """The same probabilities and (N, T) class ids: netcanvas's loss and accuracy == Keras's."""
+    data = per_step(n=32, test=0)
+    settings = TrainSettings(dataset="copy", loss=loss, metrics=["accuracy"])
+    (plan,) = plan_outputs(analyze(seq_model()), data.info, settings)
+    assert not plan.fused or plan.activation == "softmax"
+    rng = np.random.default_rng(3)
+    logits = torch.as_tensor(rng.normal(size=(32, 6, 4)), dtype=torch.float32)
+    probs = torch.softmax(logits, dim=-1)
+    y = torch.as_tensor(np.asarray(data.train.y))
+    ours_in = logits if plan.fused else probs
+    ours_loss = float(plan.loss(ours_in, plan.target(y)))
+    metric = plan.metrics[0]
+    ours_acc = int(metric.total(ours_in, plan.target(y))) / metric.count(ours_in, plan.target(y))
+    k_y = y.numpy() if loss.startswith("sparse") else np.eye(4, dtype=np.float32)[y.numpy()]
+    k_loss = float(getattr(keras.losses, keras_loss)()(k_y, probs.numpy()))
+    acc = getattr(keras.metrics, keras_metric)()
+    acc.update_state(k_y, probs.numpy())
+    assert abs(ours_loss - k_loss) < 1e-5
+    assert abs(ours_acc - float(acc.result())) < 1e-6
