@@ -83,6 +83,12 @@ def test_predict_with_several_inputs_wants_a_list_per_input(tmp_path):
         predict(b, [np.zeros((2, 3)), np.zeros((3, 7, 2))])
     with pytest.raises(ValueError, match=r"Input 'b' expects a batch of shape \(N, None, 2\)"):
         predict(b, [np.zeros((2, 3)), np.zeros((2, 7, 3))])
+    rng = np.random.default_rng(0)
+    a, seq = rng.normal(size=(2, 3)), rng.normal(size=(2, 5, 2))
+    by_name = predict(b, {"b": seq, "a": a})  # a dict by Input id, in any order
+    np.testing.assert_array_equal(by_name, predict(b, [a, seq]))
+    with pytest.raises(ValueError, match=r"takes 'a', 'b'; 'c' is not one of them; 'b' is missing"):
+        predict(b, {"a": a, "c": seq})
 
 
 def test_a_foreign_file_is_refused(tmp_path):

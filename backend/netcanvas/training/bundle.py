@@ -137,7 +137,18 @@ def load_bundle(path: Path, device: str | torch.device = "cpu") -> Bundle:
 
 
 def as_input_arrays(inputs: Any, specs: Sequence[InputSpec]) -> list[np.ndarray]:
-    """Nested lists / arrays → one checked array per Input node (a list of batches for several)."""
+    """Nested lists / arrays → one checked array per Input node: a batch, a list of batches for
+    several inputs (in Input order), or a dict of batches by Input node id."""
+    if isinstance(inputs, dict):
+        ids = [s.id for s in specs]
+        unknown = sorted(set(inputs) - set(ids))
+        missing = [i for i in ids if i not in inputs]
+        if unknown or missing:
+            raise ValueError(
+                f"The inputs are named by Input node: the model takes {', '.join(repr(i) for i in ids)}"
+                + (f"; {', '.join(repr(u) for u in unknown)} is not one of them" if unknown else "")
+                + (f"; {', '.join(repr(m) for m in missing)} is missing" if missing else "") + ".")
+        inputs = [inputs[i] for i in ids] if len(ids) > 1 else inputs[ids[0]]
     if len(specs) > 1:
         if not isinstance(inputs, (list, tuple)) or len(inputs) != len(specs):
             names = ", ".join(f"'{s.id}'" for s in specs)
