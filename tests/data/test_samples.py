@@ -41,7 +41,8 @@ def test_image_samples_are_the_test_arrays_with_class_ids(client: TestClient) ->
     assert body["labels"] == [str(k) for k in body["class_ids"]]
     assert body | {"inputs": None, "class_ids": None, "labels": None} == {
         "id": "digits", "split": "test", "offset": 5, "total": len(ds.test), "input_dtype": "float32",
-        "inputs": None, "target_kind": "classes", "class_ids": None, "labels": None, "values": None, "texts": None}
+        "inputs": None, "input_names": ["x"], "target_kind": "classes", "class_ids": None, "labels": None,
+        "values": None, "texts": None, "targets": None}
 
 
 def test_defaults_and_the_end_of_a_split(client: TestClient) -> None:

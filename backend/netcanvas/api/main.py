@@ -23,7 +23,21 @@ from ..training.events import event_schemas
 from ..training.runner import Executor, LocalExecutor
 from .hub import EventHub
 from .models_cache import BundleCache
-from .routes import artifacts, datasets, graphs, layers, models, runs, stream, surgery, templates, weights
+from .routes import (
+    artifacts,
+    datasets,
+    forecast,
+    generate,
+    graphs,
+    layers,
+    models,
+    runs,
+    stream,
+    surgery,
+    templates,
+    vectors,
+    weights,
+)
 from .static import mount_frontend
 
 log = logging.getLogger("netcanvas.api")
@@ -104,7 +118,8 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for module in (layers, graphs, runs, stream, artifacts, datasets, models, surgery, weights, templates):
+    for module in (layers, graphs, runs, stream, artifacts, datasets, models, surgery, weights, templates,
+                   generate, vectors, forecast):
         app.include_router(module.router)
     mount_frontend(app, settings.frontend_dist)
     return app

@@ -7,7 +7,7 @@ Requests that are domain objects (Graph, RunRequest) live with their domain
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -152,7 +152,9 @@ class RunsPublic(BaseModel):
 
 
 class PredictRequest(BaseModel):
-    inputs: Any = Field(description="A batch in the graph's layout; a list of batches for several inputs.")
+    inputs: Any = Field(description="A batch in the graph's layout; a list of batches for several inputs. For a "
+                                    "text model (its data set has a vocabulary), a list of raw strings: "
+                                    "[\"a great film\", \"dull\"], tokenised as the data set was.")
     nodes: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         None, min_length=1, max_length=64,
         description="Answer these nodes' outputs (features at an intermediate layer) instead of the graph's.")
@@ -162,16 +164,31 @@ class PredictResponse(BaseModel):
     outputs: Any = Field(description="The model's outputs for the batch; a list per output for several.")
     nodes: list[str] | None = Field(None, description="The nodes answered, when the request named some.")
     shapes: list[list[int | None]] | None = Field(None, description="Per node, its output shape (batch excluded).")
+    tokens: list[TextTokens] | None = Field(None, description="For texts sent as inputs: per text, the token ids "
+                                                           "fed and the words they stand for.")
 
 
 class EvaluateResponse(BaseModel):
     metrics: Metrics
     confusion_matrix: list[list[int]] | None = None
     class_names: list[str] | None = None
+    original_units: dict[str, float] | None = Field(
+        None, description="A series forecaster: mse, mae (and naive_mse, naive_mae: the last observed value held "
+        "over the horizon) in the target's own units, the data set's scaling undone.")
 
 
 class Message(BaseModel):
     detail: str
+
+
+class TextTokens(BaseModel):
+    """One text of a /predict batch as the model saw it (api/predict_io.py)."""
+
+    text: str
+    ids: list[int] = Field(description="The padded row of token ids fed to the model.")
+    words: list[str] = Field(description="The tokens those ids stand for, padding left out (unknown words "
+                                         "read as the out-of-vocabulary token).")
+    unknown: list[str] = Field(description="Words of the text that are not in the vocabulary.")
 
 
 # -- transfer: cut a model, replace its head (api/routes/surgery.py) ---------------------------
@@ -209,3 +226,42 @@ class DerivedPublic(BaseModel):
     graph: GraphPublic
     run: RunPublic
     notes: list[str]
+
+
+# -- text: vocabularies and generation (api/routes/datasets.py, api/routes/generate.py) ---------
+
+
+class VocabularyPublic(BaseModel):
+    """GET /api/datasets/{id}/vocabulary: token ↔ id of a data set with tokens (data/vocabulary.py)."""
+
+    unit: Literal["char", "word"]
+    size: int
+    tokens: list[str] = Field(description="tokens[i] is the token of id i.")
+    pad: int | None = Field(description="The padding id (null: the set has no padding).")
+    oov: int | None = Field(description="The id unknown tokens become (null: unknown tokens are refused).")
+    start: int | None = Field(None, description="seq2seq: the token a decoded sequence starts from.")
+    end: int | None = Field(None, description="seq2seq: the token that ends a decoded sequence.")
+    lowercase: bool
+
+
+class GenerateRequest(BaseModel):
+    """POST /api/runs/{id}/generate (training/generate.py, training/seq2seq_decode.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: str = Field(max_length=100_000, description="Next-token models: the text to continue. seq2seq models: "
+                                                      "the input sequence to decode.")
+    length: int = Field(200, description="Tokens to generate (seq2seq: the most output tokens), 1 to 2000.")
+    temperature: float = Field(1.0, description="0: greedy (the most likely token each step); T > 0: "
+                                                "probabilities p^(1/T), renormalised, then sampled.")
+    top_k: int = Field(0, description="Sample among the k most likely tokens only (0: all).")
+    random_seed: int | None = Field(None, description="Seed of the sampling, for a reproducible text.")
+    stream: bool = Field(False, description="Answer application/x-ndjson: {\"token\"} lines, then "
+                                            "{\"done\": true, \"text\", \"mode\"}.")
+    beam_width: int = Field(1, description="seq2seq: beam search width (1: greedy).")
+
+
+class GenerateResponse(BaseModel):
+    mode: Literal["next_token", "seq2seq"]
+    text: str = Field(description="The generated continuation (seq2seq: the decoded sequence), without the seed.")
+    tokens: list[str] = Field(description="The generated tokens, in order.")

@@ -196,3 +196,12 @@ _register(
     ),
     _sequence_sum_sign,
 )
+
+# --- sequence tasks, each in its own module --------------------------------------------------
+from .seq2seq import register as _register_seq2seq  # here: it is given _register, defined above
+
+_register_seq2seq(_register)
+
+from . import series as _series  # here: it fills BUILTIN, defined above
+
+_series.register(BUILTIN)

@@ -11,7 +11,7 @@ from .errors import DataError
 from .limits import LIMITS
 from .preprocess import AugmentOptions, LoadOptions
 
-UploadKind = Literal["auto", "csv", "npz", "images", "text"]
+UploadKind = Literal["auto", "csv", "npz", "images", "text", "corpus", "series"]
 
 
 class UploadOptions(BaseModel):
@@ -25,7 +25,7 @@ class UploadOptions(BaseModel):
     target: str | None = None
     text_column: str = "text"
     task: Literal["auto", "classification", "regression"] = "auto"
-    scaling: Literal["auto", "standard", "minmax", "none"] = "auto"  # auto: tables standard, images none
+    scaling: Literal["auto", "standard", "minmax", "none"] = "auto"  # auto: tables standard, images none, series minmax
     label_mode: Literal["int", "categorical"] = "int"  # categorical = one-hot (to_categorical)
     validation_split: float = Field(0.0, ge=0, lt=1)
     test_split: float = Field(0.2, ge=0, lt=1)
@@ -38,6 +38,21 @@ class UploadOptions(BaseModel):
     vocab_size: int = Field(10_000, ge=3)
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
+    # NPZ: int64 reads every x array as token ids, float32 as numbers; auto: integer (N, T) arrays with
+    # ids below 2^20 are token ids (data/npz.py), uint8 images stay images
+    x_dtype: Literal["auto", "float32", "int64"] = "auto"
+    # corpus (.txt): next-token windows of `window` tokens every `step` tokens
+    unit: Literal["char", "word"] = "char"
+    window: int | None = Field(None, ge=1)  # corpus: 40 tokens; series: 30 steps
+    step: int = Field(3, ge=1)
+    lowercase: bool = False
+    encoding: Literal["ids", "one_hot"] = "ids"  # corpus x: token ids (Embedding) or one-hot rows
+    corpus_target: Literal["next", "sequence"] = "next"  # the next token, or the window shifted by one
+    # series (CSV): `target` column(s) forecast `horizon` steps ahead from `window` past rows
+    features: str | None = None  # comma-separated numeric columns (default: every numeric column)
+    date_column: str | None = None  # default: the first column that parses as dates; "none": no dates
+    horizon: int = Field(1, ge=1)
+    stride: int = Field(1, ge=1)
     # augmentation of training batches (images)
     horizontal_flip: bool = False
     vertical_flip: bool = False

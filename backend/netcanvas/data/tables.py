@@ -19,6 +19,7 @@ from numpy.lib.format import open_memmap
 
 from .base import DatasetInfo, Sizes, TargetInfo
 from .build import CHUNK_ROWS, fit_scaler_chunked, write_split_files
+from .dates import guess_format
 from .errors import DataError, FormatError, TooLarge
 from .limits import LIMITS, Limits
 from .options import UploadOptions
@@ -193,8 +194,17 @@ def build_table(src: Path, out: Path, name: str, opts: UploadOptions, limits: Li
     columns: list[dict[str, Any]] = []
     features: list[str] = []
     scaled: list[bool] = []
+    notes: list[str] = []
+    dropped: set[int] = set()
     for i, st in enumerate(stats):
         if i == t:
+            continue
+        if not st.numeric and (fmt := guess_format(list(st.values))) is not None:
+            # a date is not a category: one-hot encoding 336 dates teaches a model nothing
+            columns.append({"name": st.name, "type": "date", "format": fmt, "dropped": True})
+            dropped.add(i)
+            notes.append(f"column '{st.name}' holds dates: left out of the features (to forecast over time, "
+                         "upload the file with kind=series).")
             continue
         if st.numeric and st.count:
             fill = st.total / st.count
@@ -212,24 +222,28 @@ def build_table(src: Path, out: Path, name: str, opts: UploadOptions, limits: Li
             columns.append({"name": st.name, "type": "categorical", "categories": cats, "missing": st.missing})
             features += [f"{st.name}={c}" if c else f"{st.name}=(missing)" for c in cats]
             scaled += [False] * len(cats)
+    if not features:
+        raise DataError(f"{name}: besides the target '{target}' there are only date columns; a table needs "
+                        "feature columns (to forecast the target over time, upload with kind=series).", 422)
     if len(features) > limits.csv_max_columns:
         raise TooLarge(f"{name}: one-hot encoding makes {len(features)} features, more than {limits.csv_max_columns}.")
 
     # pass 2: the full matrix, memory-mapped
     x_all = open_memmap(out / "_x_all.npy", mode="w+", dtype=np.float32, shape=(n, len(features)))
     y_all = np.empty((n,) if kind == "classes" else (n, 1), dtype=np.int64 if kind == "classes" else np.float32)
-    feature_cols = [i for i in range(len(header)) if i != t]
+    feature_cols = [i for i in range(len(header)) if i != t and i not in dropped]
     numeric_classes = {float(c): i for i, c in enumerate(class_names)} if class_names and tst.numeric else {}
     rows = _rows(src, name, limits)
     next(rows)
-    cat_index = [{c: i for i, c in enumerate(spec.get("categories", []))} for spec in columns]
-    offsets = np.cumsum([0] + [1 if c["type"] == "numeric" else len(c["categories"]) for c in columns])
+    encoded = [c for c in columns if c["type"] != "date"]
+    cat_index = [{c: i for i, c in enumerate(spec.get("categories", []))} for spec in encoded]
+    offsets = np.cumsum([0] + [1 if c["type"] == "numeric" else len(c["categories"]) for c in encoded])
 
     def encode(chunk: list[list[str]], start: int, x_all: np.ndarray) -> None:
         """One chunk of rows, a column at a time (numpy parses numeric columns in bulk)."""
         m = len(chunk)
         block = np.zeros((m, len(features)), dtype=np.float32)
-        for col_i, spec, cats, j in zip(feature_cols, columns, cat_index, offsets):
+        for col_i, spec, cats, j in zip(feature_cols, encoded, cat_index, offsets):
             cells = [row[col_i].strip() for row in chunk]
             if spec["type"] == "numeric":
                 try:
@@ -275,12 +289,14 @@ def build_table(src: Path, out: Path, name: str, opts: UploadOptions, limits: Li
         id="", name=opts.name or Path(name).stem, kind="table", input_shape=[len(features)],
         target=TargetInfo(kind=kind, num_classes=len(class_names) if class_names else None, class_names=class_names),
         sizes=Sizes(**sizes), suggested_loss="", source="upload",
-        description=f"{n} rows from {name}; target '{target}'.",
+        description=" ".join([f"{n} rows from {name}; target '{target}'.", *notes]),
+        extra={"notes": notes} if notes else {},
     )
     return {
         "info": info,
         "preprocessing": {
             "target": target, "columns": columns, "features": features, "scaler": scaler.model_dump(),
+            "notes": notes,
         },
         "preview": {"columns": header, "rows": head},
     }

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from .assemble import assemble, load_arrays, with_options
 from .base import Dataset, DatasetInfo, Provider
+from .corpus import build_corpus
 from .errors import DataError, FormatError, TooLarge
 from .images import build_images
 from .limits import LIMITS, Limits
 from .npz import build_npz
 from .options import UploadOptions
 from .preprocess import LoadOptions
+from .series import build_series
 from .tables import build_table, build_text
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ log = logging.getLogger(__name__)
 META = "meta.json"
 STAGING_PREFIX = ".staging-"
 ID_PREFIX = "up-"
-BUILDERS = {"csv": build_table, "text": build_text, "images": build_images, "npz": build_npz}
+BUILDERS = {"csv": build_table, "text": build_text, "images": build_images, "npz": build_npz,
+            "series": build_series, "corpus": build_corpus}
 
 
 def new_id() -> str:
@@ -75,11 +78,14 @@ def sweep_stale(settings: Settings, max_age_s: float = STALE_AFTER_S) -> list[st
 
 def detect_kind(filename: str, opts: UploadOptions, src: Path | None = None) -> str:
     """The kind from the option, else the extension; a CSV whose two columns are the text column
-    and the label (`text,label`) is a text CSV."""
+    and the label (`text,label`) is a text CSV. A `.txt` is a corpus (data/corpus.py), as users of
+    the char-RNN tutorials mean one; a table saved as .txt is read as a CSV with kind=csv."""
     if opts.kind != "auto":
         return opts.kind
     suffix = Path(filename).suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix == ".txt":
+        return "corpus"
+    if suffix in (".csv", ".tsv"):
         if src is not None and _looks_like_text_csv(src, opts):
             return "text"
         return "csv"
@@ -88,8 +94,8 @@ def detect_kind(filename: str, opts: UploadOptions, src: Path | None = None) -> 
     if suffix == ".zip":
         return "images"
     raise DataError(
-        f"{filename}: cannot tell the kind of data from the name; use .csv, .npz or .zip, or set the "
-        "option kind (csv, text, npz, images).", 415)
+        f"{filename}: cannot tell the kind of data from the name; use .csv, .txt, .npz or .zip, or set the "
+        "option kind (csv, text, corpus, series, npz, images).", 415)
 
 
 def _looks_like_text_csv(src: Path, opts: UploadOptions) -> bool:
@@ -161,6 +167,10 @@ def _as_data_error(exc: BaseException, filename: str) -> BaseException:
 
 
 def check_load_options(info: DatasetInfo, options: LoadOptions, what: str) -> None:
+    if options.augment.active and len(info.input_specs()) > 1:
+        raise DataError(
+            f"{what}: horizontal_flip, vertical_flip and shift augment a set with one image input; this set has "
+            f"{len(info.input_specs())} inputs; leave them out.", 422)
     if options.augment.active and info.kind != "image":
         raise DataError(
             f"{what}: horizontal_flip, vertical_flip and shift augment images, but this is a {info.kind} "

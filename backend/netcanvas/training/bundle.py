@@ -226,7 +226,7 @@ def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
     from .align import align
     from .feeds import n_samples
     from .fit import Trainer
-    from .plan import check_inputs, plan_outputs
+    from .plan import check_inputs, confusion_fits, plan_outputs
 
     info = data.info
     if n_samples(data.test) == 0:
@@ -240,10 +240,17 @@ def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
     trainer = Trainer(bundle.module, plans, settings, device)
     metrics = trainer.evaluate(data.test)
     confusion = None
-    if info.target.kind == "classes" and len(plans) == 1 and info.target.num_classes:
-        confusion = trainer.confusion_matrix(data.test, info.target.num_classes)
+    if len(plans) == 1 and confusion_fits(info):
+        confusion = trainer.confusion_matrix(data.test, info.target.num_classes or 0)
+    original = None
+    if info.extra.get("series"):
+        from .original_units import series_errors
+
+        x = np.array(data.test.x)  # a copy: memory-mapped splits are read-only
+        original = series_errors(info, x, np.asarray(data.test.y), np.asarray(predict(bundle, x)))
     return {
         "metrics": metrics,
+        "original_units": original,
         "confusion_matrix": confusion,
         "class_names": info.target.class_names if confusion is not None else None,
     }

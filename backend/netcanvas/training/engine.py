@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from ..data.base import Dataset, DatasetInfo, TargetSpec
+from ..data.base import Dataset, DatasetInfo, Split, TargetSpec
 from ..data.registry import DatasetRegistry
 from ..graph.analyze import analyze
 from ..graph.compile import GraphError, compile_graph
@@ -36,7 +36,7 @@ from .fit import Trainer, validation_rows
 from .init_by_name import start_by_name
 from .losses import CROSSENTROPY
 from .optimizers import learning_rate
-from .plan import check_inputs, plan_outputs
+from .plan import check_inputs, confusion_fits, plan_outputs
 from .settings import TrainSettings
 from .weight_match import REPORT_FILE
 
@@ -52,6 +52,22 @@ def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
     torch.manual_seed(seed)
     generator.manual_seed(seed)
     return generator
+
+
+def series_summary(info: DatasetInfo, module: torch.nn.Module, test: Split) -> str:
+    """The test errors of a forecaster in its target's units, against the naive last value."""
+    from .bundle import predict
+    from .original_units import series_errors
+
+    x = np.array(test.x)
+    errors = series_errors(info, x, np.asarray(test.y), np.asarray(predict(module, x))) or {}
+    target = info.extra["series"].get("target", "the target")
+    line = f"Test in {target}'s units: MSE {errors.get('mse', float('nan')):.4g}, MAE {errors.get('mae', float('nan')):.4g}"
+    if "naive_mse" in errors:
+        verdict = "beats" if errors["mse"] < errors["naive_mse"] else "does not beat"
+        line += (f"; the naive last-value forecast: MSE {errors['naive_mse']:.4g}, MAE {errors['naive_mae']:.4g} "
+                 f"(the model {verdict} it)")
+    return line + "."
 
 
 def describe_io(info: DatasetInfo) -> str:
@@ -172,10 +188,12 @@ def run_training(
     confusion = None
     if n_samples(data.test) > 0:
         test_metrics = trainer.evaluate(data.test)
-        if info.target.kind == "classes" and len(plans) == 1 and info.target.num_classes:
-            confusion = trainer.confusion_matrix(data.test, info.target.num_classes)
+        if len(plans) == 1 and confusion_fits(info):
+            confusion = trainer.confusion_matrix(data.test, info.target.num_classes or 0)
         shown = ", ".join(f"{k} {v:.4g}" for k, v in test_metrics.items())
         log(f"Test: {shown}.")
+        if info.extra.get("series"):
+            log(series_summary(info, module, data.test))
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

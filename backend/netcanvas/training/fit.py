@@ -227,7 +227,7 @@ class Trainer:
             else:
                 outs = out if isinstance(out, tuple) else (out,)
                 losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
-                loss = sum(o.weight * part for o, part in zip(outputs, losses, strict=True))  # Keras loss_weights
+                loss = torch.stack([o.weight * part for o, part in zip(outputs, losses, strict=True)]).sum()  # loss_weights
                 zero_grad()
                 loss.backward()
                 opt_step()

@@ -206,6 +206,16 @@ def _after(act: Callable[[torch.Tensor], torch.Tensor], loss: LossFn) -> LossFn:
     return lambda out, y: loss(act(out), y)
 
 
+MAX_CONFUSION_CLASSES = 100  # a word corpus's 10,000 next-token classes would be a 10⁸-cell matrix
+
+
+def confusion_fits(info: DatasetInfo) -> bool:
+    """Whether a confusion matrix says something readable: one class per sample, at most 100 classes."""
+    (t, *more) = info.target_specs()
+    return (not more and t.kind == "classes" and not t.shape and t.num_classes is not None
+            and 0 < t.num_classes <= MAX_CONFUSION_CLASSES)
+
+
 def dataset_input_shapes(info: DatasetInfo) -> list[list[int | None]]:
     return [spec.shape for spec in info.input_specs()]
 

@@ -167,8 +167,10 @@ export interface paths {
         put?: never;
         /**
          * Predict
-         * @description Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers);
-         *     with `nodes`, those nodes' outputs instead (features at an intermediate layer).
+         * @description Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers),
+         *     or for raw strings on a text model (tokenised as its data set was; `tokens` says how); with
+         *     `nodes`, those nodes' outputs instead (features at an intermediate layer). A series model answers
+         *     in the target's original units.
          */
         post: operations["runs-predict"];
         delete?: never;
@@ -329,6 +331,28 @@ export interface paths {
          * @description Sample images (PNG data URLs) or rows with labels, class balance per split, input shape.
          */
         get: operations["datasets-get_dataset_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset Vocabulary
+         * @description Token ↔ id of a set with tokens (a text CSV, a .txt corpus, the built-in seq2seq task): `tokens[i]`
+         *     is id i; `pad`, `oov`, `start`, `end` are ids or null. 404 for an unknown set, 422 for a set without
+         *     tokens (images, tables).
+         */
+        get: operations["datasets-get_dataset_vocabulary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -518,6 +542,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate Text
+         * @description Continue `seed` for `length` tokens (greedy at temperature 0, else sampled; `top_k`,
+         *     `random_seed`), or decode it with a seq2seq model (`length` = the most output tokens,
+         *     `beam_width`). `stream` answers NDJSON lines as tokens are made.
+         */
+        post: operations["runs-generate_text"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/vectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load Vectors
+         * @description Put word vectors into an Embedding of the graph and store the graph as an imported run (train
+         *     it further from the run page); the answer's `vectors` says how much of the vocabulary they covered.
+         */
+        post: operations["models-load_vectors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast
+         * @description Predicted against actual over the test period of the run's time series, in original units,
+         *     with the naive last-value forecast and the metrics of both.
+         */
+        get: operations["runs-forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -631,6 +719,10 @@ export interface components {
         /**
          * DatasetInfo
          * @description What GET /api/datasets lists (design.md).
+         *
+         *     One input and one target: `input_shape`, `input_dtype`, `target` (and `extra["target_shape"]`).
+         *     Several: `inputs` / `targets` list them in Split.x / Split.y order (the single fields then
+         *     repeat the first); training matches them to Input / output nodes by name, else by order.
          */
         DatasetInfo: {
             /** Id */
@@ -669,6 +761,10 @@ export interface components {
             extra?: {
                 [key: string]: unknown;
             };
+            /** Inputs */
+            inputs?: components["schemas"]["InputSpec"][];
+            /** Targets */
+            targets?: components["schemas"]["TargetSpec"][];
         };
         /** DatasetPreview */
         DatasetPreview: {
@@ -693,6 +789,10 @@ export interface components {
             /** Features */
             features?: string[] | null;
             raw?: components["schemas"]["TablePreview"] | null;
+            /** Inputs */
+            inputs?: components["schemas"]["InputSpec"][];
+            /** Targets */
+            targets?: components["schemas"]["TargetSpec"][];
         };
         /** DatasetSamples */
         DatasetSamples: {
@@ -711,19 +811,23 @@ export interface components {
             input_dtype: string;
             /** Inputs */
             inputs: unknown[];
+            /** Input Names */
+            input_names?: string[];
             /**
              * Target Kind
              * @enum {string}
              */
             target_kind: "classes" | "values";
             /** Class Ids */
-            class_ids?: number[] | null;
+            class_ids?: number[] | number[][] | null;
             /** Labels */
-            labels?: string[] | null;
+            labels?: string[] | string[][] | null;
             /** Values */
             values?: unknown[] | null;
             /** Texts */
             texts?: string[] | null;
+            /** Targets */
+            targets?: components["schemas"]["TargetSamples"][] | null;
         };
         /** DatasetsPublic */
         DatasetsPublic: {
@@ -801,6 +905,114 @@ export interface components {
             confusion_matrix?: number[][] | null;
             /** Class Names */
             class_names?: string[] | null;
+            /**
+             * Original Units
+             * @description A series forecaster: mse, mae (and naive_mse, naive_mae: the last observed value held over the horizon) in the target's own units, the data set's scaling undone.
+             */
+            original_units?: {
+                [key: string]: number;
+            } | null;
+        };
+        /** ForecastResponse */
+        ForecastResponse: {
+            /** Target */
+            target: string;
+            /** Horizon */
+            horizon: number;
+            /**
+             * Step Shown
+             * @default 1
+             */
+            step_shown: number;
+            /** Dates */
+            dates: string[] | null;
+            /** Steps */
+            steps: number[];
+            /** Actual */
+            actual: number[];
+            /** Predicted */
+            predicted: number[];
+            /** Naive */
+            naive: number[];
+            /**
+             * Every
+             * @default 1
+             */
+            every: number;
+            /** Windows */
+            windows: number;
+            /** Mse */
+            mse: number;
+            /** Mae */
+            mae: number;
+            /** Naive Mse */
+            naive_mse: number;
+            /** Naive Mae */
+            naive_mae: number;
+        };
+        /**
+         * GenerateRequest
+         * @description POST /api/runs/{id}/generate (training/generate.py, training/seq2seq_decode.py).
+         */
+        GenerateRequest: {
+            /**
+             * Seed
+             * @description Next-token models: the text to continue. seq2seq models: the input sequence to decode.
+             */
+            seed: string;
+            /**
+             * Length
+             * @description Tokens to generate (seq2seq: the most output tokens), 1 to 2000.
+             * @default 200
+             */
+            length: number;
+            /**
+             * Temperature
+             * @description 0: greedy (the most likely token each step); T > 0: probabilities p^(1/T), renormalised, then sampled.
+             * @default 1
+             */
+            temperature: number;
+            /**
+             * Top K
+             * @description Sample among the k most likely tokens only (0: all).
+             * @default 0
+             */
+            top_k: number;
+            /**
+             * Random Seed
+             * @description Seed of the sampling, for a reproducible text.
+             */
+            random_seed?: number | null;
+            /**
+             * Stream
+             * @description Answer application/x-ndjson: {"token"} lines, then {"done": true, "text", "mode"}.
+             * @default false
+             */
+            stream: boolean;
+            /**
+             * Beam Width
+             * @description seq2seq: beam search width (1: greedy).
+             * @default 1
+             */
+            beam_width: number;
+        };
+        /** GenerateResponse */
+        GenerateResponse: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "next_token" | "seq2seq";
+            /**
+             * Text
+             * @description The generated continuation (seq2seq: the decoded sequence), without the seed.
+             */
+            text: string;
+            /**
+             * Tokens
+             * @description The generated tokens, in order.
+             */
+            tokens: string[];
         };
         /** Graph */
         Graph: {
@@ -872,6 +1084,22 @@ export interface components {
             node: string;
             /** Reason */
             reason: string;
+        };
+        /**
+         * InputSpec
+         * @description One named input of a data set (DatasetInfo.inputs): Split.x[i] has this shape per sample.
+         */
+        InputSpec: {
+            /** Name */
+            name: string;
+            /** Shape */
+            shape: (number | null)[];
+            /**
+             * Dtype
+             * @default float32
+             * @enum {string}
+             */
+            dtype: "float32" | "int64";
         };
         /** LayerInfo */
         LayerInfo: {
@@ -1055,7 +1283,7 @@ export interface components {
         PredictRequest: {
             /**
              * Inputs
-             * @description A batch in the graph's layout; a list of batches for several inputs.
+             * @description A batch in the graph's layout; a list of batches for several inputs. For a text model (its data set has a vocabulary), a list of raw strings: ["a great film", "dull"], tokenised as the data set was.
              */
             inputs: unknown;
             /**
@@ -1081,6 +1309,11 @@ export interface components {
              * @description Per node, its output shape (batch excluded).
              */
             shapes?: (number | null)[][] | null;
+            /**
+             * Tokens
+             * @description For texts sent as inputs: per text, the token ids fed and the words they stand for.
+             */
+            tokens?: components["schemas"]["TextTokens"][] | null;
         };
         /** Problem */
         Problem: {
@@ -1230,6 +1463,14 @@ export interface components {
              * @enum {string}
              */
             loss: "categorical_crossentropy" | "sparse_categorical_crossentropy" | "binary_crossentropy" | "mean_squared_error" | "mean_absolute_error" | "huber";
+            /** Losses */
+            losses?: {
+                [key: string]: "categorical_crossentropy" | "sparse_categorical_crossentropy" | "binary_crossentropy" | "mean_squared_error" | "mean_absolute_error" | "huber";
+            };
+            /** Loss Weights */
+            loss_weights?: {
+                [key: string]: number;
+            };
             /**
              * From Logits
              * @default false
@@ -1316,6 +1557,14 @@ export interface components {
              * @enum {string}
              */
             loss: "categorical_crossentropy" | "sparse_categorical_crossentropy" | "binary_crossentropy" | "mean_squared_error" | "mean_absolute_error" | "huber";
+            /** Losses */
+            losses?: {
+                [key: string]: "categorical_crossentropy" | "sparse_categorical_crossentropy" | "binary_crossentropy" | "mean_squared_error" | "mean_absolute_error" | "huber";
+            };
+            /** Loss Weights */
+            loss_weights?: {
+                [key: string]: number;
+            };
             /**
              * From Logits
              * @default false
@@ -1443,7 +1692,25 @@ export interface components {
             /** Index */
             index: number;
             /** Label */
-            label: string | number | number[] | null;
+            label: string | number | string[] | number[] | null;
+            /** Image */
+            image?: string | null;
+            /** Text */
+            text?: string | null;
+            /** Values */
+            values?: unknown[] | null;
+            /** Inputs */
+            inputs?: components["schemas"]["SampleInput"][] | null;
+            /** Targets */
+            targets?: (string | number | string[] | number[] | null)[] | null;
+        };
+        /**
+         * SampleInput
+         * @description One input of a sample, for a set with several inputs.
+         */
+        SampleInput: {
+            /** Name */
+            name: string;
             /** Image */
             image?: string | null;
             /** Text */
@@ -1528,6 +1795,45 @@ export interface components {
             /** Class Names */
             class_names?: string[] | null;
         };
+        /**
+         * TargetSamples
+         * @description One target's part of a batch of samples (a set with several targets lists one per target).
+         */
+        TargetSamples: {
+            /** Name */
+            name: string;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "classes" | "values";
+            /** Class Ids */
+            class_ids?: number[] | number[][] | null;
+            /** Labels */
+            labels?: string[] | string[][] | null;
+            /** Values */
+            values?: unknown[] | null;
+        };
+        /**
+         * TargetSpec
+         * @description One named target of a data set (DatasetInfo.targets): Split.y[i] per sample has `shape`
+         *     ([] one class id or value; [T] a class id per time step, targets "classes").
+         */
+        TargetSpec: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "classes" | "values";
+            /** Num Classes */
+            num_classes?: number | null;
+            /** Class Names */
+            class_names?: string[] | null;
+            /** Name */
+            name: string;
+            /** Shape */
+            shape?: number[];
+        };
         /** TemplateInfo */
         TemplateInfo: {
             /** Name */
@@ -1574,6 +1880,29 @@ export interface components {
             /** Count */
             count: number;
         };
+        /**
+         * TextTokens
+         * @description One text of a /predict batch as the model saw it (api/predict_io.py).
+         */
+        TextTokens: {
+            /** Text */
+            text: string;
+            /**
+             * Ids
+             * @description The padded row of token ids fed to the model.
+             */
+            ids: number[];
+            /**
+             * Words
+             * @description The tokens those ids stand for, padding left out (unknown words read as the out-of-vocabulary token).
+             */
+            words: string[];
+            /**
+             * Unknown
+             * @description Words of the text that are not in the vocabulary.
+             */
+            unknown: string[];
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -1616,6 +1945,79 @@ export interface components {
             inputs: string[];
             /** Outputs */
             outputs: string[];
+        };
+        /**
+         * VectorsImportPublic
+         * @description POST /api/models/weights's answer, plus what the vectors covered.
+         */
+        VectorsImportPublic: {
+            run: components["schemas"]["RunPublic"];
+            report: components["schemas"]["WeightReport"];
+            vectors: components["schemas"]["VectorsSummary"];
+        };
+        /**
+         * VectorsSummary
+         * @description What the file gave the Embedding.
+         */
+        VectorsSummary: {
+            /** Node */
+            node: string;
+            /** Format */
+            format: string;
+            /** Input Dim */
+            input_dim: number;
+            /** Output Dim */
+            output_dim: number;
+            /** Trainable */
+            trainable: boolean;
+            /** Found */
+            found?: number | null;
+            /** Missed */
+            missed?: number | null;
+            /** Missed Sample */
+            missed_sample?: string[];
+            /** Vectors Read */
+            vectors_read?: number | null;
+        };
+        /**
+         * VocabularyPublic
+         * @description GET /api/datasets/{id}/vocabulary: token ↔ id of a data set with tokens (data/vocabulary.py).
+         */
+        VocabularyPublic: {
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "char" | "word";
+            /** Size */
+            size: number;
+            /**
+             * Tokens
+             * @description tokens[i] is the token of id i.
+             */
+            tokens: string[];
+            /**
+             * Pad
+             * @description The padding id (null: the set has no padding).
+             */
+            pad: number | null;
+            /**
+             * Oov
+             * @description The id unknown tokens become (null: unknown tokens are refused).
+             */
+            oov: number | null;
+            /**
+             * Start
+             * @description seq2seq: the token a decoded sequence starts from.
+             */
+            start?: number | null;
+            /**
+             * End
+             * @description seq2seq: the token that ends a decoded sequence.
+             */
+            end?: number | null;
+            /** Lowercase */
+            lowercase: boolean;
         };
         /**
          * WeightReport
@@ -2320,12 +2722,12 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description .csv (table or text), .npz (x, y) or .zip (a folder per class)
+                     * @description .csv (table or text), .txt (a corpus), .npz (x, y) or .zip (a folder per class)
                      */
                     file: string;
                     /** @description str | None */
                     name?: string;
-                    /** @description Literal['auto', 'csv', 'npz', 'images', 'text'] */
+                    /** @description Literal['auto', 'csv', 'npz', 'images', 'text', 'corpus', 'series'] */
                     kind?: string;
                     /** @description str | None */
                     target?: string;
@@ -2355,6 +2757,28 @@ export interface operations {
                     padding?: string;
                     /** @description Literal['pre', 'post'] */
                     truncating?: string;
+                    /** @description Literal['auto', 'float32', 'int64'] */
+                    x_dtype?: string;
+                    /** @description Literal['char', 'word'] */
+                    unit?: string;
+                    /** @description int | None */
+                    window?: string;
+                    /** @description <class 'int'> */
+                    step?: string;
+                    /** @description <class 'bool'> */
+                    lowercase?: string;
+                    /** @description Literal['ids', 'one_hot'] */
+                    encoding?: string;
+                    /** @description Literal['next', 'sequence'] */
+                    corpus_target?: string;
+                    /** @description str | None */
+                    features?: string;
+                    /** @description str | None */
+                    date_column?: string;
+                    /** @description <class 'int'> */
+                    horizon?: string;
+                    /** @description <class 'int'> */
+                    stride?: string;
                     /** @description <class 'bool'> */
                     horizontal_flip?: string;
                     /** @description <class 'bool'> */
@@ -2536,6 +2960,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "datasets-get_dataset_vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VocabularyPublic"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
                 };
             };
         };
@@ -2870,6 +3334,162 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-generate_text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description With stream true: one JSON object a line, {"token"} … then {"done": true, "text", "mode"} (or {"error"}). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerateResponse"];
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "models-load_vectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description GloVe text (word v1 … vd per line) or a .npy matrix
+                     */
+                    file: string;
+                    /** @description The graph JSON the vectors go into */
+                    graph?: string;
+                    /** @description Or a saved graph's id */
+                    graph_id?: string;
+                    /** @description The id of the Embedding node */
+                    node: string;
+                    /** @description The data set whose vocabulary orders a GloVe file's rows (required for GloVe); also the run's */
+                    dataset?: string;
+                    /** @description Keep training the vectors (true) or freeze them (false) */
+                    trainable?: string;
+                    /** @description name */
+                    name?: string;
+                    /** @description Seed of the other layers' fresh weights */
+                    seed?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VectorsImportPublic"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...data import published, uploads
 from ...data.base import DatasetInfo
+from ...data.corpus import window_text
 from ...data.errors import DataError
 from ...data.incoming import receive_upload
 from ...data.options import UploadOptions, parse_options
@@ -20,7 +21,9 @@ from ...data.preprocess import LoadOptions
 from ...data.preview import DatasetPreview, build_preview
 from ...data.registry import DatasetNotFound
 from ...data.samples import MAX_COUNT, DatasetSamples, SplitName, build_samples
+from ...data.vocabularies import NoVocabulary, corpus_vocabulary, vocabulary_of
 from ..deps import DatasetsDep, SettingsDep
+from ..schemas import Message, VocabularyPublic
 
 router = APIRouter(prefix="/api", tags=["datasets"])
 
@@ -60,7 +63,7 @@ def _http(exc: DataError | DatasetNotFound) -> HTTPException:
 
 def _upload_schema() -> dict[str, Any]:
     props: dict[str, Any] = {"file": {"type": "string", "format": "binary",
-                                      "description": ".csv (table or text), .npz (x, y) or .zip (a folder per class)"}}
+                                      "description": ".csv (table or text), .txt (a corpus), .npz (x, y) or .zip (a folder per class)"}}
     for name, f in UploadOptions.model_fields.items():
         props[name] = {"type": "string", "description": f"{f.annotation}".replace("typing.", "")}
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {
@@ -145,9 +148,31 @@ def get_dataset_preview(
     try:
         ds = datasets.load(dataset_id)
         meta = uploads.read_meta(settings, dataset_id) if uploads.is_upload_id(dataset_id) else None
-        return build_preview(ds, count, uploads.folder(settings, dataset_id) if meta else None, meta)
+        corpus = corpus_vocabulary(ds.info, settings)
+        if corpus is None:
+            return build_preview(ds, count, uploads.folder(settings, dataset_id) if meta else None, meta)
+        preview = build_preview(ds, count, None, meta)  # a corpus: its samples read back as text here
+        for sample in preview.samples:
+            if sample.values is not None:
+                sample.text = window_text(corpus, sample.values)
+        return preview
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
+
+
+@router.get("/datasets/{dataset_id}/vocabulary", responses={404: {"model": Message}, 422: {"model": Message}})
+def get_dataset_vocabulary(dataset_id: DatasetId, settings: SettingsDep, datasets: DatasetsDep) -> VocabularyPublic:
+    """Token ↔ id of a set with tokens (a text CSV, a .txt corpus, the built-in seq2seq task): `tokens[i]`
+    is id i; `pad`, `oov`, `start`, `end` are ids or null. 404 for an unknown set, 422 for a set without
+    tokens (images, tables)."""
+    try:
+        vocab = vocabulary_of(settings, dataset_id, datasets)
+    except NoVocabulary as exc:
+        raise HTTPException(422, exc.message) from None
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+    return VocabularyPublic(unit=vocab.unit, size=len(vocab), tokens=vocab.tokens, pad=vocab.pad, oov=vocab.oov,
+                            start=vocab.start, end=vocab.end, lowercase=vocab.lowercase)
 
 
 @router.get("/datasets/{dataset_id}/samples")
@@ -165,11 +190,15 @@ def get_dataset_samples(
     its end."""
     try:
         ds = datasets.load(dataset_id)
+        corpus = corpus_vocabulary(ds.info, settings)
         vocabulary = None
-        if ds.info.kind == "text" and uploads.is_upload_id(dataset_id):
+        if ds.info.kind == "text" and uploads.is_upload_id(dataset_id) and corpus is None:
             path = uploads.folder(settings, dataset_id) / "vocabulary.json"
             vocabulary = json.loads(path.read_text()) if path.is_file() else None
-        return build_samples(ds, split, offset, count, vocabulary)
+        samples = build_samples(ds, split, offset, count, vocabulary)
+        if corpus is not None:  # one input: windows of token ids or of one-hot rows
+            samples.texts = [window_text(corpus, row) for row in samples.inputs]
+        return samples
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 

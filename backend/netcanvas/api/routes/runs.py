@@ -235,23 +235,31 @@ def _as_json(value: Any) -> Any:
 
 
 @router.post("/runs/{run_id}/predict", responses={409: {"model": Message}, 422: {"model": Message}})
-def predict(row: RunDep, body: PredictRequest, settings: SettingsDep, request: Request) -> PredictResponse:
-    """Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers);
-    with `nodes`, those nodes' outputs instead (features at an intermediate layer)."""
+def predict(
+    row: RunDep, body: PredictRequest, settings: SettingsDep, datasets: DatasetsDep, request: Request
+) -> PredictResponse:
+    """Outputs of the trained model for a batch in the graph's layout (probabilities for classifiers),
+    or for raw strings on a text model (tokenised as its data set was; `tokens` says how); with
+    `nodes`, those nodes' outputs instead (features at an intermediate layer). A series model answers
+    in the target's original units."""
     from ...training.bundle import predict as run_predict
+    from ..predict_io import dataset_info, finish_outputs, prepare_inputs
 
     path = _model_path(row, settings.runs_dir)
     try:
         bundle = request.app.state.bundles.get(path)
     except Exception as err:  # noqa: BLE001  (a foreign or damaged file: say so, not 500)
         raise HTTPException(409, f"The model of run '{row.id}' could not be loaded: {err}") from None
+    inputs, tokens = prepare_inputs(bundle, body.inputs, row.dataset, settings, datasets, whole=body.nodes is None)
     if body.nodes is not None:  # features at intermediate nodes (api/features.py)
-        return predict_at_nodes(request.app.state.bundles, path, body.nodes, body.inputs)
+        answer = predict_at_nodes(request.app.state.bundles, path, body.nodes, inputs)
+        return answer.model_copy(update={"tokens": tokens})
     try:
-        outputs = run_predict(bundle, body.inputs)
+        outputs = run_predict(bundle, inputs)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
-    return PredictResponse(outputs=json_safe(_as_json(outputs)))
+    outputs = finish_outputs(dataset_info(datasets, row.dataset), outputs)
+    return PredictResponse(outputs=json_safe(_as_json(outputs)), tokens=tokens)
 
 
 @router.post("/runs/{run_id}/evaluate", responses={409: {"model": Message}, 422: {"model": Message}})
