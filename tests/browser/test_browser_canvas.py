@@ -164,8 +164,8 @@ def test_editing_shortcuts_copy_paste_delete_undo_redo(page: Page):
 
 @pytest.mark.parametrize(
     "template, layers",
-    [("mlp", 4), ("mnist-cnn", 9), ("inception", 9), ("cifar10-cnn", 13), ("lstm-classifier", 4), ("seq2seq", 7),
-     ("residual", 5), ("vgg-block", 9)],
+    [("mlp", 4), ("mnist-cnn", 9), ("inception", 9), ("cifar10-cnn", 13), ("lstm-classifier", 4), ("seq2seq", 5),
+     ("residual", 5), ("vgg-block", 9), ("lstm-forecaster", 3), ("char-rnn", 4)],
 )
 def test_every_template_is_valid(page: Page, template: str, layers: int):
     page.click('[data-testid="open-templates"]')
@@ -185,9 +185,11 @@ def test_lstm_with_return_state_offers_output_h_and_c(page: Page, artifacts):
     # its inputs are named too: the sequence, then a free port for Keras's initial_state h (then c)
     expect(encoder.locator(".port-label.in")).to_have_text(["x", "h"])
     expect(shape_of(page, "encoder")).to_have_text("3 × (128,)")
-    # The wire from port 1 (h) carries h's shape into RepeatVector.
-    expect(page.locator('[data-testid="edge-label-encoder-repeat_h"]')).to_have_text("(128,)")
-    expect(shape_of(page, "decoder_dense")).to_have_text("(10, 32)")
+    # The seeds' seq2seq: the encoder's h and c wires seed the decoder (Keras's initial_state=[h, c]).
+    decoder = page.locator('[data-testid="node-decoder"]')
+    expect(decoder.locator(".port-label.in")).to_have_text(["x", "h", "c"])
+    expect(page.locator('[data-testid="edge-label-encoder-decoder"]')).to_have_text(["(128,)", "(128,)"])
+    expect(shape_of(page, "decoder_dense")).to_have_text("(9, 29)")
     page.screenshot(path=str(artifacts / "canvas-seq2seq.png"))
 
 

@@ -145,14 +145,15 @@ def test_refused_upload_shows_the_servers_message(page: Page, artifacts: Path, t
     expect(page.locator('[data-testid="upload-form"]')).to_be_visible()
     page.screenshot(path=str(artifacts / "data-upload-refused.png"))
 
-    # A file that is no data set at all.
+    # A .txt is a corpus; one shorter than a window of text is refused with the option to change.
     junk = tmp_path / "notes.txt"
     junk.write_text("just some words\n")
     page.click('[data-testid="upload-cancel"]')
     page.set_input_files('[data-testid="dataset-file"]', str(junk))
-    expect(page.locator('[data-testid="upload-form"]')).to_have_attribute("data-kind", "unknown")
+    expect(page.locator('[data-testid="upload-form"]')).to_have_attribute("data-kind", "corpus")
     page.click('[data-testid="upload-submit"]')
     expect(page.locator('[data-testid="upload-error"]')).to_contain_text("notes.txt")
+    expect(page.locator('[data-testid="upload-error"]')).to_contain_text("window")
     assert page.locator('[data-testid^="dataset-up-"]').count() == 0
 
 

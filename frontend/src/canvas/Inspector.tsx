@@ -10,6 +10,7 @@ import { fmtCount, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import { NodeFreezeControls, SelectionFreezeControls } from "./FreezeControls";
 import ReuseControls from "./ReuseControls";
+import EmbeddingVectors from "./EmbeddingVectors";
 import { BlockInputNote, BlockInspector, GroupButton } from "./BlockActions";
 import { BLOCK_TYPE } from "../graph/blockFormat";
 import { revealNode } from "../graph/blockActions";
@@ -72,6 +73,7 @@ function NodeInspector({ node }: { node: LayerNode }) {
         )}
       </div>
       <NodeFreezeControls node={node} />
+      <EmbeddingVectors node={node} />
       <ReuseControls node={node} />
       {general.map((p, i) => (
         <div key={i} className="callout bad">{p.message}</div>

@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { useCatalog } from "../api/catalog";
 import type { DatasetInfo } from "../api/types";
+import { datasetInputs, datasetTargets, describeTarget } from "../train/datasetIO";
 import { settingsForDataset, useTrainSettings } from "../train/TrainPanel";
 import { requestEditorTab } from "../ui/editorTab";
 import { fmtShape } from "../ui/format";
@@ -31,6 +32,9 @@ function breakable(name: string) {
 }
 
 export function targetText(d: DatasetInfo): string {
+  const targets = datasetTargets(d);
+  if (targets.length > 1) return `${targets.length} targets`;
+  if (targets[0].kind === "classes" && targets[0].shape.length === 1) return describeTarget(targets[0]);
   if (d.target.kind === "values") return "values (regression)";
   const n = d.target.num_classes ?? d.target.class_names?.length;
   return n ? `${n} classes` : "classes";
@@ -85,7 +89,7 @@ export default function DataPage({ id }: { id: string | null }) {
                         <span className={`kind-chip k-${d.kind}`}>{d.kind}</span>
                       </span>
                       <span className="ds-item-meta">
-                        <span className="mono">{fmtShape(d.input_shape)}</span>
+                        <span className="mono">{datasetInputs(d).map((i) => fmtShape(i.shape)).join(" + ")}</span>
                         <span>→ {targetText(d)}</span>
                         <span className="grow" />
                         <span>{(d.sizes.train + d.sizes.validation + d.sizes.test).toLocaleString("en-US")} samples</span>
@@ -163,7 +167,11 @@ function DatasetDetail({ d }: { d: DatasetInfo }) {
       </div>
       {d.description && <p className="ds-desc">{d.description}</p>}
       <div className="ds-facts">
-        <div className="fact"><span className="k">Input layer shape</span><span className="v mono" data-testid="dataset-input-shape">{fmtShape(d.input_shape)}</span><span className="s">{d.input_dtype === "int64" ? "token ids (int64)" : "float32"}</span></div>
+        {datasetInputs(d).length === 1 ? (
+          <div className="fact"><span className="k">Input layer shape</span><span className="v mono" data-testid="dataset-input-shape">{fmtShape(d.input_shape)}</span><span className="s">{d.input_dtype === "int64" ? "token ids (int64)" : "float32"}</span></div>
+        ) : datasetInputs(d).map((i) => (
+          <div className="fact" key={i.name}><span className="k">Input {i.name}</span><span className="v mono" data-testid="dataset-input-shape">{fmtShape(i.shape)}</span><span className="s">{i.dtype === "int64" ? "token ids (int64)" : "float32"}</span></div>
+        ))}
         <div className="fact"><span className="k">Target</span><span className="v">{targetText(d)}</span><span className="s">{d.target.class_names?.slice(0, 4).join(", ")}{(d.target.class_names?.length ?? 0) > 4 ? ", …" : ""}</span></div>
         <div className="fact"><span className="k">Samples</span><span className="v">{total.toLocaleString("en-US")}</span><span className="s">{d.sizes.train.toLocaleString("en-US")} train · {d.sizes.validation.toLocaleString("en-US")} val · {d.sizes.test.toLocaleString("en-US")} test</span></div>
         <div className="fact"><span className="k">Suggested loss</span><span className="v mono small">{breakable(d.suggested_loss)}</span><span className="s">{d.target.kind === "values" ? "metric: mae" : "metric: accuracy"}</span></div>

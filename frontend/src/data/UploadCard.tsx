@@ -19,6 +19,7 @@ interface Chosen {
 
 const GROUPS: { key: FieldSpec["group"]; title: string }[] = [
   { key: "data", title: "Reading" },
+  { key: "windows", title: "Windows" },
   { key: "target", title: "Target" },
   { key: "split", title: "Splits" },
   { key: "augment", title: "Augmentation (training batches)" },
@@ -120,6 +121,7 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
             <span><b>.csv</b> table or texts</span>
             <span><b>.npz</b> arrays x, y</span>
             <span><b>.zip</b> a folder of images per class</span>
+            <span><b>.txt</b> a text corpus</span>
           </span>
         </div>
       ) : (
@@ -133,7 +135,7 @@ export default function UploadCard({ onUploaded }: { onUploaded: (d: DatasetInfo
             <button className="icon-btn" onClick={() => input.current?.click()} title="Choose another file" disabled={uploading}><Icon name="open" /></button>
           </div>
           {chosen.kind === "unknown" && (
-            <div className="callout warn">netcanvas reads .csv, .npz and .zip files; the server will say whether it can read this one.</div>
+            <div className="callout warn">netcanvas reads .csv, .npz, .zip and .txt files; the server will say whether it can read this one.</div>
           )}
           {GROUPS.map((g) => {
             const list = fields.filter((f) => f.group === g.key);
@@ -195,7 +197,7 @@ function OptionField({ spec, value, error, columns, onChange }: {
   } else if (spec.type === "column" && columns.length) {
     control = (
       <select value={String(value)} onChange={(e) => onChange(e.target.value)} data-testid={id}>
-        {!columns.includes(String(value)) && <option value={String(value)}>{String(value) || "(default)"}</option>}
+        {!columns.includes(String(value)) && <option value={String(value)}>{String(value) || spec.placeholder || "(default)"}</option>}
         {columns.map((c) => (<option key={c} value={c}>{c}</option>))}
       </select>
     );
@@ -203,7 +205,7 @@ function OptionField({ spec, value, error, columns, onChange }: {
     control = (
       <input value={String(value)} onChange={(e) => onChange(e.target.value)} data-testid={id}
         className={error ? "invalid" : undefined} inputMode={spec.type === "int" || spec.type === "float" ? "decimal" : undefined}
-        placeholder={spec.type === "column" ? "column name" : undefined} spellCheck={false} />
+        placeholder={spec.placeholder ?? (spec.type === "column" ? "column name" : undefined)} spellCheck={false} />
     );
   }
   return (

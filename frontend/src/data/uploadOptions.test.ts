@@ -9,7 +9,7 @@ describe("fileKindOf", () => {
     expect(fileKindOf("x.tsv")).toBe("csv");
     expect(fileKindOf("arrays.npz")).toBe("npz");
     expect(fileKindOf("cats-and-dogs.zip")).toBe("images");
-    expect(fileKindOf("notes.txt")).toBe("unknown");
+    expect(fileKindOf("shakespeare.TXT")).toBe("corpus");
     expect(fileKindOf("README")).toBe("unknown");
   });
 });
@@ -40,12 +40,52 @@ describe("fieldsFor", () => {
   });
 
   it("names only options the server accepts", () => {
+    // backend/netcanvas/data/options.py UploadOptions
     const known = new Set(["name", "kind", "target", "text_column", "task", "scaling", "label_mode", "validation_split",
       "test_split", "seed", "image_size", "color_mode", "max_length", "vocab_size", "padding", "truncating",
-      "horizontal_flip", "vertical_flip", "shift"]);
-    for (const kind of ["csv", "npz", "images", "unknown"] as const) {
-      for (const f of [...fieldsFor(kind), ...fieldsFor(kind, "text")]) expect(known.has(f.name), f.name).toBe(true);
+      "horizontal_flip", "vertical_flip", "shift", "x_dtype", "unit", "window", "step", "lowercase", "encoding",
+      "corpus_target", "features", "date_column", "horizon", "stride"]);
+    for (const kind of ["csv", "npz", "images", "corpus", "unknown"] as const) {
+      for (const mode of ["auto", "text", "series"] as const) {
+        for (const f of fieldsFor(kind, mode)) expect(known.has(f.name), f.name).toBe(true);
+      }
     }
+  });
+});
+
+describe("sequence kinds", () => {
+  it("offers the corpus options, and only them, for a .txt", () => {
+    const f = names(fieldsFor("corpus"));
+    expect(f).toEqual(["name", "unit", "encoding", "lowercase", "window", "step", "corpus_target", "validation_split", "test_split", "seed"]);
+    expect(fieldsFor("corpus").find((s) => s.name === "window")?.placeholder).toBe("40");
+  });
+
+  it("offers windows, horizon and a date column for a CSV read as a series, not class options", () => {
+    const fields = fieldsFor("csv", "series");
+    const f = names(fields);
+    expect(f).toEqual(expect.arrayContaining(["date_column", "features", "scaling", "window", "horizon", "stride", "target"]));
+    expect(f).not.toContain("label_mode");
+    expect(f).not.toContain("task");
+    expect(f).not.toContain("unit");
+    expect(fields.find((s) => s.name === "window")?.placeholder).toBe("30");
+    // series options stay off the other CSV modes
+    for (const mode of ["auto", "csv", "text"] as const) {
+      expect(names(fieldsFor("csv", mode))).not.toContain("horizon");
+      expect(names(fieldsFor("csv", mode))).not.toContain("date_column");
+    }
+  });
+
+  it("sends kind=corpus for a .txt with its changed options", () => {
+    expect(formFields("corpus", "auto", initialValues("corpus"))).toEqual({ kind: "corpus" });
+    const v = { ...initialValues("corpus"), unit: "word", window: "12", lowercase: true, corpus_target: "sequence" };
+    expect(formFields("corpus", "auto", v)).toEqual({ kind: "corpus", unit: "word", window: "12", lowercase: "true", corpus_target: "sequence" });
+  });
+
+  it("sends a series' target, window and horizon, leaving an empty window to the server", () => {
+    const v = { ...initialValues("csv", ["date", "price"]), kind: "series" };
+    expect(formFields("csv", "series", v)).toEqual({ kind: "series", target: "price" });
+    expect(formFields("csv", "series", { ...v, window: "14", horizon: "3", scaling: "minmax", date_column: "date" }))
+      .toEqual({ kind: "series", target: "price", window: "14", horizon: "3", scaling: "minmax", date_column: "date" });
   });
 });
 

@@ -1,15 +1,14 @@
 // "Import model" in the top bar: a Keras .h5 / .keras / model JSON or a netcanvas model.pt
 // becomes an imported run (POST /api/models/import); the run view opens, where "Open on canvas"
 // puts its graph in the editor.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { useCatalog } from "../api/catalog";
-import { fmtBytes } from "../data/uploadOptions";
-import { useFileDrop } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { Modal } from "../ui/Modal";
 import { navigate } from "../ui/route";
 import { toast } from "../ui/toast";
 import { importModel, MODEL_ACCEPT } from "./api";
+import { FileDropZone } from "../ui/FileDropZone";
 
 export default function ImportModelButton() {
   const [open, setOpen] = useState(false);
@@ -24,7 +23,6 @@ export default function ImportModelButton() {
 }
 
 function ImportDialog({ onClose }: { onClose: () => void }) {
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
@@ -39,7 +37,6 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
     setFile(f);
     setError(null);
   };
-  const drop = useFileDrop(pick);
   const submit = async () => {
     if (!file) return;
     setBusy(true);
@@ -63,18 +60,7 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
         It becomes a run you can predict with, download in every format, and open on the canvas.
         Keras's channels-last images become channels-first here.
       </p>
-      <input ref={input} type="file" accept={MODEL_ACCEPT} hidden data-testid="import-model-file"
-        onChange={(e) => { const f = e.target.files?.[0]; if (f) pick(f); e.target.value = ""; }} />
-      <div className={`dropzone compact${drop.over ? " over" : ""}${file ? " chosen" : ""}`} role="button" tabIndex={0}
-        onClick={() => input.current?.click()} onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && input.current?.click()}
-        {...drop.props}>
-        <span className="dz-icon"><Icon name="upload" size={20} /></span>
-        {file ? (
-          <span className="dz-title" data-testid="import-file-name">{file.name} <span className="dim small">· {fmtBytes(file.size)}</span></span>
-        ) : (
-          <span className="dz-sub">Drop a model file here or <span className="link">choose one</span></span>
-        )}
-      </div>
+      <FileDropZone accept={MODEL_ACCEPT} file={file} onPick={pick} what="a model file" inputTestid="import-model-file" nameTestid="import-file-name" />
       <div className="row2">
         <label className="field">
           <span className="field-label">Run name</span>

@@ -2,16 +2,15 @@
 // .weights.h5) goes into the graph on the canvas by layer name (POST /api/models/weights). The
 // dialog then lists what loaded, what starts fresh and what was skipped, and leads to the new
 // imported run, whose page trains it further.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { useCatalog } from "../api/catalog";
-import { fmtBytes } from "../data/uploadOptions";
 import { useGraph } from "../graph/store";
-import { useFileDrop } from "../ui/files";
 import { Icon } from "../ui/Icon";
 import { Modal } from "../ui/Modal";
 import { navigate } from "../ui/route";
 import { toast } from "../ui/toast";
 import { loadKerasWeights, WEIGHTS_ACCEPT, type WeightsImport, type WeightsMatch } from "./api";
+import { FileDropZone } from "../ui/FileDropZone";
 
 export default function LoadWeightsButton() {
   const [open, setOpen] = useState(false);
@@ -27,7 +26,6 @@ export default function LoadWeightsButton() {
 }
 
 function LoadWeightsDialog({ onClose }: { onClose: () => void }) {
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [dataset, setDataset] = useState("");
   const [strict, setStrict] = useState(false);
@@ -46,7 +44,6 @@ function LoadWeightsDialog({ onClose }: { onClose: () => void }) {
     setError(null);
     setDone(null);
   };
-  const drop = useFileDrop(pick);
   const submit = async () => {
     if (!file) return;
     setBusy(true);
@@ -72,18 +69,7 @@ function LoadWeightsDialog({ onClose }: { onClose: () => void }) {
         Keras 2 number layers from <code>conv2d_1</code>) loads <b>in order</b>, as Keras's <code>load_weights</code>{" "}
         does. The result is a new run you can train further.
       </p>
-      <input ref={input} type="file" accept={WEIGHTS_ACCEPT} hidden data-testid="weights-file"
-        onChange={(e) => { const f = e.target.files?.[0]; if (f) pick(f); e.target.value = ""; }} />
-      <div className={`dropzone compact${drop.over ? " over" : ""}${file ? " chosen" : ""}`} role="button" tabIndex={0}
-        onClick={() => input.current?.click()} onKeyDown={(e) => (e.key === "Enter" || e.key === " ") && input.current?.click()}
-        {...drop.props}>
-        <span className="dz-icon"><Icon name="upload" size={20} /></span>
-        {file ? (
-          <span className="dz-title" data-testid="weights-file-name">{file.name} <span className="dim small">· {fmtBytes(file.size)}</span></span>
-        ) : (
-          <span className="dz-sub">Drop a weights file here or <span className="link">choose one</span></span>
-        )}
-      </div>
+      <FileDropZone accept={WEIGHTS_ACCEPT} file={file} onPick={pick} what="a weights file" inputTestid="weights-file" nameTestid="weights-file-name" />
       <div className="row2">
         <label className="field">
           <span className="field-label">Data set</span>

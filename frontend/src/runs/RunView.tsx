@@ -19,7 +19,11 @@ import { liveData, liveSeries, metricTitle } from "./curves";
 import Downloads from "./Downloads";
 import NodeFeatures from "./NodeFeatures";
 import TransferActions from "./TransferActions";
+import SequencePanels from "./SequencePanels";
+import { sequenceTask } from "./sequences";
+import TextPredict from "./TextPredict";
 import DrawPad from "./DrawPad";
+import Probabilities from "./Probabilities";
 import { imagePixels, inputCount, sampleBatch, trueLabel, valuesLine } from "./samples";
 import { duration, StatusChip } from "./RunsPage";
 
@@ -131,6 +135,7 @@ export default function RunView({ id }: { id: string }) {
               ))}
             </div>
           )}
+          {run && final && status !== "failed" && status !== "cancelled" && <SequencePanels run={run} />}
           {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} evaluation={evaluation} />}
           {(!imported || live.logs.length > 0) && <Logs lines={live.logs} />  /* an import's notes (frozen layers) */}
         </div>
@@ -289,8 +294,9 @@ function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: Retu
   const graphInputs = run.graph.nodes.filter((n) => n.type === "Input");
   const inputShape = (ds?.input_shape ?? (graphInputs.length === 1 ? graphInputs[0].params.shape : null) ?? null) as Shape | null;
   const grid = drawGrid(run.dataset, inputShape);
-  const [picked, setMode] = useState<"draw" | "samples" | "json" | "features" | null>(null);
-  const mode = picked ?? (grid ? "draw" : ds ? "samples" : "json");
+  const textModel = sequenceTask(ds) === "text";
+  const [picked, setMode] = useState<"draw" | "text" | "samples" | "json" | "features" | null>(null);
+  const mode = picked ?? (grid ? "draw" : textModel ? "text" : ds ? "samples" : "json");
 
   return (
     <div className="eval-grid">
@@ -313,12 +319,14 @@ function EvaluatePredict({ run, evaluation }: { run: RunPublic; evaluation: Retu
           <h3>Try the model</h3>
           <div className="seg" role="tablist">
             {grid && <button role="tab" aria-selected={mode === "draw"} onClick={() => setMode("draw")} data-testid="try-draw">Draw</button>}
+            {textModel && <button role="tab" aria-selected={mode === "text"} onClick={() => setMode("text")} data-testid="try-text">Text</button>}
             <button role="tab" aria-selected={mode === "samples"} onClick={() => setMode("samples")} data-testid="try-samples">Samples</button>
             <button role="tab" aria-selected={mode === "json"} onClick={() => setMode("json")}>JSON</button>
             <button role="tab" aria-selected={mode === "features"} onClick={() => setMode("features")} title="Features at a node: any layer's output" data-testid="try-features">Features</button>
           </div>
         </div>
         {mode === "draw" && grid && <DrawPredict run={run} grid={grid} classNames={ds?.target.class_names ?? null} />}
+        {mode === "text" && <TextPredict run={run} ds={ds} />}
         {mode === "samples" && <SamplePredict run={run} ds={ds} shape={inputShape} classNames={ds?.target.class_names ?? null} />}
         {mode === "json" && <JsonPredict run={run} shape={inputShape} />}
         {mode === "features" && <NodeFeatures run={run} ds={ds} shape={inputShape} />}
@@ -334,22 +342,6 @@ function drawGrid(dataset: string, shape: Shape | null): { rows: number; cols: n
   if (shape.length === 2 && shape[0] && shape[1] && shape[0] <= 32 && dataset.includes("digit")) return { rows: shape[0], cols: shape[1], layout: "hw" };
   if (shape.length === 1 && shape[0] === 64 && dataset === "digits") return { rows: 8, cols: 8, layout: "flat" };
   return null;
-}
-
-function Probabilities({ values, names }: { values: number[]; names: string[] | null }) {
-  const top = values.indexOf(Math.max(...values));
-  return (
-    <div className="probs" data-testid="prediction">
-      <div className="pred-top">Prediction: <b data-testid="predicted-class">{names?.[top] ?? top}</b> <span className="dim">({(values[top] * 100).toFixed(1)}%)</span></div>
-      {values.map((v, i) => (
-        <div key={i} className={`prob${i === top ? " top" : ""}`}>
-          <span className="pl">{names?.[i] ?? i}</span>
-          <span className="pbar"><span style={{ width: `${Math.max(0, Math.min(1, v)) * 100}%` }} /></span>
-          <span className="pv mono">{v.toFixed(3)}</span>
-        </div>
-      ))}
-    </div>
-  );
 }
 
 function firstRow(outputs: unknown): number[] | null {

@@ -27,7 +27,10 @@ export function sampleBatch(s: Pick<DatasetSamples, "inputs">, i: number, sample
 
 /** The true label of sample i: its class name, or its target value(s). */
 export function trueLabel(s: Pick<DatasetSamples, "labels" | "values">, i: number): string {
-  if (s.labels) return s.labels[i] ?? "";
+  if (s.labels) {
+    const l = s.labels[i]; // a class per time step: one name per step
+    return Array.isArray(l) ? l.join(" ") : (l ?? "");
+  }
   const v = s.values?.[i] as Nested | undefined;
   if (v === undefined) return "";
   return Array.isArray(v) ? v.flat(Infinity as 1).map((n) => fmt(n as number)).join(", ") : fmt(v);

@@ -6,6 +6,7 @@ import { useCatalog } from "../api/catalog";
 import { api, ApiError } from "../api/client";
 import type { DatasetInfo, GraphJson, RunPublic, RunRequest, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
+import { datasetInputs, datasetTargets, describeTarget, pairInputs } from "./datasetIO";
 import { fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import { navigate } from "../ui/route";
@@ -36,6 +37,10 @@ export interface TrainSettings {
   initFrom: { id: string; name: string } | null;
   /** With initFrom: load its weights by layer name (init_mode "by_name"); new or resized layers start fresh. */
   initByName: boolean;
+  /** Several outputs: an output's own loss ("" = the loss above) and weight ("" = 1), by output id
+   *  (Keras's compile(loss={…}, loss_weights={…})). */
+  outputLosses: Record<string, string>;
+  outputWeights: Record<string, string>;
 }
 
 export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainSettings>) => void }>()((set) => ({
@@ -53,6 +58,8 @@ export const useTrainSettings = create<TrainSettings & { set: (p: Partial<TrainS
   seed: "0",
   initFrom: null,
   initByName: false,
+  outputLosses: {},
+  outputWeights: {},
   set: (p) => set(p),
 }));
 
@@ -120,10 +127,39 @@ export function checkSettings(s: TrainSettings) {
   };
 }
 
+/** Per-output weights that are set must be numbers ≥ 0; the first problem, or null. */
+export function outputWeightError(s: TrainSettings, outputs: string[]): string | null {
+  for (const o of outputs) {
+    const t = (s.outputWeights[o] ?? "").trim();
+    if (t === "") continue;
+    const v = Number(t);
+    if (!Number.isFinite(v) || v < 0) return `Loss weight of '${o}' must be a number ≥ 0.`;
+  }
+  return null;
+}
+
+/** losses / loss_weights of the request: only outputs of the graph, only what differs from the default. */
+export function perOutputRequest(s: TrainSettings, outputs: string[]): Pick<RunRequest, "losses" | "loss_weights"> {
+  if (outputs.length < 2) return {};
+  const losses: Record<string, string> = {};
+  const weights: Record<string, number> = {};
+  for (const o of outputs) {
+    const l = s.outputLosses[o];
+    if (l && l !== s.loss) losses[o] = l;
+    const w = (s.outputWeights[o] ?? "").trim();
+    if (w !== "" && Number(w) !== 1) weights[o] = Number(w);
+  }
+  return {
+    ...(Object.keys(losses).length ? { losses: losses as RunRequest["losses"] } : {}),
+    ...(Object.keys(weights).length ? { loss_weights: weights } : {}),
+  };
+}
+
 /** The POST /api/runs body for the settings and the graph on the canvas (settings already checked). */
-export function runRequest(s: TrainSettings, g: GraphJson): RunRequest {
+export function runRequest(s: TrainSettings, g: GraphJson, outputs: string[] = []): RunRequest {
   const checks = checkSettings(s);
   return {
+    ...perOutputRequest(s, outputs),
     graph: g,
     name: g.name,
     dataset: s.dataset,
@@ -164,8 +200,15 @@ export default function TrainPanel() {
   const pickOptimizer = (o: string) => s.set({ optimizer: o, learningRate: String(DEFAULT_LR[o] ?? 0.001) });
 
   const checks = checkSettings(s);
-  const formErrors = Object.values(checks).map((c) => c.error).filter(Boolean) as string[];
+  const outputs = analysis?.outputs ?? [];
+  const weightError = outputWeightError(s, outputs);
+  const formErrors = [...Object.values(checks).map((c) => c.error), weightError].filter(Boolean) as string[];
+  const dsInputs = ds ? datasetInputs(ds) : [];
+  const pairs = ds ? pairInputs(inputs.map((n) => ({ id: n.id, shape: n.data.params.shape as Shape | undefined })), dsInputs) : null;
   const inputMismatch = ds && inputs.length === 1 && !sameShape(inputs[0].data.params.shape as Shape | undefined, ds.input_shape);
+  // Several inputs: each Input node with the data set input that does not fit it (by name, else in order).
+  const misfits = ds && dsInputs.length > 1 ? (pairs ?? []).filter((p) => !p.fits) : [];
+  const countMismatch = ds && dsInputs.length > 1 && inputs.length > 0 && pairs === null;
   const graphProblems = analysis?.problems.length ?? 0;
   const blocked = !nodeCount ? "Build a graph first." : graphProblems ? `Fix the graph's ${graphProblems} problem${graphProblems > 1 ? "s" : ""} first.` : !analysis ? "Checking the graph…" : formErrors[0] ?? null;
 
@@ -179,7 +222,7 @@ export default function TrainPanel() {
     setLaunching(true);
     setLaunchError(null);
     try {
-      const req = runRequest(useTrainSettings.getState(), useGraph.getState().graph());
+      const req = runRequest(useTrainSettings.getState(), useGraph.getState().graph(), outputs);
       const run = await api.launch(req);
       toast(s.initFrom ? `Run started from ${s.initFrom.name}'s weights` : `Run started on ${ds?.name ?? s.dataset}`, "good");
       s.set({ initFrom: null, initByName: false });
@@ -229,8 +272,14 @@ export default function TrainPanel() {
       </label>
       {ds && (
         <div className="ds-card">
-          <div><span className="k">Input</span><span className="mono">{fmtShape(ds.input_shape)}</span></div>
-          <div><span className="k">Target</span><span>{ds.target.kind === "classes" ? `${ds.target.num_classes ?? "?"} classes` : "values"}</span></div>
+          {dsInputs.length === 1 ? (
+            <div><span className="k">Input</span><span className="mono">{fmtShape(ds.input_shape)}</span></div>
+          ) : dsInputs.map((i) => (
+            <div key={i.name} data-testid="ds-input"><span className="k">Input {i.name}</span><span className="mono">{fmtShape(i.shape)}{i.dtype === "int64" ? " ids" : ""}</span></div>
+          ))}
+          {datasetTargets(ds).map((t, _k, all) => (
+            <div key={t.name}><span className="k">{all.length > 1 ? `Target ${t.name}` : "Target"}</span><span data-testid="ds-target">{describeTarget(t)}</span></div>
+          ))}
           <div><span className="k">Samples</span><span>{ds.sizes.train.toLocaleString()} train · {ds.sizes.validation.toLocaleString()} val · {ds.sizes.test.toLocaleString()} test</span></div>
           {ds.description && <p className="dim">{ds.description}</p>}
         </div>
@@ -241,6 +290,21 @@ export default function TrainPanel() {
           <button className="btn small" onClick={applyInputShape} data-testid="apply-input-shape">Use {fmtShape(ds!.input_shape)}</button>
         </div>
       )}
+
+      {countMismatch && (
+        <div className="callout warn" data-testid="inputs-count-mismatch">
+          <span>The graph has {inputs.length} Input layer{inputs.length > 1 ? "s" : ""}; {ds!.name} gives {dsInputs.length} inputs ({dsInputs.map((i) => i.name).join(", ")}): use one Input per data set input, with those names as their ids.</span>
+        </div>
+      )}
+      {misfits.map((p) => (
+        <div className="callout warn" key={p.node} data-testid="input-misfit">
+          <span>Input <b>{p.node}</b> takes {fmtShape(inputs.find((n) => n.id === p.node)?.data.params.shape as Shape)}; {ds!.name}'s input {p.input.name} gives {fmtShape(p.input.shape)}.</span>
+          <button className="btn small" onClick={() => {
+            const node = inputs.find((n) => n.id === p.node);
+            if (node) useGraph.getState().updateParams(node.id, { ...node.data.params, shape: [...p.input.shape] });
+          }}>Use {fmtShape(p.input.shape)}</button>
+        </div>
+      ))}
 
       <div className="panel-sub">Objective</div>
       <label className="field">
@@ -257,6 +321,25 @@ export default function TrainPanel() {
           </span>
         ))}
       </label>
+      {outputs.length > 1 && (
+        <div className="field per-output" data-testid="per-output-losses">
+          <span className="field-label">Per output <span className="dim">(Keras's loss and loss_weights dicts)</span></span>
+          {outputs.map((o) => (
+            <div className="per-output-row" key={o}>
+              <span className="mono grow">{o}</span>
+              <select value={s.outputLosses[o] ?? ""} aria-label={`Loss of ${o}`} data-testid={`output-loss-${o}`}
+                onChange={(e) => s.set({ outputLosses: { ...s.outputLosses, [o]: e.target.value } })}>
+                <option value="">{s.loss} (above)</option>
+                {LOSSES.filter((l) => l !== s.loss).map((l) => (<option key={l} value={l}>{l}</option>))}
+              </select>
+              <input className="weight" value={s.outputWeights[o] ?? ""} placeholder="1" aria-label={`Loss weight of ${o}`}
+                inputMode="decimal" data-testid={`output-weight-${o}`}
+                onChange={(e) => s.set({ outputWeights: { ...s.outputWeights, [o]: e.target.value } })} />
+            </div>
+          ))}
+          {weightError && <span className="field-error">{weightError}</span>}
+        </div>
+      )}
       <div className="field">
         <span className="field-label">Metrics</span>
         <div className="chips">
