@@ -1,9 +1,11 @@
-"""`netcanvas serve` (the web app) and `netcanvas train GRAPH.json` (headless, with a progress bar)."""
+"""`netcanvas serve` (the web app), `netcanvas train GRAPH.json` (headless, with a progress bar) and
+`netcanvas users add|list|remove` (the accounts of NETCANVAS_AUTH=users, docs/security.md)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,16 +20,80 @@ from .training.settings import LossName, OptimizerName
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .api.auth.setup import bind_problem
     from .api.main import create_app
     from .config import get_settings
 
     settings = get_settings()
+    if args.no_auth:
+        settings = settings.model_copy(update={"auth": "none"})
     host = args.host or settings.host
     port = args.port or settings.port
+    problem = bind_problem(settings, host)
+    if problem:
+        return _fail(problem)
+    app = create_app(settings)
     where = "PostgreSQL" if settings.db_url.startswith("postgres") else str(settings.data_dir / "netcanvas.db")
-    print(f"netcanvas: http://{host}:{port}  data in {settings.data_dir}, database {where}, "
+    print(f"netcanvas: {settings.auth} mode, data in {settings.data_dir}, database {where}, "
           f"{settings.max_concurrent_runs} run(s) at once", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}/"
+    if settings.auth == "token":
+        url += f"?token={app.state.auth_token}"
+        print("netcanvas: open this address to sign in (it holds the token; a cookie keeps you signed in):",
+              file=sys.stderr)
+    print(f"    {url}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level)
+    return 0
+
+
+def _users_db() -> Any:
+    from .config import get_settings
+    from .store.db import Database
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings, Database(settings.db_url)
+
+
+def _password(name: str) -> str:
+    given = os.environ.get("NETCANVAS_PASSWORD")
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise ValueError("no password: set NETCANVAS_PASSWORD, or run this in a terminal to be asked for one")
+    import getpass
+
+    first = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ; nothing was changed")
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from .api.auth import accounts
+
+    settings, db = _users_db()
+    try:
+        with db.session() as s:
+            if args.users_command == "list":
+                rows = accounts.list_users(s)
+                for row in rows:
+                    print(f"{row.name}\t{'admin' if row.is_admin else 'user'}\t{row.created_at:%Y-%m-%d %H:%M}")
+                if not rows:
+                    print("no users yet: add one with `netcanvas users add NAME --admin`", file=sys.stderr)
+            elif args.users_command == "add":
+                row = accounts.create_user(s, args.name, _password(args.name), is_admin=args.admin)
+                print(f"added {'admin' if row.is_admin else 'user'} {row.name}")
+            else:
+                accounts.remove_user(s, args.name, settings)
+                print(f"removed {args.name}; their graphs, runs and uploads now belong to the oldest admin")
+    except accounts.AccountError as err:
+        return _fail(err.message)
+    except ValueError as err:
+        return _fail(str(err))
+    finally:
+        db.dispose()
     return 0
 
 
@@ -168,7 +234,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to bind (default NETCANVAS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default NETCANVAS_PORT or 8000)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-auth", action="store_true", help=(
+        "no token or sign-in (NETCANVAS_AUTH=none): for scripts and tests; only with a loopback --host"))
     serve.set_defaults(func=_serve)
+
+    users = sub.add_parser("users", help="manage accounts (NETCANVAS_AUTH=users)", description=(
+        "Add, list and remove the accounts of the multi-user mode, in the database NETCANVAS_DATA_DIR / "
+        "NETCANVAS_DATABASE_URL names. The password comes from NETCANVAS_PASSWORD or a prompt."))
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = users_sub.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="may add and remove users")
+    users_sub.add_parser("list", help="list the users")
+    remove = users_sub.add_parser("remove", help="remove a user (their work passes to the oldest admin)")
+    remove.add_argument("name")
+    users.set_defaults(func=_users)
 
     train = sub.add_parser("train", help="train a graph headless", description=(
         "Train GRAPH.json (a netcanvas graph, as the canvas saves it) without the web app, with a "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +23,28 @@ class Settings(BaseSettings):
     max_concurrent_runs: int = Field(2, ge=1)
     max_upload_mb: int = Field(200, ge=1)
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    # Who may use the API (README, docs/security.md): "token" — one user; a random token printed at
+    # start-up as a ready-to-click URL (NETCANVAS_TOKEN fixes it), required on every request (a cookie
+    # after the first visit); "users" — accounts with passwords, each graph, run and data set owned;
+    # "none" — anyone who reaches the port, refused unless the server binds a loopback address.
+    auth: Literal["token", "users", "none"] = "token"
+    token: str | None = Field(None, min_length=16)
+    # Host names the server is served under, besides localhost, 127.0.0.1, ::1 and `host` (DNS
+    # rebinding: a request naming another Host is refused); "*" allows any.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "a.example, b.example" or JSON
+    # Budgets checked before anything is allocated (validate, POST /api/runs, imports):
+    max_model_mb: int = Field(4096, ge=1)  # weights + gradients + optimizer state
+    max_activation_mb: int = Field(8192, ge=1)  # layer outputs of one training batch
+    # The address-space limit of a training worker (a misjudged run fails alone); None: none set.
+    worker_memory_mb: int | None = Field(None, ge=256)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            return json.loads(v) if v.startswith("[") else [h.strip() for h in v.split(",") if h.strip()]
+        return v
 
     @property
     def db_url(self) -> str:

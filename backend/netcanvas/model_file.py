@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
+import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -84,10 +87,11 @@ def read(
         name = name or Path(source).name
         stream = Path(source)
     try:
-        data = torch.load(stream, map_location=map_location, weights_only=True, mmap=mmap)
+        with warnings.catch_warnings():  # "Detected pickle protocol 4…": the refusal below says enough
+            warnings.simplefilter("ignore", UserWarning)
+            data = torch.load(stream, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as err:  # weights_only refuses anything but plain data
-        first = (str(err).splitlines() or [""])[0][:200]
-        raise ModelFileError(f"{name} is not a loadable netcanvas model.pt ({type(err).__name__}: {first}).") from err
+        raise ModelFileError(refusal(name, err)) from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(f"{name} is a PyTorch file but not a netcanvas model (format {FORMAT}).")
     missing = [k for k in REQUIRED if k not in data]
@@ -95,6 +99,22 @@ def read(
         raise ModelFileError(f"{name} is a damaged netcanvas model: its graph or weights are missing.")
     return _with_defaults(data)
 
+
+def refusal(name: str, err: Exception) -> str:
+    """Why torch.load(weights_only=True) refused the file, in our words. PyTorch's own message
+    advises retrying with weights_only=False, which would run whatever code the file holds: that
+    advice is never passed on (nor any line that mentions weights_only)."""
+    head = f"{name} is not a loadable netcanvas model.pt"
+    never = "refused: netcanvas never unpickles uploaded files. Upload a model.pt downloaded from a netcanvas " \
+            "run, or a Keras .h5 / .keras file."
+    if isinstance(err, pickle.UnpicklingError):
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
+        if found:
+            return f"{head}: it holds Python objects ({found.group(1)}) that would have to be unpickled; {never}"
+        return f"{head}: it is a pickle or a damaged file, not plain data that can be read without unpickling; {never}"
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip() and "weights_only" not in ln]
+    first = lines[0].split(". ")[0].rstrip(".")[:200] if lines else type(err).__name__
+    return f"{head}: it is not a complete file written by torch.save ({type(err).__name__}: {first})."
 
 def _with_defaults(data: dict[str, Any]) -> ModelData:
     """Optional keys of older or hand-made files, filled in (so readers index them safely)."""

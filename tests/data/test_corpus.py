@@ -164,8 +164,10 @@ def test_vocabulary_of_every_kind_of_set(settings, tmp_path):
         vocabulary_of(settings, "digits", registry)
     with pytest.raises(DatasetNotFound):
         vocabulary_of(settings, "no-such-set", registry)
+    with pytest.raises(DatasetNotFound, match="Unknown data set 'up-000000000000'"):
+        vocabulary_of(settings, "up-000000000000", registry)  # an upload id the registry does not list
     with pytest.raises(DataError) as err:
-        vocabulary_of(settings, "up-000000000000", registry)
+        vocabulary_of(settings, "up-000000000000")  # without a registry: the upload folder is asked
     assert err.value.status == 404
     builtin = [i for i in registry.infos() if isinstance(i.extra.get("vocabulary"), dict)]
     for info in builtin:  # the built-in seq2seq task keeps its vocabulary in extra

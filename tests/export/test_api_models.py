@@ -76,7 +76,7 @@ def test_netcanvas_bundle_upload_keeps_class_names(client, tmp_path):
 @pytest.mark.parametrize(("filename", "data", "status", "message"), [
     ("broken.h5", b"\x89HDF\r\n\x1a\n" + b"\x01" * 500, 422, "broken.h5"),
     ("notes.txt", b"hello", 422, "notes.txt is not a model file"),
-    ("huge.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * (2 << 20), 413, "huge.h5 is larger than the 1 MB limit"),
+    ("huge.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * (2 << 20), 413, "over the limit of 1 MB (setting max_upload_mb)"),
 ])
 def test_bad_uploads_are_4xx_naming_the_file_and_leave_nothing(client, settings, filename, data, status, message):
     r = client.post("/api/models/import", files={"file": (filename, data)})

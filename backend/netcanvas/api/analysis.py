@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..config import Settings, get_settings
 from ..data.base import DatasetInfo
 from ..graph.analyze import analyze
+from ..graph.budget import Budget
+from ..graph.budget import budget_problems as _budget_problems
 from ..graph.schema import Graph, Problem
 from ..training.settings import TrainSettings
 from .schemas import ValidationReport
@@ -14,11 +17,14 @@ from .schemas import ValidationReport
 log = logging.getLogger(__name__)
 
 
-def report_of(graph: Graph) -> dict[str, Any]:
+def report_of(graph: Graph, *, budgets: bool = True) -> dict[str, Any]:
     """The ValidationReport as plain data (what /api/graphs/validate sends: the canvas posts
-    big graphs on every edit, and validating our own answer again costs as much as analysing)."""
+    big graphs on every edit, and validating our own answer again costs as much as analysing).
+    `budgets`: nodes over this server's memory budgets get problems, judged as validate must
+    without a run: Adam, batch size 1 (graph/budget.py); POST /api/runs judges the run's own."""
     try:
-        return analyze(graph).report()
+        budget = Budget.of(get_settings()) if budgets else None
+        return analyze(graph, budget).report()
     except Exception as err:  # a layer's shape rule with a bug must not turn into a 500
         log.exception("analysing graph %r failed", graph.name)
         problem = Problem(message=f"The graph could not be analysed ({type(err).__name__}: {err}).")
@@ -27,8 +33,19 @@ def report_of(graph: Graph) -> dict[str, Any]:
         ).model_dump(mode="json")
 
 
-def validate_graph(graph: Graph) -> ValidationReport:
-    return ValidationReport.model_validate(report_of(graph))
+def validate_graph(graph: Graph, *, budgets: bool = False) -> ValidationReport:
+    """The graph's own problems (`budgets`: and the server's memory budgets', as validate reports them)."""
+    return ValidationReport.model_validate(report_of(graph, budgets=budgets))
+
+
+def budget_problems_of(graph: Graph, settings: TrainSettings, server: Settings) -> list[Problem]:
+    """Whether an (already valid) graph, trained with these settings (optimizer, batch size), fits
+    the server's memory budgets: told before a worker starts, so a run that would allocate until
+    malloc fails never begins. Empty when it fits."""
+    opt = settings.optimizer
+    budget = Budget.of(server, batch_size=settings.batch_size, optimizer=opt.type, momentum=opt.momentum,
+                       assumed=False)
+    return _budget_problems(analyze(graph), budget)
 
 
 def frozen_problems(graph: Graph) -> list[Problem]:

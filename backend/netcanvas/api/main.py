@@ -21,8 +21,11 @@ from ..store import repo
 from ..store.db import Database
 from ..training.events import event_schemas
 from ..training.runner import Executor, LocalExecutor
+from .auth.setup import install as install_auth
 from .hub import EventHub
 from .models_cache import BundleCache
+from .openapi_answers import document_answers
+from .origin import install_origin_checks
 from .routes import (
     artifacts,
     datasets,
@@ -60,8 +63,9 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         interrupted = repo.interrupt_unfinished_runs(s)
     if interrupted:
         log.warning("marked %d run(s) a previous server left unfinished as interrupted", len(interrupted))
-    executor = executor or LocalExecutor(settings.max_concurrent_runs)
-    hub = EventHub(db)
+    executor = executor or LocalExecutor(settings.max_concurrent_runs, memory_mb=settings.worker_memory_mb)
+    # a run whose events the database refuses is failed by the hub, and its worker stopped (api/hub.py)
+    hub = EventHub(db, on_give_up=lambda run_id, reason: executor.cancel(run_id, reason))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
                 "type": "string", "enum": [s for s in STATUSES if s in FINAL], "title": "FinalRunStatus",
                 "description": "A run status that never changes again (run_states.FINAL).",
             }
+            document_answers(schema, app.routes)  # the 4xx answers each route really sends (issue 12)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -118,8 +123,10 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    install_auth(app, settings, db)  # NETCANVAS_AUTH: the middleware, /api/auth/*, /api/users
     for module in (layers, graphs, runs, stream, artifacts, datasets, models, surgery, weights, templates,
                    generate, vectors, forecast):
         app.include_router(module.router)
     mount_frontend(app, settings.frontend_dist)
+    install_origin_checks(app, settings)  # keep last: the last middleware added runs first
     return app

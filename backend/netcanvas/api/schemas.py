@@ -52,6 +52,10 @@ class NodeReport(BaseModel):
     params: int | None  # Keras's count for the layer (trainable + non-trainable)
     trainable_params: int | None = None
     trainable: bool = True  # the node's own flag; False: frozen, all its params non-trainable
+    # Memory (graph/budget.py, decimal bytes): its weights (float32, without gradients or optimizer
+    # state) and its outputs for one sample (a None dimension counted as 1); None where unknown
+    weight_bytes: int | None = None
+    activation_bytes: int | None = None
     problems: list[Problem]
     # A Block instance's entry (graph/block_report.py): its definition's name; output_shapes are its
     # output ports', params the sum of the layers inside, problems those inside it (naming inner nodes)
@@ -65,6 +69,8 @@ class ValidationReport(BaseModel):
     total_params: int
     trainable_params: int = 0
     non_trainable_params: int = 0
+    weight_bytes: int = 0  # the nodes' weight_bytes summed
+    activation_bytes: int = 0  # the nodes' activation_bytes summed: one sample's layer outputs
     nodes: dict[str, NodeReport]
     problems: list[Problem]
     inputs: list[str]

@@ -113,9 +113,11 @@ def _looks_like_text_csv(src: Path, opts: UploadOptions) -> bool:
 
 
 def create_from_file(
-    settings: Settings, src: Path, filename: str, opts: UploadOptions, limits: Limits = LIMITS
+    settings: Settings, src: Path, filename: str, opts: UploadOptions, limits: Limits = LIMITS,
+    owner: str | None = None,
 ) -> DatasetInfo:
     """Build a data set from an uploaded file already on disk (it is consumed: moved or deleted).
+    `owner`: the uploading user's id in users mode (meta.json "owner"; None in token/none mode).
 
     Raises DataError (a 4xx) for anything refused; nothing is left behind then.
     """
@@ -134,6 +136,7 @@ def create_from_file(
         meta = {
             "format": "netcanvas.dataset/1",
             "id": dataset_id,
+            "owner": owner,
             "created_at": datetime.now(UTC).isoformat(),
             "file": {"name": filename, "bytes": src.stat().st_size, "kind": kind},
             "options": opts.model_dump(mode="json"),
@@ -223,6 +226,29 @@ def delete(settings: Settings, dataset_id: str) -> None:
     trash = settings.uploads_dir / f"{STAGING_PREFIX}deleted-{dataset_id}"
     path.rename(trash)
     shutil.rmtree(trash, ignore_errors=True)
+
+
+def owner_of(settings: Settings, dataset_id: str) -> str | None:
+    """The users.id that uploaded the set, or None (token/none mode, or made before accounts);
+    DataError 404 when there is no such upload."""
+    owner = read_meta(settings, dataset_id).get("owner")
+    return owner if isinstance(owner, str) else None
+
+
+def set_owner(settings: Settings, old: str | None, new: str | None) -> list[str]:
+    """Every upload owned by `old` (None: without an owner) passes to `new`: the first admin claims
+    the unowned ones when the server starts in users mode, an admin takes a removed user's."""
+    changed = []
+    for dataset_id in list_ids(settings):
+        try:
+            meta = read_meta(settings, dataset_id)
+        except (DataError, ValueError, OSError):
+            continue  # deleted meanwhile or damaged: the registry reports it
+        if meta.get("owner") == old:
+            meta["owner"] = new
+            _write_json(folder(settings, dataset_id) / META, meta)
+            changed.append(dataset_id)
+    return changed
 
 
 def list_ids(settings: Settings) -> list[str]:

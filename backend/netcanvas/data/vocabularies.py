@@ -37,7 +37,10 @@ class NoVocabulary(DataError):
 
 def vocabulary_of(settings: Settings, dataset_id: str, datasets: DatasetRegistry | None = None) -> Vocabulary:
     """The set's vocabulary. Raises DatasetNotFound / DataError 404 for an unknown set and
-    NoVocabulary (422) for a set without tokens."""
+    NoVocabulary (422) for a set without tokens. With `datasets` (a request's registry, which in
+    users mode sees only the caller's uploads), a set it does not list is unknown."""
+    if datasets is not None:
+        datasets.info(dataset_id)  # DatasetNotFound for another user's upload: never read its files
     if uploads.is_upload_id(dataset_id):
         meta = uploads.read_meta(settings, dataset_id)  # 404 when there is no such upload
         prep = meta.get("preprocessing") or {}

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import h5py
-import numpy as np
 import torch
 
 from ..graph.analyze import Analysis, analyze
@@ -27,6 +26,7 @@ from ..graph.compile import GraphError, compile_graph, module_names, node_module
 from ..graph.schema import Graph
 from ..kerasio.errors import KerasExportError
 from ..kerasio.exporting import ExportNode
+from ..kerasio.h5attrs import write_names
 from ..kerasio.model import KerasModelBuilder, KTensor
 from ..kerasio.perm import perm_ok
 from ..layers import REGISTRY, Layer, Shape, fmt
@@ -86,6 +86,7 @@ def build_keras_model(
     subs = node_modules(module)  # Inputs are placeholders, not submodules; blocks' layers nest
     b = KerasModelBuilder(analysis.graph.name)
     values: dict[str, list[KTensor]] = {}
+    outputs, perm_cache = set(analysis.outputs), dict[str, bool]()  # perm_ok's answers, shared
     for nid in analysis.order:
         info = analysis.nodes[nid]
         assert info.layer is not None
@@ -93,7 +94,7 @@ def build_keras_model(
             b=b, id=nid, name=names[nid], layer=info.layer, module=subs.get(nid, torch.nn.Identity()),
             inputs=[values[e.source][e.source_port] for e in info.inputs],
             input_shapes=list(info.input_shapes or []), output_shapes=list(info.output_shapes or []),
-            perm_ok=perm_ok(nid, consumers, set(analysis.outputs), kind_of),
+            perm_ok=perm_ok(nid, consumers, outputs, kind_of, perm_cache),
         )
         values[nid] = info.layer.to_keras(node)
     for lay in b.layers:  # frozen nodes stay frozen in Keras (every layer a node became)
@@ -129,9 +130,6 @@ def _layer_names(analysis: Analysis) -> dict[str, str]:
 def write_h5(model: KerasModelBuilder, path: str | Path, training_cfg: dict | None = None) -> None:
     """The legacy .h5 file; `training_cfg` (keras_compile.training_config) compiles it on load."""
 
-    def strings(xs: list[str]) -> np.ndarray:
-        return np.array([x.encode("utf8") for x in xs], dtype=object if xs else "S1")
-
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = "torch"
@@ -142,13 +140,13 @@ def write_h5(model: KerasModelBuilder, path: str | Path, training_cfg: dict | No
         mw.attrs["keras_version"] = KERAS_VERSION
         mw.attrs["backend"] = "torch"
         layers = model.keras_order()  # Keras loads weights by position in this order
-        mw.attrs["layer_names"] = strings([lay.name for lay in layers])
+        write_names(mw.attrs, "layer_names", [lay.name for lay in layers])  # chunked past 3,000 layers
         for lay in layers:
             g = mw.create_group(lay.name)
-            g.attrs["weight_names"] = strings([w for w, _ in lay.weights])
+            write_names(g.attrs, "weight_names", [w for w, _ in lay.weights])
             for w, arr in lay.weights:
                 g.create_dataset(w, data=arr)
-        mw.create_group("top_level_model_weights").attrs["weight_names"] = strings([])
+        write_names(mw.create_group("top_level_model_weights").attrs, "weight_names", [])
 
 
 def export_h5(graph: Graph | Analysis, state_dict: Mapping[str, torch.Tensor], path: str | Path,

@@ -33,6 +33,7 @@ from ..graph.analyze import Analysis, analyze
 from ..graph.compile import compile_graph, node_modules
 from ..graph.schema import Graph
 from ..kerasio.errors import ImportFailed, KerasExportError
+from ..kerasio.h5attrs import read_names
 from ..kerasio.importing import Builder, ImportNode, Value
 from ..kerasio.model import KerasLayer, KerasModelBuilder
 from ..layers import fmt, keras_class_index
@@ -67,7 +68,7 @@ def _s(v: Any) -> str:
 
 def _legacy(name: str, group: h5py.Group) -> Datasets:
     out: Datasets = {}
-    layer_names = [_s(x) for x in group.attrs["layer_names"]]
+    layer_names = read_names(group.attrs, "layer_names") or []  # chunked past 64 KB, as Keras writes it
     if len(layer_names) > MAX_FILE_LAYERS:
         raise ImportFailed(f"{name} lists {len(layer_names)} layers; netcanvas reads at most {MAX_FILE_LAYERS}.")
     for layer in layer_names:
@@ -133,10 +134,10 @@ def _keras3(name: str, layers: h5py.Group) -> Datasets:
 
 def file_layers(name: str, f: h5py.File) -> Datasets:
     """The file's layers and their weight datasets (nothing read yet)."""
-    if "layer_names" in f.attrs:
+    if read_names(f.attrs, "layer_names") is not None:
         return _legacy(name, f)
     mw = f.get("model_weights")
-    if isinstance(mw, h5py.Group) and "layer_names" in mw.attrs:
+    if isinstance(mw, h5py.Group) and read_names(mw.attrs, "layer_names") is not None:
         return _legacy(name, mw)
     if isinstance(f.get("layers"), h5py.Group):
         return _keras3(name, f["layers"])

@@ -15,6 +15,7 @@ from ..layers import REGISTRY, Layer, ParamCount, Shape, ShapeError
 from ..layers.input import Input
 from .block_report import add_inline_problems, block_entries
 from .blocks import BLOCK, BlockInstance, inline, uses_blocks
+from .budget import Budget, activation_bytes, add_budget_problems, weight_bytes
 from .freeze import frozen_counts
 from .order import kahn_order
 from .schema import Edge, Graph, Problem
@@ -26,6 +27,7 @@ class NodeInfo:
     inputs: list[Edge] = field(default_factory=list)  # incoming edges, ordered by target_port
     input_shapes: list[Shape] | None = None
     output_shapes: list[Shape] | None = None
+    output_dtypes: list[str] | None = None  # "float32" | "int64" per output port (_dtype_flow)
     counts: ParamCount | None = None  # as Keras's model.summary() counts them (frozen: all non-trainable)
     trainable: bool = True  # the node's flag (graph/freeze.py)
     problems: list[Problem] = field(default_factory=list)
@@ -72,26 +74,41 @@ class Analysis:
     def report(self) -> dict:
         """The /api/graphs/validate answer (docs/api.md)."""
         counts = self.counts
+        memory = {nid: (weight_bytes(info), activation_bytes(info)) for nid, info in self.nodes.items()}
         return {
             "ok": self.ok,
             "total_params": counts.total,
             "trainable_params": counts.trainable,
             "non_trainable_params": counts.non_trainable,
+            "weight_bytes": sum(w or 0 for w, _ in memory.values()),
+            "activation_bytes": sum(a or 0 for _, a in memory.values()),
             "nodes": {
                 nid: {
                     "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
                     "params": info.counts.total if info.counts else None,
                     "trainable_params": info.counts.trainable if info.counts else None,
                     "trainable": info.trainable,
+                    "weight_bytes": memory[nid][0],
+                    "activation_bytes": memory[nid][1],
                     "problems": [p.model_dump() for p in info.problems],
                     "block": None,  # a layer; Block instances' entries name their block (block_report.py)
                 }
                 for nid, info in self.nodes.items()
-            } | block_entries(self),
+            } | self._block_entries(memory),
             "problems": [p.model_dump() for p in self.problems],
             "inputs": self.inputs,
             "outputs": self.outputs,
         }
+
+
+    def _block_entries(self, memory: dict[str, tuple[int | None, int | None]]) -> dict[str, dict]:
+        """Block instances' entries (block_report.py), with the bytes of the layers inside summed."""
+        entries = block_entries(self)
+        for bid, entry in entries.items():
+            inside = [memory[m] for m in self.blocks[bid].members if m in memory]
+            entry["weight_bytes"] = sum(w or 0 for w, _ in inside)
+            entry["activation_bytes"] = sum(a or 0 for _, a in inside)
+        return entries
 
 
 def _param_problems(node_id: str, kind: str, err: ValidationError) -> list[Problem]:
@@ -107,16 +124,20 @@ def _param_problems(node_id: str, kind: str, err: ValidationError) -> list[Probl
     return out
 
 
-def analyze(graph: Graph) -> Analysis:
+def analyze(graph: Graph, budget: Budget | None = None) -> Analysis:
     """The analysis of `graph`; a graph with blocks is analysed inlined (graph/blocks.py), so its
-    problems name the nodes inside the blocks ("mixed0/branch1x1")."""
+    problems name the nodes inside the blocks ("mixed0/branch1x1"). With a `budget`, nodes whose
+    weights or outputs would not fit it get a problem too (graph/budget.py)."""
     if not uses_blocks(graph):
-        return _analyze_flat(graph)
-    inlined = inline(graph)
-    analysis = _analyze_flat(inlined.graph)
-    analysis.blocks = inlined.instances
-    analysis.graph = graph
-    add_inline_problems(analysis, inlined.problems)
+        analysis = _analyze_flat(graph)
+    else:
+        inlined = inline(graph)
+        analysis = _analyze_flat(inlined.graph)
+        analysis.blocks = inlined.instances
+        analysis.graph = graph
+        add_inline_problems(analysis, inlined.problems)
+    if budget is not None:
+        add_budget_problems(analysis, budget)
     return analysis
 
 
@@ -228,6 +249,19 @@ def _analyze_flat(graph: Graph) -> Analysis:
                 info.counts = counts if info.trainable else frozen_counts(counts)
             except ShapeError as err:
                 problem(nid, err.message, err.field)
+            else:
+                srcs = [(e.source, nodes[e.source]) for e in info.inputs]
+                dtypes = [src.output_dtypes[e.source_port] if src.output_dtypes else "float32"
+                          for e, (_, src) in zip(info.inputs, srcs)]
+                out_dtype, why = _dtype_flow(nid, layer, [s for s, _ in srcs], dtypes)
+                info.output_dtypes = [out_dtype] * len(info.output_shapes)
+                if why:
+                    problem(nid, why)
+
+    if not problems and any(None in shape for nid in inputs for shape in nodes[nid].output_shapes or ()):
+        found = _probe_lengths(nodes, order)
+        if found:
+            problem(*found)
 
     # Layers that no Input reaches cannot run.
     if order and inputs:
@@ -240,6 +274,66 @@ def _analyze_flat(graph: Graph) -> Analysis:
                 problem(nid, "No path from an Input reaches this layer: wire it to the network.")
 
     return Analysis(graph, nodes, order, inputs, outputs, problems)
+
+
+# The lengths a variable (None) length is tried at, once the shapes hold with None: None is not one
+# length but any, so two branches that change it differently (a "valid" convolution on one, none on
+# the other; a pool that rounds down against a convolution that rounds up) both say None, and a
+# Reshape of a variable length fits only some. Odd prime, power of two, odd composite: roundings and
+# divisibility that differ between them show. Every variable-length Input takes the same length (as
+# in Keras, the data must agree where variable lengths meet).
+PROBE_LENGTHS = (1009, 1024, 1155)
+
+
+def _probe_lengths(nodes: dict[str, NodeInfo], order: list[str]) -> tuple[str, str] | None:
+    """The first node (and why) whose shape rule refuses its inputs when the variable lengths are
+    concrete, or None when every probe length fits. Only run on a graph without problems."""
+    for length in PROBE_LENGTHS:
+        concrete: dict[str, list[Shape]] = {}
+        for nid in order:
+            layer = nodes[nid].layer
+            if layer is None:
+                return None
+            if isinstance(layer, Input):
+                concrete[nid] = [tuple(length if d is None else d for d in layer.shape)]
+                continue
+            shapes = [concrete[e.source][e.source_port] for e in nodes[nid].inputs]
+            try:
+                concrete[nid] = [tuple(s) for s in layer.output_shapes(shapes)]
+            except ShapeError as err:
+                return nid, (f"{layer.kind()} '{nid}' fits only some lengths of the variable-length input: for "
+                             f"sequences of {length} steps, {err.message} Make every branch that meets here "
+                             "change the length the same way (padding=\"same\" keeps it), or give the Input a "
+                             "fixed length.")
+    return None
+
+
+def _dtype_flow(nid: str, layer: Layer, sources: list[str], dtypes: list[str]) -> tuple[str, str | None]:
+    """The dtype of a node's outputs and, when its module cannot compute on what it is given, why
+    (with the fix). Inputs give their own dtype; see Layer.dtypes for the kinds' rules. A node with
+    a problem still gets the dtype it would give, so the layers after it are judged on their own."""
+    kind, rule = layer.kind(), type(layer).dtypes
+    if isinstance(layer, Input):
+        return layer.dtype, None
+    ints = [s for s, d in zip(sources, dtypes) if d == "int64"]
+    floats = [s for s, d in zip(sources, dtypes) if d != "int64"]
+    if rule == "cast":
+        return "float32", None
+    if rule == "int":
+        if floats:
+            return "float32", (f"{kind} '{nid}' reads int64 token ids but '{floats[0]}' gives float32 values: set "
+                               "the Input dtype to int64 (token ids below input_dim), or use Dense for numbers.")
+        return "float32", None
+    if rule == "same":
+        if ints and floats:
+            return "float32", (f"{kind} '{nid}' joins int64 token ids from '{ints[0]}' with float32 values from "
+                               f"'{floats[0]}': give its inputs one dtype (put an Embedding after '{ints[0]}', "
+                               "or set the Inputs' dtypes to match).")
+        return ("int64" if ints else "float32"), None
+    if ints:
+        return "float32", (f"{kind} '{nid}' computes on floats but '{ints[0]}' gives int64 token ids: put an "
+                           "Embedding first (or set the Input dtype to float32).")
+    return "float32", None
 
 
 def _arity_message(cls: type[Layer], n: int) -> str:

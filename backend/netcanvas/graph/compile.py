@@ -78,8 +78,25 @@ class _Masks:
     def get(self, src: tuple[str, int]) -> fx.Node | None:
         if src not in self.recipes:
             return None
-        if src in self.done:
-            return self.done[src]
+        # The masks this one is made of first, with an explicit stack in the recursive walk's
+        # order: a chain of thousands of mask-keeping layers must not reach the recursion limit.
+        stack = [src]
+        while stack:
+            s = stack[-1]
+            if s in self.done:
+                stack.pop()
+                continue
+            r = self.recipes[s]
+            deps = [r[1]] if r[0] == "same" else list(r[1]) if r[0] in ("or", "cat", "any") else []
+            todo = [d for d in deps if d in self.recipes and d not in self.done]
+            if todo:
+                stack.extend(reversed(todo))
+            else:
+                self._build(s)
+        return self.done[src]
+
+    def _build(self, src: tuple[str, int]) -> fx.Node:
+        """One mask from its recipe; the masks it is made of are built already (get)."""
         r, g = self.recipes[src], self.g
         op = r[0]
         m: Any

@@ -190,19 +190,30 @@ class KerasModelBuilder:
         parents = {lay.name: [t.layer for t in lay.inputs] + _kwarg_layers(lay.call_kwargs) for lay in self.layers}
         index: dict[str, int] = {}
         post: list[str] = []
-        done: set[str] = set()
+        entered: set[str] = set()
 
-        def walk(name: str) -> None:
-            if name in done:
-                return
+        def enter(name: str) -> None:
             index.setdefault(name, len(index))
-            for parent in parents[name]:
-                walk(parent)
-            done.add(name)
-            post.append(name)
+            entered.add(name)
 
+        # A depth-first walk with an explicit stack, not recursion: a chain of thousands of
+        # layers must not reach Python's recursion limit. The numbering is the recursive walk's:
+        # a layer is numbered when first entered, put in `post` once all its parents are.
         for t in self.outputs:
-            walk(t.layer)
+            if t.layer in entered:
+                continue
+            enter(t.layer)
+            stack = [(t.layer, iter(parents[t.layer]))]
+            while stack:
+                name, todo = stack[-1]
+                for parent in todo:
+                    if parent not in entered:
+                        enter(parent)
+                        stack.append((parent, iter(parents[parent])))
+                        break
+                else:
+                    stack.pop()
+                    post.append(name)
         depth: dict[str, int] = {}
         for name in reversed(post):
             d = depth.setdefault(name, 0)

@@ -90,8 +90,9 @@ def _sequences(kind: str, inputs: list[Shape]) -> tuple[Shape, Shape, Shape]:
             raise ShapeError(f"{kind} needs a known feature size on the {name}, got {fmt(s)}.")
     q, v = inputs[0], inputs[1]
     k = inputs[2] if len(inputs) > 2 else v
-    if None not in (k[0], v[0]) and k[0] != v[0]:
-        raise ShapeError(f"{kind}: key {fmt(k)} and value {fmt(v)} must have the same number of time steps.")
+    if k[0] != v[0]:  # a variable length (None) against a fixed one fits only that one length
+        raise ShapeError(f"{kind}: key {fmt(k)} and value {fmt(v)} must have the same number of time steps"
+                         + (" (a variable length on both, or the same fixed length)." if None in (k[0], v[0]) else "."))
     if q[1] != k[1]:
         which = "key" if len(inputs) > 2 else "value"
         also = "" if len(inputs) > 2 else " (the value is also the key when no key is wired)"

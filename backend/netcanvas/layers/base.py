@@ -9,7 +9,7 @@ reads the registry. See docs/layers.md, "Adding a layer kind".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # A shape excludes the batch axis; None is a variable length (a sequence of any length).
 Shape = tuple[int | None, ...]
+# What a kind computes on (Layer.dtypes).
+DtypeRule = Literal["float", "int", "same", "cast"]
 
 FAMILIES = (
     "input", "core", "reshaping", "convolution", "pooling", "recurrent", "normalization", "merge",
@@ -94,6 +96,11 @@ class Layer(BaseModel):
     examples: ClassVar[tuple[tuple[dict[str, Any], list[Shape]], ...]] = ()
     # Reads token ids (Embedding): the harness feeds integers below the `input_dim` param.
     token_inputs: ClassVar[bool] = False
+    # The dtypes this kind's module computes on (graph/analyze.py follows them from the Inputs):
+    # "float" (the default: float32 in, float32 out), "int" (int64 token ids in, float32 out:
+    # Embedding), "same" (moves, pads or joins elements, which torch does on ints too: the output has
+    # the inputs' dtype, and several inputs must agree), "cast" (either in, float32 out: Rescaling).
+    dtypes: ClassVar[DtypeRule] = "float"
     # Port names the canvas shows (empty: numbered, as merges are); inputs beyond `min_inputs` optional.
     input_names: ClassVar[tuple[str, ...]] = ()
     output_names: ClassVar[tuple[str, ...]] = ()

@@ -45,6 +45,7 @@ def _count(k: int, unit: str, units: str) -> str:
 
 class CroppingBase(Layer):
     family = "reshaping"
+    dtypes = "same"
     spatial: ClassVar[int] = 1
 
     cropping: Any

@@ -32,6 +32,7 @@ class Embedding(Layer):
 
     keras_classes = ("Embedding",)
     token_inputs = True
+    dtypes = "int"
     examples = (
         ({"input_dim": 10, "output_dim": 3}, [(5,)]),
         ({"input_dim": 7, "output_dim": 4, "mask_zero": True}, [(None,)]),
@@ -81,4 +82,19 @@ class Embedding(Layer):
 
         params = {"input_dim": int(cfg["input_dim"]), "output_dim": int(cfg["output_dim"]),
                   "mask_zero": bool(cfg.get("mask_zero", False))}
+        _token_ids_input(n)
         return n.node("Embedding", params, load)
+
+
+def _token_ids_input(n: ImportNode) -> None:
+    """Keras's Embedding casts what it reads to int, so Keras models often declare a float32 Input of
+    token ids (keras.Input's default dtype); netcanvas's Embedding reads int64 (graph/analyze.py): the
+    Input it reads (through layers that only move ids, such as Reshape) becomes int64."""
+    from .base import REGISTRY
+
+    specs = {s.id: s for s in n.b.specs}
+    spec = specs.get(n.inputs[0].node) if n.inputs else None
+    while spec is not None and spec.kind != "Input" and REGISTRY[spec.kind].dtypes == "same" and len(spec.inputs) == 1:
+        spec = specs.get(spec.inputs[0].node)
+    if spec is not None and spec.kind == "Input" and spec.params.get("dtype") == "float32":
+        spec.params["dtype"] = "int64"

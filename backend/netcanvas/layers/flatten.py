@@ -35,6 +35,7 @@ class Flatten(Layer):
 
     family = "reshaping"
     keras_classes = ("Flatten",)
+    dtypes = "same"
     examples = (({}, [(3, 4, 5)]), ({}, [(4, 3)]), ({}, [(6,)]), ({}, [(2, 3, 4, 2)]))
     notes = ("An image flattens C·H·W in netcanvas and H·W·C in Keras: when only Dense layers (possibly "
              "through element-wise layers) read the vector, their kernel rows are reordered; otherwise the "

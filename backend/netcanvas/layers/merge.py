@@ -4,7 +4,9 @@ Minimum, Dot.
 Keras merges are called on a list of tensors. Concatenate's `axis` counts the batch axis and is
 in netcanvas's layout (None: the feature axis, channels for images); export and import map it.
 The element-wise merges need inputs of the same shape (Keras also broadcasts a size-1 axis;
-such a file is refused at import by its shapes).
+such a file is refused at import by its shapes). A variable length (None) matches only None: against
+a fixed size the module would run for that one length only (and a size 1 would broadcast to the
+variable length), so the merge refuses it with the fix.
 """
 
 from __future__ import annotations
@@ -19,12 +21,25 @@ from torch import nn
 
 from ..kerasio.config import nc_axis
 from ..kerasio.layout import keras_axis
-from .base import Layer, Shape, ShapeError, fmt, register, required, resolve_axis
+from .base import DtypeRule, Layer, Shape, ShapeError, fmt, register, required, resolve_axis
 
 if TYPE_CHECKING:
     from ..kerasio.exporting import ExportNode
     from ..kerasio.importing import ImportNode, Value
     from ..kerasio.model import KTensor
+
+
+def variable_meets_fixed(kind: str, inputs: list[Shape], i: int) -> str:
+    """Why a merge refuses a variable length (None) against a fixed size on the same dimension: the
+    module only runs when every sequence has exactly that length (a size 1 would broadcast to any
+    length, which Keras infers as None): one of the two shapes must say so."""
+    shown = ", ".join(fmt(s) for s in inputs)
+    size = next(s[i] for s in inputs if s[i] is not None)
+    fit = ("netcanvas's merges do not stretch a size 1 to another length" if size == 1 else
+           f"they only fit for sequences of exactly {size} steps")
+    return (f"{kind} joins {shown}: dimension {i + 1} is a variable length (None) in one input and {size} in "
+            f"another, and {fit}. Give the variable-length Input the fixed length {size}, or make both "
+            "branches variable.")
 
 
 class ConcatenateModule(nn.Module):
@@ -44,6 +59,7 @@ class Concatenate(Layer):
     min_inputs = 2
     max_inputs = None
     keras_classes = ("Concatenate",)
+    dtypes = "same"
     examples = (
         ({}, [(3,), (5,)]),
         ({}, [(2, 4, 4), (3, 4, 4)]),  # images: stacks channels (Keras's axis -1)
@@ -73,6 +89,8 @@ class Concatenate(Layer):
                     f"Concatenate along axis {axis + 1} needs all other dimensions equal, got {shown}: "
                     f"dimension {i + 1} differs."
                 )
+            if None in sizes and len(sizes) > 1:
+                raise ShapeError(variable_meets_fixed("Concatenate", inputs, i))
         parts = [s[axis] for s in inputs]
         known = [p for p in parts if p is not None]
         joined = sum(known) if len(known) == len(parts) else None
@@ -131,6 +149,7 @@ class Elementwise(Layer):
     min_inputs = 2
     max_inputs: ClassVar[int | None] = None
     module: ClassVar[type[nn.Module]] = AddModule
+    dtypes: ClassVar[DtypeRule] = "same"  # ints add, multiply, compare as ints; Average divides: floats
     examples = (
         ({}, [(4,), (4,)]),
         ({}, [(2, 3, 3), (2, 3, 3), (2, 3, 3)]),
@@ -151,6 +170,8 @@ class Elementwise(Layer):
                     "Make the branches end in the same size (e.g. the same Dense units or Conv filters), "
                     "or join them with Concatenate instead."
                 )
+            if known and None in sizes:
+                raise ShapeError(variable_meets_fixed(kind, inputs, i))
             out.append(known.pop() if known else None)
         return [tuple(out)]
 
@@ -196,6 +217,7 @@ class Average(Elementwise):
 
     keras_classes = ("Average",)
     module = AverageModule
+    dtypes = "float"
 
 
 @register

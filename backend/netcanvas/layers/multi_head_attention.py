@@ -132,9 +132,10 @@ class MultiHeadAttention(Layer):
                 raise ShapeError(f"MultiHeadAttention needs a known feature size on the {name}, got {fmt(s)}.")
         v = inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
-        if None not in (k[0], v[0]) and k[0] != v[0]:
+        if k[0] != v[0]:  # a variable length (None) against a fixed one fits only that one length
             raise ShapeError(f"MultiHeadAttention: key {fmt(k)} and value {fmt(v)} must have the same number "
-                             "of time steps.")
+                             "of time steps" + (" (a variable length on both, or the same fixed length)."
+                                                if None in (k[0], v[0]) else "."))
         dq, dv, dk = inputs[0][1], v[1], k[1]
         assert dq is not None and dv is not None and dk is not None
         return dq, dv, dk

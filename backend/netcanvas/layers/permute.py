@@ -42,6 +42,7 @@ class Permute(Layer):
 
     family = "reshaping"
     keras_classes = ("Permute",)
+    dtypes = "same"
     examples = (
         ({"dims": [2, 1]}, [(4, 3)]),
         ({"dims": [1, 3, 2]}, [(2, 3, 4)]),  # swaps height and width

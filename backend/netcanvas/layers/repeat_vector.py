@@ -34,6 +34,7 @@ class RepeatVector(Layer):
 
     family = "reshaping"
     keras_classes = ("RepeatVector",)
+    dtypes = "same"
     examples = (
         ({"n": 3}, [(4,)]),
         ({"n": 1}, [(2,)]),

@@ -38,6 +38,7 @@ class Rescaling(Layer):
 
     family = "preprocessing"
     keras_classes = ("Rescaling",)
+    dtypes = "cast"  # int pixels or ids in, float32 out, as Keras's Rescaling casts
     elementwise = True
     examples = (
         ({"scale": 1 / 255}, [(3, 4, 5)]),

@@ -37,6 +37,7 @@ class Reshape(Layer):
 
     family = "reshaping"
     keras_classes = ("Reshape",)
+    dtypes = "same"
     examples = (
         ({"target_shape": [3, 4]}, [(12,)]),
         ({"target_shape": [2, 3, 4]}, [(24,)]),  # a vector → an image of 2 channels

@@ -39,6 +39,7 @@ class UpSampling1D(Layer):
 
     family = "reshaping"
     keras_classes = ("UpSampling1D",)
+    dtypes = "same"  # repeats steps; UpSampling2D interpolates, on floats only
     examples = (
         ({"size": 2}, [(3, 2)]),
         ({"size": 3}, [(None, 4)]),

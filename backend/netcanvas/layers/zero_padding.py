@@ -32,6 +32,7 @@ class ZeroPadModule(nn.Module):
 
 class ZeroPaddingBase(Layer):
     family = "reshaping"
+    dtypes = "same"
     spatial: ClassVar[int] = 1
     notes = ('Keras\'s default data_format (channels_last) only: data_format="channels_first" is refused '
              "at import.")

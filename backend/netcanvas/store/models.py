@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -32,6 +32,9 @@ class GraphRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)  # the latest version number
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # users.id of who made it; None: made in token/none mode or before accounts (docs/security.md).
+    # No foreign key: SQLite would rebuild the table to add one; removing a user reassigns explicitly.
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
     versions: Mapped[list[GraphVersionRow]] = relationship(
         back_populates="graph_row", cascade="all, delete-orphan", passive_deletes=True,
@@ -79,6 +82,7 @@ class RunRow(Base):
     confusion_matrix: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     class_names: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     artifacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)  # as GraphRow's
 
     events: Mapped[list[RunEventRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunEventRow.seq"
@@ -97,3 +101,27 @@ class RunEventRow(Base):
     type: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserRow(Base):
+    """An account of the multi-user mode (NETCANVAS_AUTH=users); the password only as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SessionRow(Base):
+    """A signed-in browser or script: the sha256 of its random session id (the cookie holds the id
+    itself, so a copy of the database signs nobody in), until `expires_at`."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from ..run_states import ACTIVE, RunStatus, as_status, is_final, next_status
@@ -17,11 +17,55 @@ from .models import GraphRow, GraphVersionRow, RunEventRow, RunRow, utcnow
 
 log = logging.getLogger(__name__)
 
+# -- ownership ----------------------------------------------------------------------------------
+# `owner` below is a users.id in users mode, or None in token/none mode: None means no filter (one
+# person owns the whole server). The API passes the signed-in user's (api/deps.py); the rule lives
+# here once, so a list, a get by id and an id named in a request body all answer alike.
+
+Owned = GraphRow | RunRow
+Q = TypeVar("Q", bound=Select)
+
+
+def visible(row: Owned | None, owner: str | None) -> bool:
+    return row is not None and (owner is None or row.owner_id == owner)
+
+
+def _owned(q: Q, model: type[GraphRow | RunRow], owner: str | None) -> Q:
+    return q if owner is None else q.where(model.owner_id == owner)
+
+
+def get_graph_row(s: Session, graph_id: str, owner: str | None) -> GraphRow | None:
+    row = s.get(GraphRow, graph_id)
+    return row if visible(row, owner) else None
+
+
+def get_run(s: Session, run_id: str, owner: str | None) -> RunRow | None:
+    row = s.get(RunRow, run_id)
+    return row if visible(row, owner) else None
+
+
+def claim_unowned(s: Session, owner: str) -> int:
+    """Give every graph and run without an owner (made before accounts, or in token/none mode) to
+    `owner`: the first admin, when the server starts in users mode. Returns how many rows changed."""
+    n = 0
+    for model in (GraphRow, RunRow):
+        result = s.execute(update(model).where(model.owner_id.is_(None)).values(owner_id=owner))
+        n += int(getattr(result, "rowcount", 0) or 0)
+    s.commit()
+    return n
+
+
+def reassign_owner(s: Session, old: str, new: str | None) -> None:
+    """A removed user's graphs and runs pass to `new` (an admin), so nothing becomes orphaned."""
+    for model in (GraphRow, RunRow):
+        s.execute(update(model).where(model.owner_id == old).values(owner_id=new))
+    s.commit()
+
 # -- graphs -------------------------------------------------------------------------------------
 
 
-def create_graph(s: Session, graph: dict[str, Any]) -> tuple[GraphRow, GraphVersionRow]:
-    row = GraphRow(name=graph.get("name") or "untitled", version=1)
+def create_graph(s: Session, graph: dict[str, Any], owner: str | None = None) -> tuple[GraphRow, GraphVersionRow]:
+    row = GraphRow(name=graph.get("name") or "untitled", version=1, owner_id=owner)
     ver = GraphVersionRow(version=1, graph=graph)
     row.versions.append(ver)
     s.add(row)
@@ -29,17 +73,17 @@ def create_graph(s: Session, graph: dict[str, Any]) -> tuple[GraphRow, GraphVers
     return row, ver
 
 
-def list_graphs(s: Session) -> list[tuple[GraphRow, GraphVersionRow]]:
-    rows = s.execute(
-        select(GraphRow, GraphVersionRow)
-        .join(GraphVersionRow, (GraphVersionRow.graph_id == GraphRow.id) & (GraphVersionRow.version == GraphRow.version))
-        .order_by(GraphRow.updated_at.desc())
-    ).all()
+def list_graphs(s: Session, owner: str | None = None) -> list[tuple[GraphRow, GraphVersionRow]]:
+    q = select(GraphRow, GraphVersionRow).join(
+        GraphVersionRow, (GraphVersionRow.graph_id == GraphRow.id) & (GraphVersionRow.version == GraphRow.version))
+    rows = s.execute(_owned(q, GraphRow, owner).order_by(GraphRow.updated_at.desc())).all()
     return [(g, v) for g, v in rows]
 
 
-def get_graph(s: Session, graph_id: str, version: int | None = None) -> tuple[GraphRow, GraphVersionRow] | None:
-    row = s.get(GraphRow, graph_id)
+def get_graph(
+    s: Session, graph_id: str, version: int | None = None, owner: str | None = None
+) -> tuple[GraphRow, GraphVersionRow] | None:
+    row = get_graph_row(s, graph_id, owner)
     if row is None:
         return None
     ver = s.scalar(
@@ -71,26 +115,26 @@ def delete_graph(s: Session, row: GraphRow) -> None:
 def create_run(
     s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
     graph_id: str | None = None, graph_version: int | None = None, status: RunStatus = "queued",
-    artifacts: list[str] | None = None,
+    artifacts: list[str] | None = None, owner: str | None = None,
 ) -> RunRow:
     """A new run; `status="imported"` (with its artifacts) for a model that was not trained here."""
     row = RunRow(
         name=name, status=next_status(None, status), request=request, graph=graph, dataset=dataset,
-        graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []),
+        graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []), owner_id=owner,
     )
     s.add(row)
     s.commit()
     return row
 
 
-def list_runs(s: Session, offset: int = 0, limit: int | None = None) -> list[RunRow]:
+def list_runs(s: Session, offset: int = 0, limit: int | None = None, owner: str | None = None) -> list[RunRow]:
     """Newest first."""
-    q = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id).offset(offset)
+    q = _owned(select(RunRow), RunRow, owner).order_by(RunRow.created_at.desc(), RunRow.id).offset(offset)
     return list(s.scalars(q if limit is None else q.limit(limit)))
 
 
-def count_runs(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(RunRow)) or 0
+def count_runs(s: Session, owner: str | None = None) -> int:
+    return s.scalar(_owned(select(func.count()).select_from(RunRow), RunRow, owner)) or 0
 
 
 def run_events(s: Session, run_id: str, types: Sequence[str] | None = None) -> list[RunEventRow]:

@@ -1,4 +1,5 @@
-"""Early stopping and the best-epoch checkpoint (weights kept on the device, no file writes)."""
+"""Early stopping, the best-epoch checkpoint (weights kept on the device, no file writes) and
+Keras's TerminateOnNaN (Diverged)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,18 @@ class EarlyStopper:
             self.stopped_epoch = epoch
             return True
         return False
+
+
+class Diverged(ValueError):
+    """The training loss became NaN or infinite (Keras's TerminateOnNaN): the run ends failed with
+    this sentence, and no model is saved. TrainSettings.terminate_on_nan=False keeps going."""
+
+    def __init__(self, value: float, epoch: int, step: int, steps: int, lr: float | None):
+        self.value, self.epoch, self.step = value, epoch, step
+        what = "NaN" if math.isnan(value) else "infinite"
+        rate = f"The learning rate was {lr:g}, the epoch has {steps} batches. " if lr is not None else ""
+        super().__init__(
+            f"the loss became {what} at epoch {epoch}, batch {step}: lower the learning rate, check the data "
+            "for NaN or huge values (scale the inputs, e.g. with a Rescaling or Normalization layer), or clip "
+            f"the gradients (optimizer clipnorm). {rate}No model was saved; to keep training anyway, set "
+            "terminate_on_nan to false.")

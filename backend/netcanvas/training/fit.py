@@ -17,7 +17,7 @@ import torch
 
 from ..data.base import Split
 from ..graph.freeze import trainable_parameters
-from .callbacks import Best, EarlyStopper
+from .callbacks import Best, Diverged, EarlyStopper
 from .events import BatchEvent, EpochEvent, Event
 from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
 from .metrics import activate_fn
@@ -207,6 +207,11 @@ class Trainer:
         gen = self.generator if self.settings.shuffle else None
         zero_grad, opt_step, no_grad, perf_counter = stepper.zero_grad, stepper.step, torch.no_grad, time.perf_counter
         step = 0
+        # TerminateOnNaN without a read-back per batch: each batch's loss is copied into a device
+        # buffer; the running sum, read for every event anyway, turns NaN/inf with the first bad batch,
+        # and only then is the buffer read to name it.
+        losses_seen = torch.empty(steps, dtype=self.sum_dtype, device=self.device) if self.settings.terminate_on_nan \
+            else None
         for step, (xs, ys, n) in enumerate(feed.batches(gen), start=1):
             if augment is not None:
                 xs = _augment(augment, xs)
@@ -235,16 +240,31 @@ class Trainer:
                     self._accumulate(sums, outs, ys, losses, n)
                 if step == 1:
                     per = self._per_sample(outs, ys, n)
+            if losses_seen is not None and step <= steps:
+                losses_seen[step - 1] = loss.detach()
             seen += n
             if should_stop():
                 return {}, True
             now = perf_counter()
             if step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S:
                 last_event = now
-                emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=self._read(sums, seen, per)))
+                metrics = self._read(sums, seen, per)
+                if losses_seen is not None and not math.isfinite(metrics["loss"]):
+                    self._diverged(losses_seen[:step], epoch, steps)
+                emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics))
         if step == 0:
             raise ValueError("The training split is empty.")
-        return self._read(sums, seen, per), False
+        metrics = self._read(sums, seen, per)
+        if losses_seen is not None and not math.isfinite(metrics["loss"]):  # steps was an estimate
+            self._diverged(losses_seen[:min(step, steps)], epoch, steps)
+        return metrics, False
+
+    def _diverged(self, losses: torch.Tensor, epoch: int, steps: int) -> None:
+        """Raises Diverged naming the first batch whose loss is NaN or infinite."""
+        bad = torch.nonzero(~torch.isfinite(losses)).flatten().tolist()
+        step = bad[0] + 1 if bad else len(losses)
+        value = float(losses[step - 1]) if bad else math.nan
+        raise Diverged(value, epoch, step, steps, self.schedule.lr)
 
     # --- evaluate / predict -------------------------------------------------------------------
 

@@ -81,8 +81,10 @@ class _Worker:
 class LocalExecutor:
     """One spawned process per job, at most `max_concurrent` at once."""
 
-    def __init__(self, max_concurrent: int = 2, trainer: str = DEFAULT_TRAINER, grace_s: float = 5.0):
+    def __init__(self, max_concurrent: int = 2, trainer: str = DEFAULT_TRAINER, grace_s: float = 5.0,
+                 memory_mb: int | None = None):
         self.max_concurrent = max_concurrent
+        self.memory_mb = memory_mb  # each worker's memory limit (Settings.worker_memory_mb); None: none
         self.trainer = trainer
         self.grace_s = grace_s
         self._ctx = mp.get_context("spawn")
@@ -185,7 +187,8 @@ class LocalExecutor:
         proc = self._ctx.Process(
             target=worker_main,
             args=(job.run_id, job.graph, job.settings, str(job.out_dir), send, stop, self.trainer,
-                  str(job.data_dir) if job.data_dir else None, job.threads or self.threads_per_run()),
+                  str(job.data_dir) if job.data_dir else None, job.threads or self.threads_per_run(),
+                  self.memory_mb),
             name=f"netcanvas-run-{job.run_id[:8]}",
         )
         proc.start()

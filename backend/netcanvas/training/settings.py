@@ -76,6 +76,9 @@ class TrainSettings(Strict):
     shuffle: bool = True
     early_stopping: EarlyStopping | None = None
     keep_best: bool = True  # checkpoint the weights of the best epoch (by val_loss, else loss)
+    # Keras's TerminateOnNaN: a NaN or infinite training loss ends the run failed, naming the epoch
+    # and batch (training/callbacks.py); False keeps training (and saves whatever it ends with).
+    terminate_on_nan: bool = True
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     seed: int | None = 0
     # Train further: start from the weights of this run's model.pt (a trained or imported model).

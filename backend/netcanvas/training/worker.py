@@ -54,18 +54,21 @@ class _StopFlag(Protocol):
 def worker_main(
     run_id: str, graph_json: dict[str, Any], settings_json: dict[str, Any], out_dir: str,
     conn: Connection, stop: _StopFlag, trainer: str = DEFAULT_TRAINER, data_dir: str | None = None,
-    threads: int | None = None,
+    threads: int | None = None, memory_mb: int | None = None,
 ) -> None:
     """Process entry point. Never raises: a failure is reported as the final status.
 
     `threads` caps torch's CPU threads (set before torch is imported; an OMP_NUM_THREADS the user
-    set wins), so concurrent runs share the cores instead of fighting over them.
+    set wins), so concurrent runs share the cores instead of fighting over them. `memory_mb` (else
+    the server's Settings.worker_memory_mb, NETCANVAS_WORKER_MEMORY_MB) caps this process's memory
+    (limit_memory): a run that needs more fails alone, with a sentence, instead of taking the machine.
     """
     if threads and "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     # Ctrl-C in the server's terminal reaches the whole process group; the server stops us itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     device: str | None = None
+    limit_mb: int | None = memory_mb
 
     def emit(event: Event) -> None:
         nonlocal device
@@ -79,6 +82,9 @@ def worker_main(
 
         # the server's data directory, even when not from the environment
         server = Settings(data_dir=Path(data_dir)) if data_dir is not None else get_settings()
+        limit_mb = memory_mb if memory_mb is not None else server.worker_memory_mb
+        if limit_mb is not None:
+            limit_memory(limit_mb)
         fit = load_trainer(trainer)
         graph = Graph.model_validate(graph_json)
         settings = TrainSettings.model_validate(settings_json)
@@ -97,6 +103,8 @@ def worker_main(
         message = str(err) or type(err).__name__
         if not isinstance(err, (ValueError, RuntimeError, LookupError)):
             message = f"{type(err).__name__}: {message}"
+        oom = out_of_memory(err, limit_mb)
+        message = oom or message
         tb = "".join(traceback.format_exception(err)[-3:]).strip()
         with contextlib.suppress(Exception):  # the pipe may be gone: nothing left to tell then
             emit(LogEvent(level="error", message=tb))
@@ -105,3 +113,50 @@ def worker_main(
         emit(final)
     finally:
         conn.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# the memory limit
+
+
+def limit_memory(mb: int) -> bool:
+    """Cap this process's memory at `mb` MB (1 MB = 10^6 bytes, as Settings' budgets), soft and hard
+    (the trainer cannot raise it again). True where the limit is set: Linux (and other systems that
+    enforce it); macOS ignores such limits, so there it is not set and False comes back.
+
+    The limit is RLIMIT_DATA, not RLIMIT_AS: since Linux 4.7 it counts every private writable mapping
+    — the heap, malloc's and torch's anonymous mmaps, thread stacks — which is where tensors live,
+    and not shared libraries nor address space reserved without access. RLIMIT_AS counts the latter:
+    CUDA reserves host address space of about twice the GPU's memory at initialisation, and glibc a
+    64 MB arena per thread, so an address-space cap low enough to protect the machine would make
+    every GPU run fail to start."""
+    import resource
+    import sys
+
+    if sys.platform == "darwin":
+        return False
+    limit = mb * 1_000_000
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    return True
+
+
+# what allocators say when they are refused memory (torch's CPU allocator, CUDA's, numpy's)
+_OOM_WORDS = ("can't allocate memory", "cannot allocate memory", "out of memory", "not enough memory",
+              "std::bad_alloc", "unable to allocate")
+
+
+def out_of_memory(err: BaseException, limit_mb: int | None) -> str | None:
+    """The sentence for a run that ran out of memory (None for another failure)."""
+    text = str(err).lower()
+    if not isinstance(err, MemoryError) and not any(w in text for w in _OOM_WORDS):
+        return None
+    if "cuda" in text or type(err).__name__ == "OutOfMemoryError":
+        return ("the run needed more GPU memory than the device has free: lower batch_size or the model's "
+                "size, or train on the CPU.")
+    if limit_mb is not None:
+        return (f"the run needed more memory than the worker's limit ({limit_mb:,} MB, "
+                "NETCANVAS_WORKER_MEMORY_MB): lower batch_size or the model's size.")
+    return "the run needed more memory than this machine has free: lower batch_size or the model's size."

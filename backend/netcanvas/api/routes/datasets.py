@@ -22,7 +22,7 @@ from ...data.preview import DatasetPreview, build_preview
 from ...data.registry import DatasetNotFound
 from ...data.samples import MAX_COUNT, DatasetSamples, SplitName, build_samples
 from ...data.vocabularies import NoVocabulary, corpus_vocabulary, vocabulary_of
-from ..deps import DatasetsDep, SettingsDep
+from ..deps import CurrentUser, DatasetsDep, SettingsDep
 from ..schemas import Message, VocabularyPublic
 
 router = APIRouter(prefix="/api", tags=["datasets"])
@@ -77,7 +77,7 @@ def list_datasets(datasets: DatasetsDep) -> DatasetsPublic:
 
 
 @router.post("/datasets", status_code=201, openapi_extra=_upload_schema())
-async def create_dataset(request: Request, settings: SettingsDep) -> DatasetInfo:
+async def create_dataset(request: Request, settings: SettingsDep, user: CurrentUser) -> DatasetInfo:
     """Upload a CSV, text CSV, NPZ or image ZIP with options as form fields (UploadOptions)."""
     try:
         received = await receive_upload(
@@ -89,7 +89,8 @@ async def create_dataset(request: Request, settings: SettingsDep) -> DatasetInfo
         except DataError:
             received.path.unlink(missing_ok=True)
             raise
-        return await run_in_threadpool(uploads.create_from_file, settings, received.path, received.filename, opts)
+        return await run_in_threadpool(uploads.create_from_file, settings, received.path, received.filename, opts,
+                                       owner=user.owner)
     except DataError as exc:
         raise _http(exc) from None
 
@@ -166,6 +167,7 @@ def get_dataset_vocabulary(dataset_id: DatasetId, settings: SettingsDep, dataset
     is id i; `pad`, `oov`, `start`, `end` are ids or null. 404 for an unknown set, 422 for a set without
     tokens (images, tables)."""
     try:
+        datasets.info(dataset_id)  # another user's upload: unknown, as for the routes below
         vocab = vocabulary_of(settings, dataset_id, datasets)
     except NoVocabulary as exc:
         raise HTTPException(422, exc.message) from None
@@ -210,6 +212,7 @@ def update_dataset_options(
     """Change what applies at load time (label mode, augmentation) of an uploaded or published set."""
     try:
         if uploads.is_upload_id(dataset_id):
+            datasets.info(dataset_id)  # DatasetsDep: another user's upload is unknown (404)
             return uploads.set_load_options(settings, dataset_id, options)
         if dataset_id in published.PUBLISHED and published.present(settings, dataset_id):
             published.save_options(settings, dataset_id, options)
@@ -226,6 +229,7 @@ def delete_dataset(dataset_id: DatasetId, settings: SettingsDep, datasets: Datas
     """Delete an uploaded data set (built-in and published ones are refused with 409)."""
     try:
         if uploads.is_upload_id(dataset_id):
+            datasets.info(dataset_id)  # DatasetsDep: another user's upload is unknown (404)
             uploads.delete(settings, dataset_id)
             datasets.forget(dataset_id)  # its arrays need not stay in memory
             return Response(status_code=204)

@@ -10,7 +10,7 @@ from ...graph.schema import Graph
 from ...store import repo
 from ...store.models import GraphRow, GraphVersionRow
 from ..analysis import report_of
-from ..deps import GraphDep, SessionDep
+from ..deps import CurrentUser, GraphDep, SessionDep
 from ..schemas import GraphCreate, GraphPublic, GraphsPublic, GraphUpdate, ValidationReport
 
 router = APIRouter(prefix="/api", tags=["graphs"])
@@ -31,14 +31,15 @@ def validate(graph: Graph) -> Response:
 
 
 @router.get("/graphs")
-def list_graphs(session: SessionDep) -> GraphsPublic:
-    data = [_public(g, v) for g, v in repo.list_graphs(session)]
+def list_graphs(session: SessionDep, user: CurrentUser) -> GraphsPublic:
+    """The caller's saved graphs (everyone's in token/none mode), latest first."""
+    data = [_public(g, v) for g, v in repo.list_graphs(session, owner=user.owner)]
     return GraphsPublic(data=data, count=len(data))
 
 
 @router.post("/graphs", status_code=201)
-def create_graph(body: GraphCreate, session: SessionDep) -> GraphPublic:
-    row, ver = repo.create_graph(session, body.graph.model_dump(mode="json"))
+def create_graph(body: GraphCreate, session: SessionDep, user: CurrentUser) -> GraphPublic:
+    row, ver = repo.create_graph(session, body.graph.model_dump(mode="json"), owner=user.owner)
     return _public(row, ver)
 
 

@@ -12,13 +12,15 @@ import logging
 import os
 import shutil
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import torch
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from ...data.errors import DataError
+from ...data.incoming import receive_upload
 from ...graph.compile import compile_graph
 from ...graph.schema import Graph
 from ...store.models import RunEventRow, RunRow, new_id
@@ -26,7 +28,7 @@ from ...training.bundle import bundle_dict, save_bundle
 from ...training.events import LogEvent
 from ...training.settings import TrainSettings
 from ..analysis import validate_graph
-from ..deps import DbDep, SettingsDep
+from ..deps import CurrentUser, DbDep, SettingsDep
 from ..schemas import Message, ProblemsDetail, RunPublic, RunRequestPublic
 from .runs import run_summary
 
@@ -81,40 +83,57 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.post(
-    "/models/import", status_code=201,
-    responses={400: {"model": Message}, 413: {"model": Message}, 422: {"model": Message}},
-)
-async def import_model(
-    db: DbDep, settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="A Keras .h5 / .keras file, a Keras model JSON, or a "
-                                                 "netcanvas model.pt")],
-    name: Annotated[str | None, Form(max_length=200)] = None,
-    dataset: Annotated[str | None, Form(max_length=200)] = None,
-) -> RunPublic:
-    """Turn an uploaded model into a run with status "imported" (graph laid out, weights kept)."""
-    from ...export.keras_import import ImportFailed
-    from ...export.keras_import import import_model_isolated as parse
+IMPORT_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "A Keras .h5 / .keras file, a Keras model JSON, or a netcanvas model.pt"},
+        "name": {"type": "string", "maxLength": 200}, "dataset": {"type": "string", "maxLength": 200}}}}}}}
 
-    filename = os.path.basename(file.filename or "") or "upload"
-    data = await _read_limited(file, settings.max_upload_mb << 20)
+
+@router.post(
+    "/models/import", status_code=201, openapi_extra=IMPORT_FORM,
+    responses={400: {"model": Message}, 413: {"model": Message}, 415: {"model": Message}, 422: {"model": Message}},
+)
+async def import_model(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser) -> RunPublic:
+    """Turn an uploaded model into a run with status "imported" (graph laid out, weights kept). The
+    upload is streamed to disk (data/incoming.py), never held whole in memory; the reader checks the
+    weights the file declares against its config and the model budget before reading any of them."""
+    from ...export.keras_import import ImportFailed, import_model_isolated
+
     try:
-        imported = await run_in_threadpool(parse, filename, data)
+        received = await receive_upload(
+            request.headers.get("content-type"), request.headers.get("content-length"), request.stream(),
+            settings.uploads_dir, settings.max_upload_mb * (1 << 20))
+    except DataError as err:
+        raise HTTPException(err.status, err.message) from None
+    filename = received.filename or "upload"
+    name, dataset = received.fields.get("name") or None, received.fields.get("dataset") or None
+    try:
+        for key, value in (("name", name), ("dataset", dataset)):
+            if value is not None and len(value) > 200:
+                raise HTTPException(422, f"{key}: at most 200 characters.")
+        imported = await run_in_threadpool(import_model_isolated, filename, received.path,
+                                           max_model_mb=settings.max_model_mb)
     except ImportFailed as err:
         raise HTTPException(422, str(err)) from None
+    except HTTPException:
+        raise
     except Exception as err:  # a file we did not foresee: still the user's file, not a 500
         log.exception("importing %s failed", filename)
         raise HTTPException(422, f"{filename} could not be imported ({type(err).__name__}: {err}).") from None
+    finally:
+        received.path.unlink(missing_ok=True)
     try:
-        return await run_in_threadpool(_store, db, settings, imported, filename, name, dataset)
+        return await run_in_threadpool(_store, db, settings, imported, filename, name, dataset, owner=user.owner)
     except ValueError as err:
         raise HTTPException(422, f"{filename} could not be imported: {err}") from None
 
 
 def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | None, dataset: str | None,
-           files: dict[str, bytes] | None = None, logs: list[LogEvent] | None = None) -> RunPublic:
-    """Write model.pt (and `files` beside it), then the run row; on any failure neither is left behind.
-    The run's log: `imported.notes` as warnings, then `logs`."""
+           files: dict[str, bytes] | None = None, logs: list[LogEvent] | None = None,
+           owner: str | None = None) -> RunPublic:
+    """Write model.pt (and `files` beside it), then the run row owned by `owner` (users mode); on any
+    failure neither is left behind. The run's log: `imported.notes` as warnings, then `logs`."""
     run_id = new_id()
     bundle = imported.bundle or {}
     graph = imported.graph
@@ -148,7 +167,8 @@ def _store(db: Any, settings: Any, imported: Any, filename: str, name: str | Non
         now = datetime.now(UTC)
         row = RunRow(id=run_id, name=title, status="imported", request=request.model_dump(mode="json"),
                      graph=graph.model_dump(mode="json"), dataset=dataset, created_at=now, finished_at=now,
-                     artifacts=["model.pt", *(files or {})], class_names=bundle.get("class_names"))
+                     artifacts=["model.pt", *(files or {})], class_names=bundle.get("class_names"),
+                     owner_id=owner)
         with db.session() as s:
             s.add(row)
             s.flush()

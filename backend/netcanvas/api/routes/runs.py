@@ -25,8 +25,8 @@ from ...training.init_by_name import by_name_report
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
 from ...training.weight_match import nothing_fits
-from ..analysis import fit_problems, frozen_problems, validate_graph
-from ..deps import DatasetsDep, DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
+from ..analysis import budget_problems_of, fit_problems, frozen_problems, validate_graph
+from ..deps import CurrentUser, DatasetsDep, DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
 from ..features import predict_at_nodes
 from ..hub import json_safe
@@ -76,21 +76,14 @@ def run_public(db_session: Session, row: RunRow) -> RunPublic:
     )
 
 
-def _load_run(db: Database, run_id: str) -> RunPublic:
-    with db.session() as s:
-        row = s.get(RunRow, run_id)
-        if row is None:
-            raise HTTPException(404, f"Run '{run_id}' not found.")
-        return run_public(s, row)
-
-
-def _prepare(db: Database, body: RunRequest, runs_dir: Path) -> tuple[Graph, int | None]:
+def _prepare(db: Database, body: RunRequest, runs_dir: Path, owner: str | None) -> tuple[Graph, int | None]:
     """The graph to train (a saved graph's latest version for graph_id, or the graph of the run
-    init_from_run names) and its version; 422 when the starting weights do not fit it."""
-    graph, version = _requested_graph(db, body)
+    init_from_run names) and its version; 422 when the starting weights do not fit it. Another
+    user's graph or run (`owner`: repo's rule) answers as one that does not exist."""
+    graph, version = _requested_graph(db, body, owner)
     if body.init_from_run is not None:
         with db.session() as s:
-            source = s.get(RunRow, body.init_from_run)
+            source = repo.get_run(s, body.init_from_run, owner)
             source_graph = Graph.model_validate(source.graph) if source is not None else None
         model = runs_dir / body.init_from_run / FILE_NAME
         if source_graph is None or not model.is_file():
@@ -112,13 +105,13 @@ def _prepare(db: Database, body: RunRequest, runs_dir: Path) -> tuple[Graph, int
     return graph, version
 
 
-def _requested_graph(db: Database, body: RunRequest) -> tuple[Graph | None, int | None]:
+def _requested_graph(db: Database, body: RunRequest, owner: str | None) -> tuple[Graph | None, int | None]:
     if body.graph is not None:
         return body.graph, None
     if body.graph_id is None:
         return None, None
     with db.session() as s:
-        found = repo.get_graph(s, body.graph_id or "")
+        found = repo.get_graph(s, body.graph_id or "", owner=owner)
         if found is None:
             raise HTTPException(422, f"graph_id '{body.graph_id}' is not a saved graph.")
         _, ver = found
@@ -127,10 +120,11 @@ def _requested_graph(db: Database, body: RunRequest) -> tuple[Graph | None, int 
 
 @router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
 async def create_run(
-    body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep
+    body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep,
+    user: CurrentUser,
 ) -> RunPublic:
     """Check the graph and data set, store the run `queued` and hand it to the executor."""
-    graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir)
+    graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir, user.owner)
     report = await run_in_threadpool(validate_graph, graph)
     if not report.ok:
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
@@ -147,6 +141,10 @@ async def create_run(
     if misfit:
         detail = ProblemsDetail(message=f"The graph does not fit data set '{info.id}'.", problems=misfit)
         raise HTTPException(422, detail.model_dump())
+    over = await run_in_threadpool(budget_problems_of, graph, train, settings)  # graph/budget.py
+    if over:
+        detail = ProblemsDetail(message="The model does not fit this server's budget.", problems=over)
+        raise HTTPException(422, detail.model_dump())
     request = RunRequestPublic.model_validate(
         {**train.model_dump(mode="json"), "graph_id": body.graph_id, "graph_version": version, "name": body.name}
     )
@@ -156,7 +154,7 @@ async def create_run(
         with db.session() as s:
             return repo.create_run(
                 s, name=body.name or graph.name, request=request.model_dump(mode="json"), graph=graph_json,
-                dataset=body.dataset, graph_id=body.graph_id, graph_version=version,
+                dataset=body.dataset, graph_id=body.graph_id, graph_version=version, owner=user.owner,
             )
 
     row = await run_in_threadpool(insert)
@@ -172,11 +170,13 @@ async def create_run(
 
 @router.get("/runs")
 def list_runs(
-    session: SessionDep, offset: Annotated[int, Query(ge=0, le=10**9)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    session: SessionDep, user: CurrentUser, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> RunsPublic:
-    """Newest first; `count` is the number of all runs (page with offset/limit)."""
-    data = [run_summary(r) for r in repo.list_runs(session, offset=offset, limit=limit)]
-    return RunsPublic(data=data, count=repo.count_runs(session))
+    """The caller's runs (everyone's in token/none mode), newest first; `count` is the number of all
+    of them (page with offset/limit)."""
+    data = [run_summary(r) for r in repo.list_runs(session, offset=offset, limit=limit, owner=user.owner)]
+    return RunsPublic(data=data, count=repo.count_runs(session, owner=user.owner))
 
 
 @router.get("/runs/{run_id}")
@@ -185,9 +185,10 @@ def get_run(row: RunDep, session: SessionDep) -> RunPublic:
 
 
 @router.post("/runs/{run_id}/cancel", status_code=202)
-async def cancel_run(run_id: str, db: DbDep, executor: ExecutorDep) -> RunPublic:
+async def cancel_run(row: RunDep, session: SessionDep, executor: ExecutorDep) -> RunPublic:
     """Ask a queued or running run to stop; it ends `cancelled` (the stream says when)."""
-    run = await run_in_threadpool(_load_run, db, run_id)
+    run_id = row.id
+    run = await run_in_threadpool(run_public, session, row)
     try:
         next_status(run.status, "cancelled")
     except IllegalTransition:
@@ -198,10 +199,10 @@ async def cancel_run(run_id: str, db: DbDep, executor: ExecutorDep) -> RunPublic
 
 @router.delete("/runs/{run_id}", status_code=204)
 async def delete_run(
-    run_id: str, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, request: Request
+    row: RunDep, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, request: Request
 ) -> Response:
     """Cancel the run if it is active, then remove it, its history and its artifacts."""
-    await run_in_threadpool(_load_run, db, run_id)  # 404 first
+    run_id = row.id  # RunDep: 404 first, for a missing run and for another user's alike
     if hub.is_active(run_id):
         executor.cancel(run_id, reason="the run was deleted")
         if not await hub.wait_done(run_id, timeout=getattr(executor, "grace_s", 5.0) + 10):

@@ -12,13 +12,19 @@ from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
 from ...training.events import to_json
-from ..deps import DbDep, HubDep
+from ..deps import CurrentUser, DbDep, HubDep
 from ..hub import Subscriber, is_final_status
 
 router = APIRouter(prefix="/api", tags=["runs"])
 
 NOT_FOUND = 4404
 SERVICE_RESTART = 1012
+
+
+def _visible(db: Database, run_id: str, owner: str | None) -> bool:
+    """The ownership rule of api/deps.RunDep (repo.get_run), for the websocket."""
+    with db.session() as s:
+        return repo.get_run(s, run_id, owner) is not None
 
 
 def _history(db: Database, run_id: str) -> list[dict[str, Any]] | None:
@@ -62,8 +68,11 @@ async def _relay(websocket: WebSocket, sub: Subscriber) -> str:
 
 
 @router.websocket("/runs/{run_id}/stream")
-async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep) -> None:
+async def stream_run(websocket: WebSocket, run_id: str, hub: HubDep, db: DbDep, user: CurrentUser) -> None:
     await websocket.accept()
+    if user.owner is not None and not await run_in_threadpool(_visible, db, run_id, user.owner):
+        await websocket.close(NOT_FOUND, f"Run '{run_id[:60]}' not found.")  # another user's: as a missing one
+        return
     live = hub.subscribe(run_id)
     try:
         if live is None:  # not running here: the database holds the whole story

@@ -49,17 +49,19 @@ def _bundle(request: Request, row: RunRow, runs_dir: Any) -> Any:
 
 
 def _save(db: Any, settings: Any, derived: Derived, source: RunRow, name: str | None) -> DerivedPublic:
-    """The saved graph, then the imported run linked to it (its request names the graph)."""
+    """The saved graph, then the imported run linked to it (its request names the graph); both
+    belong to the source run's owner (the caller: RunDep let only their own run through)."""
     graph_json = derived.graph.model_dump(mode="json")
     with db.session() as s:
-        graph_row, ver = repo.create_graph(s, graph_json)
+        graph_row, ver = repo.create_graph(s, graph_json, owner=source.owner_id)
         graph_public = GraphPublic(id=graph_row.id, name=graph_row.name, version=ver.version,
                                    created_at=graph_row.created_at, updated_at=ver.created_at, graph=derived.graph)
     notes = [f"Made from run '{source.id}' ({source.name}).", *derived.notes]
     made = _Made(derived.graph, dict(derived.data), derived.data["state_dict"])
     dataset = derived.data.get("dataset") or source.dataset
     run = _store(db, settings, made, "model.pt", name or derived.graph.name, dataset,
-                 logs=[LogEvent(level="info", message=n) for n in notes])  # what was done, not warnings
+                 logs=[LogEvent(level="info", message=n) for n in notes],  # what was done, not warnings
+                 owner=source.owner_id)
     with db.session() as s:
         row = s.get(RunRow, run.id)
         assert row is not None

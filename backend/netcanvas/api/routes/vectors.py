@@ -29,7 +29,7 @@ from ...store.db import Database
 from ...training.events import LogEvent
 from ...training.weight_match import REPORT_FILE, InitialisedLayer, LoadedLayer, WeightReport
 from ..analysis import validate_graph
-from ..deps import DatasetsDep, DbDep, SettingsDep
+from ..deps import CurrentUser, DatasetsDep, DbDep, SettingsDep
 from ..predict_io import text_encoding
 from ..schemas import Message, ProblemsDetail
 from .models import _store
@@ -93,7 +93,9 @@ def _form(fields: dict[str, str]) -> VectorsForm:
     "/models/vectors", status_code=201, openapi_extra=_form_schema(),
     responses={413: {"model": Message}, 415: {"model": Message}, 422: {"model": Message}},
 )
-async def load_vectors(request: Request, db: DbDep, settings: SettingsDep, datasets: DatasetsDep) -> VectorsImportPublic:
+async def load_vectors(
+    request: Request, db: DbDep, settings: SettingsDep, datasets: DatasetsDep, user: CurrentUser
+) -> VectorsImportPublic:
     """Put word vectors into an Embedding of the graph and store the graph as an imported run (train
     it further from the run page); the answer's `vectors` says how much of the vocabulary they covered."""
     try:
@@ -103,16 +105,18 @@ async def load_vectors(request: Request, db: DbDep, settings: SettingsDep, datas
     except DataError as err:
         raise HTTPException(err.status, err.message) from None
     try:
-        return await run_in_threadpool(_load, db, settings, datasets, received)
+        return await run_in_threadpool(_load, db, settings, datasets, received, user.owner)
     except DataError as err:
         raise HTTPException(err.status, err.message) from None
     finally:
         received.path.unlink(missing_ok=True)
 
 
-def _load(db: Database, settings: Settings, datasets: DatasetRegistry, received: Received) -> VectorsImportPublic:
+def _load(
+    db: Database, settings: Settings, datasets: DatasetRegistry, received: Received, owner: str | None
+) -> VectorsImportPublic:
     form = _form(received.fields)
-    graph = _graph(db, form.graph, form.graph_id)
+    graph = _graph(db, form.graph, form.graph_id, owner)
     report = validate_graph(graph)
     if not report.ok:
         raise HTTPException(422, ProblemsDetail(message="The graph has problems.", problems=report.problems)
@@ -148,7 +152,7 @@ def _load(db: Database, settings: Settings, datasets: DatasetRegistry, received:
     files = {REPORT_FILE: weights.model_dump_json(indent=1).encode("utf-8")}
     try:
         run = _store(db, settings, imported, name, form.name or graph.name, form.dataset, files,
-                     [*weights.log_events(), LogEvent(level="info", message=_coverage(summary))])
+                     [*weights.log_events(), LogEvent(level="info", message=_coverage(summary))], owner=owner)
     except ValueError as err:
         raise HTTPException(422, f"{name}: the vectors could not be stored: {err}") from None
     return VectorsImportPublic(run=run, report=weights, vectors=summary)

@@ -19,7 +19,7 @@ from ...store import repo
 from ...store.db import Database
 from ...training.weight_match import REPORT_FILE, WeightReport
 from ..analysis import validate_graph
-from ..deps import DbDep, SettingsDep
+from ..deps import CurrentUser, DbDep, SettingsDep
 from ..schemas import Message, ProblemsDetail, RunPublic
 from .models import _read_limited, _store
 
@@ -32,13 +32,14 @@ class WeightsImportPublic(BaseModel):
     report: WeightReport  # also the run's weights_report.json and its log
 
 
-def _graph(db: Database, graph: str | None, graph_id: str | None) -> Graph:
+def _graph(db: Database, graph: str | None, graph_id: str | None, owner: str | None) -> Graph:
+    """The graph to fill: the JSON given, or the caller's saved graph (another's is "not a saved graph")."""
     if (graph is None) == (graph_id is None):
         raise HTTPException(422, "Give the graph to load the weights into: either 'graph' (the graph JSON) or "
                                  "'graph_id' (a saved graph), not both.")
     if graph_id is not None:
         with db.session() as s:
-            found = repo.get_graph(s, graph_id)
+            found = repo.get_graph(s, graph_id, owner=owner)
             if found is None:
                 raise HTTPException(422, f"graph_id '{graph_id}' is not a saved graph.")
             return Graph.model_validate(found[1].graph)
@@ -54,7 +55,7 @@ def _graph(db: Database, graph: str | None, graph_id: str | None) -> Graph:
     responses={413: {"model": Message}, 422: {"model": Message}},
 )
 async def load_weights(
-    db: DbDep, settings: SettingsDep,
+    db: DbDep, settings: SettingsDep, user: CurrentUser,
     file: Annotated[UploadFile, File(description="A Keras weights file: .h5 (as keras.applications publishes "
                                                  "them), .weights.h5 (model.save_weights) or a .keras archive")],
     graph: Annotated[str | None, Form(description="The graph JSON the weights go into")] = None,
@@ -74,7 +75,7 @@ async def load_weights(
     from ...export.keras_weights import load_keras_weights_isolated
     from ...kerasio.errors import ImportFailed
 
-    target = await run_in_threadpool(_graph, db, graph, graph_id)
+    target = await run_in_threadpool(_graph, db, graph, graph_id, user.owner)
     report = await run_in_threadpool(validate_graph, target)
     if not report.ok:
         raise HTTPException(422, ProblemsDetail(message="The graph has problems.", problems=report.problems)
@@ -92,7 +93,7 @@ async def load_weights(
     files = {REPORT_FILE: got.report.model_dump_json(indent=1).encode("utf-8")}
     try:
         run = await run_in_threadpool(_store, db, settings, got, filename, name or target.name, dataset, files,
-                                      got.report.log_events())
+                                      got.report.log_events(), owner=user.owner)
     except ValueError as err:
         raise HTTPException(422, f"{filename}: the weights could not be stored: {err}") from None
     return WeightsImportPublic(run=run, report=got.report)
