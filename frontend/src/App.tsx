@@ -1,6 +1,9 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { useCatalog } from "./api/catalog";
+import { useAuth } from "./auth/auth";
+import { SignIn, TokenNeeded, Unreachable } from "./auth/SignIn";
+import UserMenu from "./auth/UserMenu";
 import Canvas from "./canvas/Canvas";
 import GraphMenu from "./canvas/GraphMenu";
 import Inspector from "./canvas/Inspector";
@@ -24,6 +27,18 @@ const CodePanel = lazy(() => import("./code/CodePanel"));
 const loading = <div className="page-loading">Loading…</div>;
 
 export default function App() {
+  // Until the server says who is asking (GET /api/auth/me), nothing else is shown; a 401 from any
+  // call later brings the sign-in page back (auth/auth.ts).
+  const status = useAuth((s) => s.status);
+  const mode = useAuth((s) => s.mode);
+  useEffect(() => void useAuth.getState().load(), []);
+  if (status === "loading") return loading;
+  if (status === "unreachable") return <Unreachable />;
+  if (status === "signed-out") return mode === "users" ? <SignIn /> : <TokenNeeded />;
+  return <Shell />;
+}
+
+function Shell() {
   const hash = useHash();
   const route = useMemo(() => parseRoute(hash), [hash]);
   useEffect(() => void useCatalog.getState().loadLayers(), []);
@@ -42,7 +57,7 @@ export default function App() {
           <a href={href({ page: "data" })} className={route.page === "data" ? "active" : ""} data-testid="nav-data"><Icon name="table" /> Data</a>
         </nav>
         {onCanvas && <GraphMenu />}
-        <div className="topbar-end"><ImportModelButton /></div>
+        <div className="topbar-end"><ImportModelButton /><UserMenu /></div>
       </header>
       <main className="main">
         <Suspense fallback={loading}>

@@ -50,11 +50,31 @@ function parseBody(text: string): unknown {
 }
 
 /** The ApiError for a failed response's status and body (JSON with `detail`, or plain text); also
- *  for responses read outside request(): uploads with progress, file downloads. */
+ *  for responses read outside request(): uploads with progress, file downloads. Every failed call
+ *  passes here, so a 401 (no or expired credentials) is also reported to the sign-in gate. */
 export function apiError(status: number, body: string, fallback: string): ApiError {
+  const err = readApiError(status, body, fallback);
+  if (status === 401) unauthorized(err);
+  return err;
+}
+
+/** apiError without telling the sign-in gate: for /api/auth/*, whose 401 (a wrong password) is the answer. */
+export function readApiError(status: number, body: string, fallback: string): ApiError {
   const data = parseBody(body);
   const detail = data && typeof data === "object" && "detail" in data ? (data as { detail: unknown }).detail : data;
   return new ApiError(status, describe(detail, fallback), detail);
+}
+
+let unauthorized: (err: ApiError) => void = () => {};
+
+/** Who hears of a 401 from any call (auth/auth.ts: the app shows the sign-in page). */
+export function onUnauthorized(handler: (err: ApiError) => void): void {
+  unauthorized = handler;
+}
+
+/** A refusal for missing credentials that came another way (a websocket closed with 4401). */
+export function notifyUnauthorized(message: string): void {
+  unauthorized(new ApiError(401, message, message));
 }
 
 export const api = {

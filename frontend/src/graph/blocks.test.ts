@@ -252,7 +252,7 @@ describe("blocks in the store", () => {
     groupSelection("inc");
     const report = (shape: number[]) => ({ output_shapes: [shape], params: 0, trainable: true, problems: [] });
     const analysis: ValidateResult = {
-      ok: false, total_params: 10, trainable_params: 10, non_trainable_params: 0, inputs: ["in"], outputs: ["f"],
+      ok: false, total_params: 10, trainable_params: 10, non_trainable_params: 0, weight_bytes: 0, activation_bytes: 0, inputs: ["in"], outputs: ["f"],
       nodes: { in: report([192, 28, 28]), inc: report([384, 28, 28]), "inc/a": report([64, 28, 28]), "inc/cat": report([384, 28, 28]) },
       problems: [{ node: "inc/b", field: "filters", message: "bad" }, { node: "f", message: "outside" }],
     };
@@ -282,7 +282,7 @@ describe("blocks in the store", () => {
     leaveTo(0);
     const report = (shape: number[]) => ({ output_shapes: [shape], params: 0, trainable: true, problems: [] });
     g().setAnalysis({
-      ok: true, total_params: 0, trainable_params: 0, non_trainable_params: 0, inputs: ["in"], outputs: ["f"],
+      ok: true, total_params: 0, trainable_params: 0, non_trainable_params: 0, weight_bytes: 0, activation_bytes: 0, inputs: ["in"], outputs: ["f"],
       nodes: { in: report([192, 28, 28]), outer: report([1]), "outer/inner": report([64, 28, 28]), "outer/inner/a": report([64, 28, 28]) },
       problems: [],
     });

@@ -26,7 +26,7 @@ describe("graph store", () => {
       edges: [{ source: "in", target: "d", source_port: 0, target_port: 0 }],
     };
     g().load(graph);
-    const analysis = { ok: true, total_params: 10, trainable_params: 10, non_trainable_params: 0, nodes: {}, problems: [], inputs: ["in"], outputs: ["d"] };
+    const analysis = { ok: true, total_params: 10, trainable_params: 10, non_trainable_params: 0, weight_bytes: 0, activation_bytes: 0, nodes: {}, problems: [], inputs: ["in"], outputs: ["d"] };
     g().setAnalysis(analysis, null, validationKey(g()));
     g().load(graph);
     expect(g().analysis).toBe(analysis);

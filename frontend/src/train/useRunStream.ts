@@ -1,6 +1,6 @@
 // Subscribes to WS /api/runs/{id}/stream: history first, then live events, folded into RunData.
 import { useEffect, useState } from "react";
-import { streamUrl } from "../api/client";
+import { notifyUnauthorized, streamUrl } from "../api/client";
 import type { RunEvent } from "../api/types";
 import { applyEvent, emptyRunData, FINAL, type RunData } from "./runData";
 
@@ -49,6 +49,11 @@ export function useRunStream(runId: string | null): RunData & { connected: boole
         flush();
         if (ev.code === 4404) {
           setStreamError(ev.reason || `Run '${runId}' not found.`); // unknown run: nothing to wait for
+          return;
+        }
+        if (ev.code === 4401) { // signed out (session ended): the sign-in page, not a reconnect loop
+          setStreamError(ev.reason || "Sign in to watch this run.");
+          notifyUnauthorized(ev.reason || "Sign in to watch this run.");
           return;
         }
         // The server closes after the final status (1000); anything else (a dropped line, 1012 for
