@@ -70,11 +70,25 @@ def test_compare_runs_overlay_and_open_on_canvas(page: Page, server: str, artifa
     expect(page.locator('[data-testid="shape-h"]')).to_have_text("(64,)")
 
 
-def test_stop_a_running_run(page: Page, server: str):
+def test_stop_a_running_run(page: Page, server: str, artifacts):
+    """Stop after two epochs: the run keeps a completed epoch's model — downloads and predict work."""
     run_id = start_run(server, mlp("long", 32), epochs=500)
     page.goto(f"/#/runs/{run_id}")
     view = page.locator('[data-testid="run-view"]')
     expect(view).to_have_attribute("data-status", "running", timeout=90_000)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and len(httpx.get(f"{server}/api/runs/{run_id}", timeout=30).json()["epochs"]) < 2:
+        time.sleep(0.1)
     page.click('[data-testid="stop-run"]')
     expect(view).to_have_attribute("data-status", "cancelled", timeout=60_000)
     expect(page.locator('[data-testid="stop-run"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stopped-kept"]')).to_contain_text("model.pt holds the weights of epoch")
+    with page.expect_download() as dl:
+        page.click('[data-testid="artifact-model.h5"]')
+    target = artifacts / "stopped-model.h5"
+    dl.value.save_as(target)
+    assert target.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+    page.screenshot(path=str(artifacts / "run-stopped-kept.png"))
+    sample = [[[[0.5] * 8 for _ in range(8)]]]
+    r = httpx.post(f"{server}/api/runs/{run_id}/predict", json={"inputs": sample}, timeout=30)
+    assert r.status_code == 200 and abs(sum(r.json()["outputs"][0]) - 1) < 1e-5

@@ -98,6 +98,34 @@ def test_schedule_changes_the_reported_lr(train):
     assert [m["lr"] for m in rec.epochs] == pytest.approx([0.01, 0.01, 0.005, 0.005])
 
 
+@pytest.mark.parametrize("keep_best", [True, False])
+def test_a_stop_after_completed_epochs_keeps_a_completed_epochs_weights(train, keep_best):
+    """Stopped in epoch 3: model.pt holds epoch 2's weights (the best of the two, or the last), as
+    Keras keeps a model on interrupt — exactly those of the same run trained for 2 epochs."""
+    import torch as t
+
+    from netcanvas.training.bundle import load_bundle
+
+    data = blobs()
+    calls = []
+
+    def should_stop():  # 240 samples, batch 16: 15 batches an epoch; the 3rd batch of epoch 3
+        calls.append(1)
+        return len(calls) >= 2 * 15 + 3
+
+    outcome, rec, out = train(mlp(), data, epochs=6, validation_split=0.0, keep_best=keep_best,
+                              should_stop=should_stop)
+    assert outcome == "cancelled" and len(rec.epochs) == 2
+    (result,) = rec.of("result")
+    assert result.kept_epoch == 2 and result.artifacts == ["model.pt"] and result.test_metrics == {}
+    log = " ".join(e.message for e in rec.of("log"))
+    assert "Cancelled during epoch 3: kept the weights of epoch 2" in log
+    _, _, two = train(mlp(), data, epochs=2, validation_split=0.0, keep_best=False)
+    kept, want = load_bundle(out / "model.pt").module.state_dict(), load_bundle(two / "model.pt").module.state_dict()
+    assert rec.epochs[1]["loss"] < rec.epochs[0]["loss"]  # so the best of the two is epoch 2 as well
+    assert all(t.equal(kept[k], want[k]) for k in want)
+
+
 def test_cancel_stops_after_the_current_batch_and_saves_nothing(train):
     calls = []
 

@@ -36,7 +36,7 @@ from .fit import Trainer, validation_rows
 from .init_by_name import start_by_name
 from .losses import CROSSENTROPY
 from .optimizers import learning_rate
-from .plan import check_inputs, confusion_fits, plan_outputs
+from .plan import OutputPlan, check_inputs, confusion_fits, plan_outputs
 from .settings import TrainSettings
 from .weight_match import REPORT_FILE
 
@@ -176,8 +176,18 @@ def run_training(
     trainer = Trainer(module, plans, settings, device, emit=emit, should_stop=should_stop,
                       augment=data.augment, generator=generator)
     result = trainer.fit(data.train, validation)
+    if result.cancelled and result.kept_epoch is None:
+        log("Cancelled before the first epoch ended: nothing was saved.", "warning")
+        return "cancelled"
     if result.cancelled:
-        log("Cancelled: nothing was saved.", "warning")
+        # Keras keeps the model on an interrupt; here model.pt holds a completed epoch's weights, so
+        # downloads, predict and Train further work. No test evaluation: the stop should be quick.
+        done = len(result.history)
+        log(f"Cancelled during epoch {done + 1}: kept the weights of epoch {result.kept_epoch} "
+            f"({'the best of the ' + str(done) + ' completed' if settings.keep_best else 'the last completed'}).",
+            "warning")
+        written = _save(out_dir, graph, module, settings, linear_outputs, plans, info)
+        emit(ResultEvent(artifacts=written, kept_epoch=result.kept_epoch))
         return "cancelled"
     if result.stopped_early_at is not None:
         log(f"Early stopping after epoch {result.stopped_early_at}.")
@@ -195,6 +205,15 @@ def run_training(
         if info.extra.get("series"):
             log(series_summary(info, module, data.test))
 
+    written = _save(out_dir, graph, module, settings, linear_outputs, plans, info)
+    emit(ResultEvent(test_metrics=test_metrics, artifacts=written, confusion_matrix=confusion,
+                     class_names=info.target.class_names if confusion is not None else None))
+    return "succeeded"
+
+
+def _save(out_dir: Path, graph: Graph, module: torch.nn.Module, settings: TrainSettings,
+          linear_outputs: list[str], plans: list[OutputPlan], info: DatasetInfo) -> list[str]:
+    """model.pt (and the weights report of a by-name start): the artifacts a run leaves."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_bundle(out_dir / FILE_NAME, bundle_dict(
@@ -202,7 +221,4 @@ def run_training(
         output_activations=[p.logits_activation for p in plans],
         class_names=info.target.class_names, dataset=info.id,
     ))
-    written = [FILE_NAME] + ([REPORT_FILE] if (out_dir / REPORT_FILE).is_file() else [])
-    emit(ResultEvent(test_metrics=test_metrics, artifacts=written, confusion_matrix=confusion,
-                     class_names=info.target.class_names if confusion is not None else None))
-    return "succeeded"
+    return [FILE_NAME] + ([REPORT_FILE] if (out_dir / REPORT_FILE).is_file() else [])

@@ -63,6 +63,8 @@ class ResultEvent(_Event):
     # Classifiers: rows are true classes, columns predicted ones, on the test split.
     confusion_matrix: list[list[int]] | None = None
     class_names: list[str] | None = None
+    # A run stopped by the user: the completed epoch whose weights model.pt holds.
+    kept_epoch: int | None = None
 
 
 Event = Annotated[StatusEvent | BatchEvent | EpochEvent | LogEvent | ResultEvent, Field(discriminator="type")]

@@ -17,7 +17,7 @@ import torch
 
 from ..data.base import Split
 from ..graph.freeze import trainable_parameters
-from .callbacks import Best, Diverged, EarlyStopper
+from .callbacks import Best, Diverged, EarlyStopper, snapshot
 from .events import BatchEvent, EpochEvent, Event
 from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
 from .metrics import activate_fn
@@ -38,6 +38,9 @@ class FitResult:
     cancelled: bool = False
     stopped_early_at: int | None = None  # epoch where early stopping ended training
     best_epoch: int | None = None  # the epoch whose weights the model holds when keep_best
+    # Stopped by the user: the completed epoch whose weights the module holds now (its best, or the
+    # last one completed); None when no epoch completed, so there is nothing to keep.
+    kept_epoch: int | None = None
 
 
 def validation_rows(n: int, fraction: float) -> int:
@@ -155,6 +158,8 @@ class Trainer:
             e = s.early_stopping
             stopper = EarlyStopper(e.monitor, e.patience, e.min_delta, e.restore_best_weights)
         best = Best("val_loss" if val_feed is not None else "loss") if s.keep_best else None
+        # Without a best-epoch copy, the last completed epoch's weights are what a stop keeps.
+        last_weights: tuple[int, dict[str, torch.Tensor]] | None = None
         epoch_seconds: list[float] = []
         for epoch in range(1, s.epochs + 1):
             t0 = time.perf_counter()
@@ -163,6 +168,7 @@ class Trainer:
             train_s = time.perf_counter() - t0
             if cancelled:
                 result.cancelled = True
+                result.kept_epoch = self._keep_on_stop(result, stopper, best, last_weights)
                 return result
             if val_feed is not None:
                 metrics.update(self._evaluate_feed(val_feed, prefix="val_"))
@@ -175,6 +181,8 @@ class Trainer:
             last = epoch == s.epochs
             if best is not None:
                 best.update(epoch, metrics, self.module, last)
+            elif not last:
+                last_weights = (epoch, snapshot(self.module))
             self.schedule.step(metrics)
             if stopper is not None and stopper.should_stop(epoch, metrics, self.module, last):
                 result.stopped_early_at = epoch
@@ -186,6 +194,21 @@ class Trainer:
             best.restore(self.module)
             result.best_epoch = best.epoch
         return result
+
+    def _keep_on_stop(self, result: FitResult, stopper: EarlyStopper | None, best: Best | None,
+                      last_weights: tuple[int, dict[str, torch.Tensor]] | None) -> int | None:
+        """Stopped mid-epoch: put back the weights of a completed epoch (as Keras keeps a model on
+        interrupt, and restore_best_weights / the best-epoch checkpoint say which); the epoch, or None."""
+        if not result.history:
+            return None
+        for tracker in (stopper.best if stopper is not None and stopper.restore_best_weights else None, best):
+            if tracker is not None and tracker.epoch and tracker.weights is not None:
+                tracker.restore(self.module)
+                return tracker.epoch
+        if last_weights is not None:
+            self.module.load_state_dict(last_weights[1])
+            return last_weights[0]
+        return None
 
     def _train_epoch(self, feed: TensorFeed | LoaderFeed, epoch: int) -> tuple[dict[str, float], bool]:
         """One pass over `feed`. Per batch: forward, loss, backward, step, and on-device sums; the

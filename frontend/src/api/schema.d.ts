@@ -2303,6 +2303,11 @@ export interface components {
              * @default null
              */
             class_names: string[] | null;
+            /**
+             * Kept Epoch
+             * @default null
+             */
+            kept_epoch: number | null;
         };
         /** StatusEvent */
         StatusEvent: {

@@ -75,6 +75,7 @@ export default function RunView({ id }: { id: string }) {
   const fraction = status === "succeeded" ? 1 : epochsTotal && p.epoch ? Math.min(1, (p.epoch - 1 + (p.steps ? p.step / p.steps : 1)) / epochsTotal) : 0;
   const testMetrics = live.testMetrics ?? run?.test_metrics ?? null;
   const artifacts = run?.artifacts?.length ? run.artifacts : live.artifacts ?? [];
+  const hasModel = artifacts.includes("model.pt");
 
   if (error && !run) {
     return (
@@ -135,8 +136,15 @@ export default function RunView({ id }: { id: string }) {
               ))}
             </div>
           )}
-          {run && final && status !== "failed" && status !== "cancelled" && <SequencePanels run={run} />}
-          {run && final && status !== "failed" && status !== "cancelled" && <EvaluatePredict run={run} evaluation={evaluation} />}
+          {status === "cancelled" && (
+            <div className={`callout ${hasModel ? "good" : "warn"}`} data-testid="stopped-kept">
+              {hasModel
+                ? `Stopped by you: model.pt holds the weights of epoch ${live.keptEpoch ?? "the last completed"}; downloads, predict and Train further work as for a finished run.`
+                : "Stopped before the first epoch ended: nothing was kept."}
+            </div>
+          )}
+          {run && final && status !== "failed" && (status !== "cancelled" || hasModel) && <SequencePanels run={run} />}
+          {run && final && status !== "failed" && (status !== "cancelled" || hasModel) && <EvaluatePredict run={run} evaluation={evaluation} />}
           {(!imported || live.logs.length > 0) && <Logs lines={live.logs} />  /* an import's notes (frozen layers) */}
         </div>
         <aside className="run-side">

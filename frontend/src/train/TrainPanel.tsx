@@ -73,9 +73,10 @@ export function settingsForDataset(id: string, d: DatasetInfo | undefined): Part
   };
 }
 
-/** Runs whose model.pt can seed a new run: finished training here, or imported. */
+/** Runs whose model.pt can seed a new run: trained here (finished, or stopped after an epoch), or imported. */
 export function canTrainFurther(run: { status: string; artifacts?: string[] | null }): boolean {
-  return (run.status === "succeeded" || run.status === "imported") && (run.artifacts ?? []).includes("model.pt");
+  // a stopped run keeps a completed epoch's weights (or nothing, when stopped in its first epoch)
+  return ["succeeded", "imported", "cancelled"].includes(run.status) && (run.artifacts ?? []).includes("model.pt");
 }
 
 /** The train panel's settings for "Train further" from a run: start from its weights, on its data
@@ -86,7 +87,7 @@ export function trainFurtherSettings(run: RunPublic, datasets: DatasetInfo[] | n
   const d = datasets?.find((x) => x.id === run.dataset);
   const base = d ? settingsForDataset(d.id, d) : {};
   const r = run.request;
-  if (run.status !== "succeeded" || !r) return { ...base, initFrom };
+  if ((run.status !== "succeeded" && run.status !== "cancelled") || !r) return { ...base, initFrom };
   const opt = r.optimizer;
   return {
     ...base,

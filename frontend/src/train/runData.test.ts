@@ -11,7 +11,7 @@ const events: RunEvent[] = [
   { type: "batch", epoch: 2, step: 1, steps: 2, seen: 32, metrics: { loss: 1.5, accuracy: 0.5 } },
   { type: "batch", epoch: 2, step: 2, steps: 2, seen: 64, metrics: { loss: 1.2, accuracy: 0.6 } },
   { type: "epoch", epoch: 2, epochs: 2, metrics: { loss: 1.3, accuracy: 0.55, val_loss: 1.4, val_accuracy: 0.5 }, eta_s: null },
-  { type: "result", test_metrics: { loss: 1.35, accuracy: 0.52 }, artifacts: ["model.pt"], confusion_matrix: null, class_names: null },
+  { type: "result", test_metrics: { loss: 1.35, accuracy: 0.52 }, artifacts: ["model.pt"], confusion_matrix: null, class_names: null, kept_epoch: null },
   { type: "status", status: "succeeded", device: "cpu", error: null },
 ];
 
@@ -64,5 +64,14 @@ describe("run events → curves", () => {
 
   it("best metrics: lowest loss, highest accuracy", () => {
     expect(bestMetrics(fold(events).epochs)).toEqual({ loss: 1.3, accuracy: 0.55, val_loss: 1.4, val_accuracy: 0.5 });
+  });
+});
+
+describe("a stopped run", () => {
+  it("remembers which completed epoch model.pt holds", () => {
+    const ev = { type: "result", test_metrics: {}, artifacts: ["model.pt"], confusion_matrix: null, class_names: null, kept_epoch: 2 } as const;
+    const d = applyEvent(emptyRunData(), ev as never);
+    expect(d.keptEpoch).toBe(2);
+    expect(d.artifacts).toEqual(["model.pt"]);
   });
 });

@@ -33,6 +33,8 @@ export interface RunData {
   progress: Progress;
   testMetrics: Metrics | null;
   artifacts: string[] | null;
+  /** A run stopped by the user: the completed epoch whose weights model.pt holds. */
+  keptEpoch: number | null;
   events: number;
 }
 
@@ -51,6 +53,7 @@ export function emptyRunData(): RunData {
     progress: { epoch: 0, epochs: null, step: 0, steps: null, seen: 0, samplesPerS: null, etaS: null },
     testMetrics: null,
     artifacts: null,
+    keptEpoch: null,
     events: 0,
   };
 }
@@ -106,6 +109,7 @@ export function applyEvent(d: RunData, ev: RunEvent, clock?: { now: number; last
     case "result":
       out.testMetrics = ev.test_metrics;
       out.artifacts = ev.artifacts;
+      out.keptEpoch = ev.kept_epoch ?? null;
       break;
   }
   return out;
