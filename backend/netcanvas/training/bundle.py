@@ -244,10 +244,9 @@ def evaluate(bundle: Bundle, data: Dataset) -> dict[str, Any]:
         confusion = trainer.confusion_matrix(data.test, info.target.num_classes or 0)
     original = None
     if info.extra.get("series"):
-        from .original_units import series_errors
+        from .original_units import split_errors
 
-        x = np.array(data.test.x)  # a copy: memory-mapped splits are read-only
-        original = series_errors(info, x, np.asarray(data.test.y), np.asarray(predict(bundle, x)))
+        original = split_errors(info, bundle, data.test)
     return {
         "metrics": metrics,
         "original_units": original,

@@ -56,11 +56,9 @@ def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
 
 def series_summary(info: DatasetInfo, module: torch.nn.Module, test: Split) -> str:
     """The test errors of a forecaster in its target's units, against the naive last value."""
-    from .bundle import predict
-    from .original_units import series_errors
+    from .original_units import split_errors
 
-    x = np.array(test.x)
-    errors = series_errors(info, x, np.asarray(test.y), np.asarray(predict(module, x))) or {}
+    errors = split_errors(info, module, test) or {}
     target = info.extra["series"].get("target", "the target")
     line = f"Test in {target}'s units: MSE {errors.get('mse', float('nan')):.4g}, MAE {errors.get('mae', float('nan')):.4g}"
     if "naive_mse" in errors:

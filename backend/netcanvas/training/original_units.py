@@ -7,10 +7,17 @@ Training reads scaled targets (data/series.py); a learner reads "MSE 0.002" as n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..data.base import DatasetInfo
+from ..data.base import DatasetInfo, Split
 from ..data.series import inverse_targets
+
+if TYPE_CHECKING:
+    import torch
+
+    from .bundle import Bundle
 
 
 def series_errors(info: DatasetInfo, x: np.ndarray, y: np.ndarray, predicted: np.ndarray) -> dict[str, float] | None:
@@ -31,3 +38,11 @@ def series_errors(info: DatasetInfo, x: np.ndarray, y: np.ndarray, predicted: np
         naive = np.repeat(last[:, None], horizon, axis=1)
         out |= {"naive_mse": float(np.mean((naive - actual) ** 2)), "naive_mae": float(np.mean(np.abs(naive - actual)))}
     return out
+
+
+def split_errors(info: DatasetInfo, model: Bundle | torch.nn.Module, split: Split) -> dict[str, float] | None:
+    """series_errors of `model`'s forecasts of a split's windows (the run's log, /evaluate)."""
+    from .bundle import predict
+
+    x = np.array(split.x)  # a copy: memory-mapped splits are read-only
+    return series_errors(info, x, np.asarray(split.y), np.asarray(predict(model, x)))

@@ -167,8 +167,7 @@ def get_dataset_vocabulary(dataset_id: DatasetId, settings: SettingsDep, dataset
     is id i; `pad`, `oov`, `start`, `end` are ids or null. 404 for an unknown set, 422 for a set without
     tokens (images, tables)."""
     try:
-        datasets.info(dataset_id)  # another user's upload: unknown, as for the routes below
-        vocab = vocabulary_of(settings, dataset_id, datasets)
+        vocab = vocabulary_of(settings, dataset_id, datasets)  # another user's upload: unknown
     except NoVocabulary as exc:
         raise HTTPException(422, exc.message) from None
     except (DataError, DatasetNotFound) as exc:
