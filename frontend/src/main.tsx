@@ -1,7 +1,9 @@
 import "@xyflow/react/dist/base.css";
 import "./styles.css";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { queryClient } from "./api/query";
 import App from "./App";
 import { restoreAutosave, startAutosave, startValidation } from "./graph/subscribers";
 
@@ -11,6 +13,8 @@ startAutosave();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
   </StrictMode>,
 );
