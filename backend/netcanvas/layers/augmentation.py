@@ -102,6 +102,40 @@ def affine_sample(x: torch.Tensor, t: torch.Tensor, interpolation: str, fill_mod
     return out
 
 
+def rotation_matrix(degrees: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Keras's (N, 6) rotation by `degrees` (N,) about the image center ((W − 1)/2, (H − 1)/2)."""
+    angle = degrees * (math.pi / 180.0)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    cx, cy = 0.5 * (w - 1), 0.5 * (h - 1)
+    return torch.stack((cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos), dim=1)
+
+
+def zoom_matrix(zw: torch.Tensor, zh: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Keras's (N, 6) zoom about the center: a factor > 1 reads a larger area (zooms out); −1 flips."""
+    zero = torch.zeros_like(zw)
+    return torch.stack((zw, zero, (w - 1) / 2.0 * (1.0 - zw), zero, zh, (h - 1) / 2.0 * (1.0 - zh)), dim=1)
+
+
+def translation_matrix(tw: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
+    """Keras's (N, 6) shift: the picture moves `tw` pixels right and `th` down."""
+    zero, one = torch.zeros_like(tw), torch.ones_like(tw)
+    return torch.stack((one, zero, -tw, zero, one, -th), dim=1)
+
+
+def compose(outer: torch.Tensor, inner: torch.Tensor) -> torch.Tensor:
+    """The (N, 6) transform reading input at outer(inner(p)): inner is applied to output coordinates first."""
+    a0, a1, a2, b0, b1, b2 = outer.unbind(1)
+    c0, c1, c2, d0, d1, d2 = inner.unbind(1)
+    return torch.stack((a0 * c0 + a1 * d0, a0 * c1 + a1 * d1, a0 * c2 + a1 * d2 + a2,
+                        b0 * c0 + b1 * d0, b0 * c1 + b1 * d1, b0 * c2 + b1 * d2 + b2), dim=1)
+
+
+def adjust_contrast(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Keras's (x − mean) · factor + mean, the mean per image and channel (unclipped)."""
+    mean = x.mean(dim=(-2, -1), keepdim=True)
+    return (x - mean) * factor + mean
+
+
 class GeometricModule(nn.Module):
     """One random affine transform per image while training; identity otherwise."""
 
@@ -115,22 +149,18 @@ class GeometricModule(nn.Module):
     def matrix(self, x: torch.Tensor) -> torch.Tensor:
         """Keras's (N, 6) transform for this batch."""
         n, _, h, w = x.shape
-        zero, one = torch.zeros(n, device=x.device, dtype=x.dtype), torch.ones(n, device=x.device, dtype=x.dtype)
         lo, hi = self.height_range
-        if self.kind == "rotation":  # about the image center ((W − 1)/2, (H − 1)/2)
-            angle = uniform(self, (n,), lo * 360.0, hi * 360.0, x) * (math.pi / 180.0)
-            cos, sin = torch.cos(angle), torch.sin(angle)
-            cx, cy = 0.5 * (w - 1), 0.5 * (h - 1)
-            return torch.stack((cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos), dim=1)
-        if self.kind == "zoom":  # factor > 1 reads a larger area: zooms out
+        if self.kind == "rotation":
+            return rotation_matrix(uniform(self, (n,), lo * 360.0, hi * 360.0, x), h, w)
+        if self.kind == "zoom":
             zh = uniform(self, (n,), 1.0 + lo, 1.0 + hi, x)
             zw = zh if self.width_range is None else uniform(
                 self, (n,), 1.0 + self.width_range[0], 1.0 + self.width_range[1], x)
-            return torch.stack((zw, zero, (w - 1) / 2.0 * (1.0 - zw), zero, zh, (h - 1) / 2.0 * (1.0 - zh)), dim=1)
+            return zoom_matrix(zw, zh, h, w)
         th = uniform(self, (n,), lo, hi, x) * h
         assert self.width_range is not None
         tw = uniform(self, (n,), self.width_range[0], self.width_range[1], x) * w
-        return torch.stack((one, zero, -tw, zero, one, -th), dim=1)
+        return translation_matrix(tw, th)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
@@ -299,8 +329,7 @@ class ContrastModule(nn.Module):
         if not self.training:
             return x
         f = uniform(self, (x.shape[0], 1, 1, 1), self.low, self.high, x)
-        mean = x.mean(dim=(-2, -1), keepdim=True)  # per image and channel
-        return torch.clamp((x - mean) * f + mean, self.value_range[0], self.value_range[1])
+        return torch.clamp(adjust_contrast(x, f), self.value_range[0], self.value_range[1])
 
 
 @register

@@ -16,6 +16,8 @@ def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def resolve_monitor(name: str, metrics: dict[str, float]) -> str:
     """`val_x` falls back to `x` when the run has no validation data."""
+    if name not in metrics and name.removeprefix("val_") == "acc":  # the Keras 2 name of accuracy
+        name = name.replace("acc", "accuracy")
     if name not in metrics and name.startswith("val_") and name[4:] in metrics:
         return name[4:]
     if name not in metrics:

@@ -28,6 +28,7 @@ from ..layers.activations import FUSABLE
 from ..model_file import FILE_NAME
 from .adapt import adapt_normalization
 from .align import align
+from .augment import training_augment
 from .bundle import bundle_dict, load_initial_weights, save_bundle
 from .device import describe, resolve_device
 from .events import Event, LogEvent, ResultEvent, StatusEvent
@@ -36,7 +37,7 @@ from .fit import Trainer, validation_rows
 from .init_by_name import start_by_name
 from .losses import CROSSENTROPY
 from .optimizers import learning_rate
-from .plan import OutputPlan, check_inputs, confusion_fits, plan_outputs
+from .plan import OutputPlan, check_inputs, confusion_fits, plan_outputs, with_class_weight
 from .settings import TrainSettings
 from .weight_match import REPORT_FILE
 
@@ -171,8 +172,14 @@ def run_training(
     log(f"Optimizer {opt.type}, learning rate {learning_rate(opt):g}; batch size {settings.batch_size}, "
         f"{settings.epochs} epochs.")
 
+    if settings.class_weight is not None:
+        labels = np.asarray(data.train.y[0] if isinstance(data.train.y, list) else data.train.y)
+        if validation is None and settings.validation_split > 0:  # the carved-off rows don't train
+            labels = labels[:validation_rows(len(labels), settings.validation_split)]
+        plans = [with_class_weight(plans[0], settings, info, labels, log)]
     trainer = Trainer(module, plans, settings, device, emit=emit, should_stop=should_stop,
-                      augment=data.augment, generator=generator)
+                      augment=training_augment(settings.augment, settings.seed, data.augment, log),
+                      generator=generator)
     result = trainer.fit(data.train, validation)
     if result.cancelled and result.kept_epoch is None:
         log("Cancelled before the first epoch ended: nothing was saved.", "warning")

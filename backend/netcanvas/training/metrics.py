@@ -91,7 +91,7 @@ def make_metric(
     """One Keras metric. `logits_activation`: the output holds logits that this activation
     ("softmax"/"sigmoid") turns into what the user's model predicts (a fused output)."""
     key = name
-    if name == "accuracy":
+    if name in ("accuracy", "acc"):  # "acc": the Keras 2 name, kept as the history key as Keras 3 does
         name = resolve_accuracy(loss, out_shape, sparse_targets)
     if name == "sparse_categorical_accuracy":
         return Metric(key, sparse_categorical_accuracy, _numel)

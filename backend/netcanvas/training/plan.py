@@ -15,10 +15,12 @@ losses (Keras), reported as `loss`, and each output's part as `{node}_loss` with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -26,6 +28,8 @@ from ..data.base import DatasetInfo, TargetSpec
 from ..graph.analyze import Analysis
 from ..layers import fmt
 from ..layers.base import resolve_axis
+from .class_weight import class_weight_vector, weighted_loss
+from .class_weight import describe as describe_class_weight
 from .losses import CROSSENTROPY, LossFn, fusable, make_loss
 from .metrics import Metric, activate_fn, make_metric
 from .settings import TrainSettings
@@ -200,6 +204,21 @@ def plan_outputs(
             weight=settings.loss_weights.get(node, 1.0),
         ))
     return plans
+
+
+def with_class_weight(plan: OutputPlan, settings: TrainSettings, info: DatasetInfo, labels: np.ndarray,
+                      log: Callable[[str], None]) -> OutputPlan:
+    """The one output's plan with Keras's class_weight applied to its loss (request_checks refused
+    several outputs and targets without classes). `labels`: the class ids of the rows that train
+    (what "balanced" counts)."""
+    spec = info.target_specs()[0]
+    vector = class_weight_vector(settings.class_weight or {}, spec, labels)
+    log(describe_class_weight(vector, spec))
+    loss_name = settings.loss_for(plan.node)
+    weighted = weighted_loss(loss_name, plan.fused or settings.from_logits, vector)
+    if plan.fused and not fusable(loss_name, plan.activation, False):
+        weighted = _after(activate_fn(plan.activation), weighted_loss(loss_name, settings.from_logits, vector))
+    return dataclasses.replace(plan, loss=weighted)
 
 
 def _after(act: Callable[[torch.Tensor], torch.Tensor], loss: LossFn) -> LossFn:

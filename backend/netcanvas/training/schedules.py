@@ -37,6 +37,8 @@ class Schedule:
 
     def monitor_key(self, metrics: dict[str, float]) -> str:
         key = self.settings.monitor
+        if key not in metrics and key.removeprefix("val_") == "acc":  # the Keras 2 name of accuracy
+            key = key.replace("acc", "accuracy")
         if key not in metrics and key.startswith("val_") and key[4:] in metrics:
             key = key[4:]  # no validation data: watch the training value, as the log says
         return key

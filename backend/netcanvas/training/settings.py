@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..graph.schema import Graph
+from .augment_settings import AugmentSettings
 
 LossName = Literal[
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
@@ -14,7 +15,7 @@ LossName = Literal[
 ]
 OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamw", "adamax", "nadam"]
 MetricName = Literal[
-    "accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
+    "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
     "mae", "mse", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
 ]
 
@@ -75,6 +76,10 @@ class TrainSettings(Strict):
     use_validation_set: bool = False
     shuffle: bool = True
     early_stopping: EarlyStopping | None = None
+    # Keras's fit(class_weight=…): class index (or class name) → weight, or "balanced"
+    # (n_samples / (n_classes × count), as scikit-learn's compute_class_weight).
+    class_weight: dict[str, float] | Literal["balanced"] | None = None
+    augment: AugmentSettings | None = None
     keep_best: bool = True  # checkpoint the weights of the best epoch (by val_loss, else loss)
     # Keras's TerminateOnNaN: a NaN or infinite training loss ends the run failed, naming the epoch
     # and batch (training/callbacks.py); False keeps training (and saves whatever it ends with).
