@@ -32,6 +32,7 @@ from .routes import (
     forecast,
     generate,
     graphs,
+    history,
     layers,
     models,
     runs,
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
 
     install_auth(app, settings, db)  # NETCANVAS_AUTH: the middleware, /api/auth/*, /api/users
     for module in (layers, graphs, runs, stream, artifacts, datasets, models, surgery, weights, templates,
-                   generate, vectors, forecast):
+                   generate, vectors, forecast, history):
         app.include_router(module.router)
     mount_frontend(app, settings.frontend_dist)
     install_origin_checks(app, settings)  # keep last: the last middleware added runs first

@@ -83,6 +83,8 @@ class RunRow(Base):
     class_names: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     artifacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)  # as GraphRow's
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     events: Mapped[list[RunEventRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunEventRow.seq"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Text, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..run_states import ACTIVE, RunStatus, as_status, is_final, next_status
@@ -80,6 +81,12 @@ def list_graphs(s: Session, owner: str | None = None) -> list[tuple[GraphRow, Gr
     return [(g, v) for g, v in rows]
 
 
+def graph_versions(s: Session, graph_id: str) -> list[GraphVersionRow]:
+    """Every stored version of a graph, oldest first."""
+    q = select(GraphVersionRow).where(GraphVersionRow.graph_id == graph_id).order_by(GraphVersionRow.version)
+    return list(s.scalars(q))
+
+
 def get_graph(
     s: Session, graph_id: str, version: int | None = None, owner: str | None = None
 ) -> tuple[GraphRow, GraphVersionRow] | None:
@@ -127,14 +134,90 @@ def create_run(
     return row
 
 
-def list_runs(s: Session, offset: int = 0, limit: int | None = None, owner: str | None = None) -> list[RunRow]:
-    """Newest first."""
-    q = _owned(select(RunRow), RunRow, owner).order_by(RunRow.created_at.desc(), RunRow.id).offset(offset)
-    return list(s.scalars(q if limit is None else q.limit(limit)))
+@dataclass
+class RunFilter:
+    """GET /api/runs's filters: q a case-insensitive substring of name, notes, tags or data set;
+    tag, status and dataset exact matches. None: no filter."""
+
+    q: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    dataset: str | None = None
 
 
-def count_runs(s: Session, owner: str | None = None) -> int:
-    return s.scalar(_owned(select(func.count()).select_from(RunRow), RunRow, owner)) or 0
+def _filtered(q: Q, f: RunFilter | None) -> Q:
+    if f is None:
+        return q
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        # tags is a JSON list: its text form holds every tag, so one LIKE covers them (SQLite, Postgres)
+        q = q.where(or_(func.lower(RunRow.name).like(like), func.lower(RunRow.notes).like(like),
+                        func.lower(RunRow.dataset).like(like), func.lower(cast(RunRow.tags, Text)).like(like)))
+    if f.tag:
+        q = q.where(cast(RunRow.tags, Text).like(f"%{json.dumps(f.tag)}%"))  # narrowed exactly in Python
+    if f.status:
+        q = q.where(RunRow.status == f.status)
+    if f.dataset:
+        q = q.where(RunRow.dataset == f.dataset)
+    return q
+
+
+SQL_SORTS = {"created_at": RunRow.created_at, "name": RunRow.name, "status": RunRow.status,
+             "dataset": RunRow.dataset}
+
+
+def list_runs(
+    s: Session, offset: int = 0, limit: int | None = None, owner: str | None = None,
+    filters: RunFilter | None = None, sort: str = "created_at", descending: bool = True,
+) -> list[RunRow]:
+    """Newest first by default; `sort` one of SQL_SORTS (in SQL, paged there) or a metric key
+    (metric_value: sorted in Python over the filtered rows, runs without it last)."""
+    q = _filtered(_owned(select(RunRow), RunRow, owner), filters)
+    tag = filters.tag if filters else None
+    column = SQL_SORTS.get(sort)
+    if column is not None and not tag:
+        q = q.order_by(column.desc() if descending else column.asc(), RunRow.id).offset(offset)
+        return list(s.scalars(q if limit is None else q.limit(limit)))
+    rows = [r for r in s.scalars(q.order_by(RunRow.created_at.desc(), RunRow.id)) if not tag or tag in (r.tags or [])]
+    if column is not None:
+        rows.sort(key=lambda r: getattr(r, sort), reverse=descending)
+    else:
+        have = [r for r in rows if metric_value(r, sort) is not None]
+        have.sort(key=lambda r: metric_value(r, sort) or 0.0, reverse=descending)
+        rows = have + [r for r in rows if metric_value(r, sort) is None]
+    return rows[offset:] if limit is None else rows[offset:offset + limit]
+
+
+def metric_value(row: RunRow, key: str) -> float | None:
+    """A sort key's number: "best_<k>" reads best_metrics[k], "test_<k>" test_metrics[k], any
+    other key final_metrics[key] (the last epoch's). None: the run has no such number."""
+    source, name = row.final_metrics, key
+    for prefix, metrics in (("best_", row.best_metrics), ("test_", row.test_metrics)):
+        if key.startswith(prefix):
+            source, name = metrics, key.removeprefix(prefix)
+    value = (source or {}).get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def count_runs(s: Session, owner: str | None = None, filters: RunFilter | None = None) -> int:
+    if filters is not None and filters.tag:  # the tag match is finished in Python
+        return len(list_runs(s, owner=owner, filters=filters))
+    q = _filtered(_owned(select(func.count()).select_from(RunRow), RunRow, owner), filters)
+    return s.scalar(q) or 0
+
+
+def update_run_meta(
+    s: Session, row: RunRow, *, name: str | None = None, notes: str | None = None, tags: list[str] | None = None,
+) -> RunRow:
+    """Rename a run, or replace its notes or tags (None: leave as is)."""
+    if name is not None:
+        row.name = name
+    if notes is not None:
+        row.notes = notes
+    if tags is not None:
+        row.tags = list(tags)
+    s.commit()
+    return row
 
 
 def run_events(s: Session, run_id: str, types: Sequence[str] | None = None) -> list[RunEventRow]:

@@ -38,6 +38,7 @@ class BatchEvent(_Event):
     steps: int  # steps per epoch
     seen: int  # samples seen in this epoch
     metrics: Metrics
+    t: float = 0.0  # seconds since the run started training (wall time)
 
 
 class EpochEvent(_Event):
@@ -46,6 +47,7 @@ class EpochEvent(_Event):
     epochs: int
     metrics: Metrics  # Keras history keys + lr, samples_per_s, seconds
     eta_s: float | None = None
+    t: float = 0.0  # seconds since the run started training (wall time)
 
 
 class LogEvent(_Event):

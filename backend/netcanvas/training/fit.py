@@ -161,6 +161,7 @@ class Trainer:
         # Without a best-epoch copy, the last completed epoch's weights are what a stop keeps.
         last_weights: tuple[int, dict[str, torch.Tensor]] | None = None
         epoch_seconds: list[float] = []
+        self.started = time.perf_counter()  # events' t: wall seconds since training started
         for epoch in range(1, s.epochs + 1):
             t0 = time.perf_counter()
             lr = self.schedule.lr
@@ -177,7 +178,8 @@ class Trainer:
             metrics.update(lr=lr, samples_per_s=feed.n / train_s if train_s > 0 else 0.0, seconds=seconds)
             result.history.append(metrics)
             eta = (s.epochs - epoch) * sum(epoch_seconds) / len(epoch_seconds)
-            self.emit(EpochEvent(epoch=epoch, epochs=s.epochs, metrics=metrics, eta_s=eta))
+            self.emit(EpochEvent(epoch=epoch, epochs=s.epochs, metrics=metrics, eta_s=eta,
+                                  t=time.perf_counter() - self.started))
             last = epoch == s.epochs
             if best is not None:
                 best.update(epoch, metrics, self.module, last)
@@ -274,7 +276,8 @@ class Trainer:
                 metrics = self._read(sums, seen, per)
                 if losses_seen is not None and not math.isfinite(metrics["loss"]):
                     self._diverged(losses_seen[:step], epoch, steps)
-                emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics))
+                emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics,
+                                t=now - self.started))
         if step == 0:
             raise ValueError("The training split is empty.")
         metrics = self._read(sums, seen, per)

@@ -5,12 +5,12 @@ import { applyEvent, bestMetrics, curveMetrics, emptyRunData, seriesFor } from "
 const events: RunEvent[] = [
   { type: "status", status: "running", device: "cpu", error: null },
   { type: "log", level: "info", message: "Device: cpu." },
-  { type: "batch", epoch: 1, step: 1, steps: 2, seen: 32, metrics: { loss: 2.3, accuracy: 0.1 } },
-  { type: "batch", epoch: 1, step: 2, steps: 2, seen: 64, metrics: { loss: 2.0, accuracy: 0.2 } },
-  { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 2.1, accuracy: 0.15, val_loss: 1.9, val_accuracy: 0.3, lr: 0.001, samples_per_s: 900 }, eta_s: 3 },
-  { type: "batch", epoch: 2, step: 1, steps: 2, seen: 32, metrics: { loss: 1.5, accuracy: 0.5 } },
-  { type: "batch", epoch: 2, step: 2, steps: 2, seen: 64, metrics: { loss: 1.2, accuracy: 0.6 } },
-  { type: "epoch", epoch: 2, epochs: 2, metrics: { loss: 1.3, accuracy: 0.55, val_loss: 1.4, val_accuracy: 0.5 }, eta_s: null },
+  { type: "batch", epoch: 1, step: 1, steps: 2, seen: 32, metrics: { loss: 2.3, accuracy: 0.1 }, t: 0 },
+  { type: "batch", epoch: 1, step: 2, steps: 2, seen: 64, metrics: { loss: 2.0, accuracy: 0.2 }, t: 0 },
+  { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 2.1, accuracy: 0.15, val_loss: 1.9, val_accuracy: 0.3, lr: 0.001, samples_per_s: 900 }, eta_s: 3, t: 0 },
+  { type: "batch", epoch: 2, step: 1, steps: 2, seen: 32, metrics: { loss: 1.5, accuracy: 0.5 }, t: 0 },
+  { type: "batch", epoch: 2, step: 2, steps: 2, seen: 64, metrics: { loss: 1.2, accuracy: 0.6 }, t: 0 },
+  { type: "epoch", epoch: 2, epochs: 2, metrics: { loss: 1.3, accuracy: 0.55, val_loss: 1.4, val_accuracy: 0.5 }, eta_s: null, t: 0 },
   { type: "result", test_metrics: { loss: 1.35, accuracy: 0.52 }, artifacts: ["model.pt"], confusion_matrix: null, class_names: null, kept_epoch: null },
   { type: "status", status: "succeeded", device: "cpu", error: null },
 ];
@@ -48,15 +48,15 @@ describe("run events → curves", () => {
   });
 
   it("a repeated epoch event replaces the earlier one", () => {
-    const d = fold([...events.slice(0, 5), { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 9 }, eta_s: null }]);
+    const d = fold([...events.slice(0, 5), { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 9 }, eta_s: null, t: 0 }]);
     expect(d.epochs).toEqual([{ epoch: 1, metrics: { loss: 9 } }]);
   });
 
   it("estimates throughput and ETA from live batches", () => {
     let d = emptyRunData();
-    d = applyEvent(d, { type: "epoch", epoch: 0, epochs: 3, metrics: {}, eta_s: null });
-    d = applyEvent(d, { type: "batch", epoch: 1, step: 1, steps: 10, seen: 100, metrics: { loss: 1 } }, { now: 0, last: null });
-    d = applyEvent(d, { type: "batch", epoch: 1, step: 2, steps: 10, seen: 200, metrics: { loss: 1 } }, { now: 1000, last: { t: 0, seen: 100, epoch: 1 } });
+    d = applyEvent(d, { type: "epoch", epoch: 0, epochs: 3, metrics: {}, eta_s: null, t: 0 });
+    d = applyEvent(d, { type: "batch", epoch: 1, step: 1, steps: 10, seen: 100, metrics: { loss: 1 }, t: 0 }, { now: 0, last: null });
+    d = applyEvent(d, { type: "batch", epoch: 1, step: 2, steps: 10, seen: 200, metrics: { loss: 1 }, t: 0 }, { now: 1000, last: { t: 0, seen: 100, epoch: 1 } });
     expect(d.progress.samplesPerS).toBeCloseTo(100);
     // 8 steps left in this epoch + 2 epochs × 10 steps = 28 steps of 100 samples, at 100 samples/s.
     expect(d.progress.etaS).toBeCloseTo(28);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -13,15 +13,18 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ...data.registry import DatasetNotFound
-from ...graph.schema import Graph
+from ...graph.analyze import analyze
+from ...graph.schema import Graph, Problem
 from ...model_file import FILE_NAME
 from ...run_states import IllegalTransition, as_status, next_status
 from ...store import repo
 from ...store.db import Database
 from ...store.models import RunRow
+from ...training.augment import augment_problem
 from ...training.bundle import starting_weight_problems
 from ...training.events import StatusEvent
 from ...training.init_by_name import by_name_report
+from ...training.request_checks import request_problems
 from ...training.runner import Job
 from ...training.settings import RunRequest, TrainSettings
 from ...training.weight_match import nothing_fits
@@ -37,6 +40,7 @@ from ..schemas import (
     PredictRequest,
     PredictResponse,
     ProblemsDetail,
+    RunMetaUpdate,
     RunPublic,
     RunRequestPublic,
     RunsPublic,
@@ -61,7 +65,7 @@ def run_summary(row: RunRow) -> RunSummary:
         request=_request_of(row), device=row.device, error=row.error,
         created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
         final_metrics=row.final_metrics, best_metrics=row.best_metrics, test_metrics=row.test_metrics,
-        artifacts=list(row.artifacts or []),
+        artifacts=list(row.artifacts or []), notes=row.notes or "", tags=list(row.tags or []),
     )
 
 
@@ -137,10 +141,15 @@ async def create_run(
     except DatasetNotFound as err:
         raise HTTPException(422, str(err)) from None
     train = TrainSettings.model_validate(body.model_dump(include=set(TrainSettings.model_fields)))
+    if (bad_augment := augment_problem(train.augment, info)) is not None:  # training/augment.py
+        raise HTTPException(422, bad_augment)
     misfit = await run_in_threadpool(fit_problems, graph, info, train)
     if misfit:
         detail = ProblemsDetail(message=f"The graph does not fit data set '{info.id}'.", problems=misfit)
         raise HTTPException(422, detail.model_dump())
+    unfit = request_problems(train, analyze(graph).outputs, info)  # training/request_checks.py
+    if unfit:
+        raise HTTPException(422, ProblemsDetail(message=unfit[0], problems=[Problem(message=m) for m in unfit]).model_dump())
     over = await run_in_threadpool(budget_problems_of, graph, train, settings)  # graph/budget.py
     if over:
         detail = ProblemsDetail(message="The model does not fit this server's budget.", problems=over)
@@ -153,7 +162,7 @@ async def create_run(
     def insert() -> RunRow:
         with db.session() as s:
             return repo.create_run(
-                s, name=body.name or graph.name, request=request.model_dump(mode="json"), graph=graph_json,
+                s, name=body.name or f"{graph.name} · {body.dataset}", request=request.model_dump(mode="json"), graph=graph_json,
                 dataset=body.dataset, graph_id=body.graph_id, graph_version=version, owner=user.owner,
             )
 
@@ -172,11 +181,28 @@ async def create_run(
 def list_runs(
     session: SessionDep, user: CurrentUser, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    dataset: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")] = "created_at",
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
 ) -> RunsPublic:
     """The caller's runs (everyone's in token/none mode), newest first; `count` is the number of all
-    of them (page with offset/limit)."""
-    data = [run_summary(r) for r in repo.list_runs(session, offset=offset, limit=limit, owner=user.owner)]
-    return RunsPublic(data=data, count=repo.count_runs(session, owner=user.owner))
+    that match (page with offset/limit). Filters: q (substring of name, notes, tags, data set), tag,
+    status, dataset. sort: created_at, name, status, dataset, or a metric key: `val_accuracy` the last
+    epoch's, `best_val_accuracy` the best epoch's, `test_accuracy` the test split's (runs without it last)."""
+    filters = repo.RunFilter(q=q or None, tag=tag or None, status=status or None, dataset=dataset or None)
+    rows = repo.list_runs(session, offset=offset, limit=limit, owner=user.owner, filters=filters, sort=sort,
+                          descending=order == "desc")
+    return RunsPublic(data=[run_summary(r) for r in rows], count=repo.count_runs(session, user.owner, filters))
+
+
+@router.patch("/runs/{run_id}", responses={422: {"model": Message}})
+def update_run(row: RunDep, body: RunMetaUpdate, session: SessionDep) -> RunPublic:
+    """Rename a run, or replace its notes or tags."""
+    repo.update_run_meta(session, row, name=body.name, notes=body.notes, tags=body.tags)
+    return run_public(session, row)
 
 
 @router.get("/runs/{run_id}")
