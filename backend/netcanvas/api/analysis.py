@@ -17,13 +17,16 @@ from .schemas import ValidationReport
 log = logging.getLogger(__name__)
 
 
-def report_of(graph: Graph, *, budgets: bool = True) -> dict[str, Any]:
+def report_of(graph: Graph, *, budgets: bool = True, batch_size: int | None = None,
+              optimizer: str | None = None) -> dict[str, Any]:
     """The ValidationReport as plain data (what /api/graphs/validate sends: the canvas posts
     big graphs on every edit, and validating our own answer again costs as much as analysing).
     `budgets`: nodes over this server's memory budgets get problems, judged as validate must
     without a run: Adam, batch size 1 (graph/budget.py); POST /api/runs judges the run's own."""
     try:
-        budget = Budget.of(get_settings()) if budgets else None
+        assumed = batch_size is None and optimizer is None  # else the Train panel's choices
+        budget = (Budget.of(get_settings(), batch_size=batch_size or 1, optimizer=optimizer or "adam",
+                            assumed=assumed) if budgets else None)
         return analyze(graph, budget).report()
     except Exception as err:  # a layer's shape rule with a bug must not turn into a 500
         log.exception("analysing graph %r failed", graph.name)

@@ -56,6 +56,7 @@ class NodeReport(BaseModel):
     # state) and its outputs for one sample (a None dimension counted as 1); None where unknown
     weight_bytes: int | None = None
     activation_bytes: int | None = None
+    macs: int | None = None  # multiply-adds for one sample (graph/cost.py); None where unknown
     problems: list[Problem]
     # A Block instance's entry (graph/block_report.py): its definition's name; output_shapes are its
     # output ports', params the sum of the layers inside, problems those inside it (naming inner nodes)
@@ -71,6 +72,7 @@ class ValidationReport(BaseModel):
     non_trainable_params: int = 0
     weight_bytes: int = 0  # the nodes' weight_bytes summed
     activation_bytes: int = 0  # the nodes' activation_bytes summed: one sample's layer outputs
+    macs: int | None = None  # the nodes' multiply-adds summed, for one sample (always sent)
     nodes: dict[str, NodeReport]
     problems: list[Problem]
     inputs: list[str]
@@ -143,6 +145,67 @@ class RunSummary(BaseModel):
     best_metrics: Metrics | None = None
     test_metrics: Metrics | None = None
     artifacts: list[str] = Field(default_factory=list)
+    notes: str = ""
+    tags: list[str] = Field(default_factory=list)
+
+
+def _clean_tags(tags: list[str] | None) -> list[str] | None:
+    """Trimmed, empty ones refused, duplicates dropped (first kept, order kept)."""
+    if tags is None:
+        return None
+    out: list[str] = []
+    for tag in (t.strip() for t in tags):
+        if not 1 <= len(tag) <= 40:
+            raise ValueError("each tag is 1 to 40 characters (after trimming)")
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+class RunMetaUpdate(BaseModel):
+    """PATCH /api/runs/{id}: what is given changes, what is left out stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, description="1 to 200 characters, trimmed.")
+    notes: str | None = Field(None, max_length=10_000)
+    tags: Annotated[list[str] | None, AfterValidator(_clean_tags)] = Field(
+        None, max_length=32, description="At most 32 tags of 1 to 40 characters; trimmed, duplicates dropped.")
+
+    @model_validator(mode="after")
+    def _name_length(self) -> RunMetaUpdate:
+        if self.name is not None:
+            self.name = self.name.strip()
+            if not 1 <= len(self.name) <= 200:
+                raise ValueError("name: 1 to 200 characters (after trimming)")
+        return self
+
+
+class HistoryEpoch(BaseModel):
+    epoch: int
+    metrics: Metrics
+    t: float | None = Field(None, description="Seconds since training started (null: recorded before t existed).")
+
+
+class HistoryBatch(BaseModel):
+    epoch: int
+    step: int
+    steps: int
+    metrics: Metrics
+    t: float | None = None
+
+
+class RunHistory(BaseModel):
+    """GET /api/runs/{id}/history?format=json: epochs as EpochEvent numbered them (1-based) and the
+    stored (downsampled) batch events."""
+
+    epochs: list[HistoryEpoch]
+    batches: list[HistoryBatch]
+
+
+class GraphVersionInfo(BaseModel):
+    version: int
+    created_at: UTCDateTime
 
 
 class RunPublic(RunSummary):

@@ -16,6 +16,7 @@ from ..layers.input import Input
 from .block_report import add_inline_problems, block_entries
 from .blocks import BLOCK, BlockInstance, inline, uses_blocks
 from .budget import Budget, activation_bytes, add_budget_problems, weight_bytes
+from .cost import node_macs
 from .freeze import frozen_counts
 from .order import kahn_order
 from .schema import Edge, Graph, Problem
@@ -75,6 +76,7 @@ class Analysis:
         """The /api/graphs/validate answer (docs/api.md)."""
         counts = self.counts
         memory = {nid: (weight_bytes(info), activation_bytes(info)) for nid, info in self.nodes.items()}
+        macs = {nid: node_macs(info) for nid, info in self.nodes.items()}
         return {
             "ok": self.ok,
             "total_params": counts.total,
@@ -82,6 +84,7 @@ class Analysis:
             "non_trainable_params": counts.non_trainable,
             "weight_bytes": sum(w or 0 for w, _ in memory.values()),
             "activation_bytes": sum(a or 0 for _, a in memory.values()),
+            "macs": sum(m or 0 for m in macs.values()),
             "nodes": {
                 nid: {
                     "output_shapes": [list(s) for s in info.output_shapes] if info.output_shapes else None,
@@ -90,24 +93,27 @@ class Analysis:
                     "trainable": info.trainable,
                     "weight_bytes": memory[nid][0],
                     "activation_bytes": memory[nid][1],
+                    "macs": macs[nid],
                     "problems": [p.model_dump() for p in info.problems],
                     "block": None,  # a layer; Block instances' entries name their block (block_report.py)
                 }
                 for nid, info in self.nodes.items()
-            } | self._block_entries(memory),
+            } | self._block_entries(memory, macs),
             "problems": [p.model_dump() for p in self.problems],
             "inputs": self.inputs,
             "outputs": self.outputs,
         }
 
 
-    def _block_entries(self, memory: dict[str, tuple[int | None, int | None]]) -> dict[str, dict]:
+    def _block_entries(self, memory: dict[str, tuple[int | None, int | None]],
+                       macs: dict[str, int | None]) -> dict[str, dict]:
         """Block instances' entries (block_report.py), with the bytes of the layers inside summed."""
         entries = block_entries(self)
         for bid, entry in entries.items():
             inside = [memory[m] for m in self.blocks[bid].members if m in memory]
             entry["weight_bytes"] = sum(w or 0 for w, _ in inside)
             entry["activation_bytes"] = sum(a or 0 for _, a in inside)
+            entry["macs"] = sum(macs[m] or 0 for m in self.blocks[bid].members if m in macs)
         return entries
 
 

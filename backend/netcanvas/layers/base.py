@@ -142,6 +142,13 @@ class Layer(BaseModel):
             _COUNTS[key] = got
         return got
 
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        """Multiply-adds for one sample, as keras-flops / torch's FlopCounterMode count them (flops =
+        2·MACs of the matmuls and convolutions). Only layers with a kernel cost anything: elementwise
+        and shape-only layers (activations, normalisation, pooling, merges, reshapes) count 0, as
+        those counters do. A None length counts as 1 (graph/cost.py)."""
+        return 0
+
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         raise NotImplementedError(f"{self.kind()} has no Keras counterpart")
 
@@ -160,6 +167,14 @@ def register(cls: type[Layer]) -> type[Layer]:
     assert cls.kind() not in REGISTRY, f"{cls.kind()} registered twice"
     REGISTRY[cls.kind()] = cls
     return cls
+
+
+def known(dims: tuple[int | None, ...]) -> int:
+    """The product of sizes, a variable (None) length counted as 1: what MACs are counted at."""
+    out = 1
+    for d in dims:
+        out *= d if d is not None else 1
+    return out
 
 
 def fmt(shape: Shape) -> str:

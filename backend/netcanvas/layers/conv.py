@@ -22,7 +22,7 @@ from torch import nn
 from ..kerasio.config import channels_last, compact, keras_activation
 from ..kerasio.model import placeholder
 from .activations import ActivationName, activation_module
-from .base import Layer, ParamCount, Shape, ShapeError, register, required
+from .base import Layer, ParamCount, Shape, ShapeError, known, register, required
 from .initializers import glorot_
 from .spatial import (
     KerasPad,
@@ -212,6 +212,10 @@ class Conv(Windowed):
     def param_count(self, inputs: list[Shape]) -> ParamCount:
         per_filter = math.prod(self.sizes()[0]) * (self._channels(inputs[0]) // self.groups)
         return ParamCount(self.filters * per_filter + (self.filters if self.use_bias else 0))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # k·c_in/groups per output value
+        return known(outputs[0]) * math.prod(self.sizes()[0]) * (self._channels(inputs[0]) // self.groups)
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         n.plain_inputs()

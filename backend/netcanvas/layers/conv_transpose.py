@@ -23,7 +23,7 @@ from torch import nn
 
 from ..kerasio.config import compact
 from .activations import ActivationName, activation_module
-from .base import ParamCount, Shape, ShapeError, fmt, register, required
+from .base import ParamCount, Shape, ShapeError, fmt, known, register, required
 from .conv import Windowed, kernel_to_keras, kernel_to_torch, no_strides_with_dilation
 from .initializers import glorot_
 from .spatial import Padding, Size1, Size2, effective, ntuple
@@ -155,6 +155,11 @@ class ConvTranspose(Windowed):
         channels, _ = self.split(inputs[0])
         kernel = math.prod(self.sizes()[0])
         return ParamCount(kernel * channels * self.filters + (self.filters if self.use_bias else 0))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # each input position scatters through the whole kernel (torch's FlopCounter counts it so)
+        channels, spatial = self.split(inputs[0])
+        return known(spatial) * math.prod(self.sizes()[0]) * channels * self.filters
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         n.plain_inputs()

@@ -11,7 +11,7 @@ from torch import nn
 from ..kerasio.config import keras_activation
 from ..kerasio.model import placeholder
 from .activations import ActivationName, activation_module
-from .base import Layer, ParamCount, Shape, ShapeError, fmt, register, required
+from .base import Layer, ParamCount, Shape, ShapeError, fmt, known, register, required
 from .initializers import glorot_
 
 if TYPE_CHECKING:
@@ -73,6 +73,10 @@ class Dense(Layer):
 
     def param_count(self, inputs: list[Shape]) -> ParamCount:
         return ParamCount(self._features(inputs[0]) * self.units + (self.units if self.use_bias else 0))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # every output value is one dot product over the features
+        return known(outputs[0]) * self._features(inputs[0])
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         (x,) = n.inputs

@@ -17,7 +17,7 @@ from pydantic import PositiveInt
 from torch import nn
 
 from .activations import ActivationName
-from .base import ParamCount, Shape, register, required
+from .base import ParamCount, Shape, known, register, required
 from .conv import ConvModule, Windowed, zeros_like_shape
 from .initializers import glorot_fans_
 from .spatial import Padding, Size1, Size2
@@ -73,6 +73,10 @@ class DepthwiseConv(Windowed):
     def param_count(self, inputs: list[Shape]) -> ParamCount:
         out = self.split(inputs[0])[0] * self.depth_multiplier
         return ParamCount(math.prod(self.sizes()[0]) * out + (out if self.use_bias else 0))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # one k-window per output value (each output channel reads one input channel)
+        return known(outputs[0]) * math.prod(self.sizes()[0])
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         n.plain_inputs()

@@ -23,7 +23,7 @@ from torch import nn
 from ..kerasio.layout import to_channels_first_dims, to_channels_last_dims, to_netcanvas_shape
 from ..kerasio.model import placeholder
 from .attention import MASKED, read_call_kwargs
-from .base import Layer, ParamCount, Shape, ShapeError, fmt, register, required
+from .base import Layer, ParamCount, Shape, ShapeError, fmt, known, register, required
 from .initializers import glorot_
 
 if TYPE_CHECKING:
@@ -164,6 +164,14 @@ class MultiHeadAttention(Layer):
         kernels = (dq + dk) * h * kd + dv * h * vd + h * vd * out
         biases = (2 * h * kd + h * vd + out) if self.use_bias else 0
         return ParamCount(kernels + biases)
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # the four projections, then per head the scores q·kᵀ (T·S·key_dim) and scores·v (T·S·value_dim)
+        dq, dv, dk = self._dims(inputs)
+        t, s = known(inputs[0][:1]), known(inputs[1][:1])
+        h, kd, vd, out = self.num_heads, self.key_dim, self._value_dim, self.output_shape or dq
+        projections = t * dq * h * kd + s * dk * h * kd + s * dv * h * vd + t * h * vd * out
+        return projections + h * t * s * (kd + vd)
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         n.plain_inputs()

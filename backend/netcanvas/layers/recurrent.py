@@ -31,7 +31,7 @@ from torch import nn
 
 from ..kerasio import recurrent as kio
 from .activations import ActivationName, activation_module
-from .base import Layer, ParamCount, Shape, ShapeError, fmt, register, required
+from .base import Layer, ParamCount, Shape, ShapeError, fmt, known, register, required
 from .spatial import expect_sequence
 
 if TYPE_CHECKING:
@@ -303,6 +303,11 @@ def _param_count(kind: str, features: int, units: int, use_bias: bool, reset_aft
     return rows * (features + units) + biases * rows
 
 
+def _macs(kind: str, x: Shape, units: int) -> int:
+    """Per step, each gate's x·W and h·U: gates·(features + units)·units (LSTM 4, GRU 3, SimpleRNN 1)."""
+    return known(x[:1]) * gates_of(kind) * (_features(x) + units) * units
+
+
 class RecurrentBase(Layer):
     family = "recurrent"
 
@@ -337,6 +342,9 @@ class RecurrentBase(Layer):
         x = inputs[0]
         expect_sequence(self.kind(), x)
         return ParamCount(_param_count(self.kind(), _features(x), self.units, self.use_bias, self._reset_after()))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        return _macs(self.kind(), inputs[0], self.units)
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         x, *states = n.plain_inputs()
@@ -498,6 +506,9 @@ class Bidirectional(Layer):
         x = inputs[0]
         expect_sequence("Bidirectional", x)
         return ParamCount(2 * _param_count(self.layer, _features(x), self.units, self.use_bias, self.reset_after))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        return 2 * _macs(self.layer, inputs[0], self.units)
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         from ..kerasio.model import nested

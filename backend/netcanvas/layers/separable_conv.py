@@ -18,7 +18,7 @@ from pydantic import PositiveInt
 from torch import nn
 
 from .activations import ActivationName, activation_module
-from .base import ParamCount, Shape, register, required
+from .base import ParamCount, Shape, known, register, required
 from .conv import Windowed, kernel_to_keras, kernel_to_torch
 from .depthwise_conv import depthwise_conv, depthwise_to_keras, depthwise_to_torch
 from .initializers import glorot_
@@ -75,6 +75,12 @@ class SeparableConv(Windowed):
         mid = self.split(inputs[0])[0] * self.depth_multiplier
         return ParamCount(math.prod(self.sizes()[0]) * mid + mid * self.filters
                           + (self.filters if self.use_bias else 0))
+
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        # depthwise k-window into mid channels, then a 1×1 convolution mid → filters, per position
+        mid = self.split(inputs[0])[0] * self.depth_multiplier
+        positions = known(outputs[0]) // self.filters
+        return positions * mid * (math.prod(self.sizes()[0]) + self.filters)
 
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         n.plain_inputs()

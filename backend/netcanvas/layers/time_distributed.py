@@ -253,6 +253,12 @@ class TimeDistributed(Layer):
     def param_count(self, inputs: list[Shape]) -> ParamCount:
         return self.layer.build_layer().param_count([self._step(inputs[0])])
 
+    def macs(self, inputs: list[Shape], outputs: list[Shape]) -> int:
+        step = self._step(inputs[0])
+        inner = self.layer.build_layer()
+        steps = inputs[0][0] if inputs[0][0] is not None else 1  # a None length counts as 1
+        return steps * inner.macs([step], inner.output_shapes([step]))
+
     def to_keras(self, n: ExportNode) -> list[KTensor]:
         (x,) = n.plain_inputs()
         shape, out = n.input_shapes[0], n.output_shapes[0]
