@@ -143,7 +143,9 @@ export interface paths {
         put?: never;
         /**
          * Validate
-         * @description Shapes, parameter counts and every problem, per node. Always 200 when the body is a graph.
+         * @description Shapes, parameter counts, memory, MACs and every problem, per node. Always 200 when the body is a
+         *     graph. `batch_size` and `optimizer` (the Train panel's) size the memory budgets; without them
+         *     validate assumes batch size 1 and Adam, and says so.
          */
         post: operations["graphs-validate"];
         delete?: never;
@@ -192,6 +194,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/{graph_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Graph Versions
+         * @description Every saved version of the graph, oldest first.
+         */
+        get: operations["graphs-list_graph_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/{graph_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Graph Version
+         * @description One older (or the latest) version: GraphPublic with that version's graph, updated_at its save time.
+         */
+        get: operations["graphs-get_graph_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -202,7 +244,9 @@ export interface paths {
         /**
          * List Runs
          * @description The caller's runs (everyone's in token/none mode), newest first; `count` is the number of all
-         *     of them (page with offset/limit).
+         *     that match (page with offset/limit). Filters: q (substring of name, notes, tags, data set), tag,
+         *     status, dataset. sort: created_at, name, status, dataset, or a metric key: `val_accuracy` the last
+         *     epoch's, `best_val_accuracy` the best epoch's, `test_accuracy` the test split's (runs without it last).
          */
         get: operations["runs-list_runs"];
         put?: never;
@@ -235,7 +279,11 @@ export interface paths {
         delete: operations["runs-delete_run"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Run
+         * @description Rename a run, or replace its notes or tags.
+         */
+        patch: operations["runs-update_run"];
         trace?: never;
     };
     "/api/runs/{run_id}/cancel": {
@@ -710,6 +758,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run History
+         * @description Download the history: `csv` (per epoch, as CSVLogger) or `json` (epochs and stored batch events).
+         */
+        get: operations["runs-run_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -734,6 +802,70 @@ export interface components {
              * @default 0
              */
             shift: number;
+        };
+        /** AugmentSettings */
+        AugmentSettings: {
+            /**
+             * Horizontal Flip
+             * @default false
+             */
+            horizontal_flip: boolean;
+            /**
+             * Vertical Flip
+             * @default false
+             */
+            vertical_flip: boolean;
+            /**
+             * Rotation Range
+             * @description Degrees: a rotation drawn from ±rotation_range.
+             * @default 0
+             */
+            rotation_range: number;
+            /**
+             * Width Shift Range
+             * @description < 1: a fraction of the width; ≥ 1: pixels (Keras).
+             * @default 0
+             */
+            width_shift_range: number;
+            /**
+             * Height Shift Range
+             * @description < 1: a fraction of the height; ≥ 1: pixels (Keras).
+             * @default 0
+             */
+            height_shift_range: number;
+            /**
+             * Zoom Range
+             * @description z: a zoom drawn from [1 - z, 1 + z]; or [lower, upper].
+             * @default 0
+             */
+            zoom_range: number | number[];
+            /**
+             * Brightness Range
+             * @description [lower, upper]: a brightness factor drawn from it.
+             */
+            brightness_range?: number[] | null;
+            /**
+             * Contrast Range
+             * @description RandomContrast's factor f: contrast drawn in [1, 1 + f].
+             * @default 0
+             */
+            contrast_range: number;
+            /**
+             * Fill Mode
+             * @default nearest
+             * @enum {string}
+             */
+            fill_mode: "nearest" | "reflect" | "wrap" | "constant";
+            /**
+             * Cval
+             * @default 0
+             */
+            cval: number;
+            /**
+             * Seed
+             * @description None: the run's seed.
+             */
+            seed?: number | null;
         };
         /**
          * BlockDef
@@ -1158,6 +1290,16 @@ export interface components {
         GraphUpdate: {
             graph: components["schemas"]["Graph"];
         };
+        /** GraphVersionInfo */
+        GraphVersionInfo: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** GraphsPublic */
         GraphsPublic: {
             /** Data */
@@ -1169,6 +1311,35 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HistoryBatch */
+        HistoryBatch: {
+            /** Epoch */
+            epoch: number;
+            /** Step */
+            step: number;
+            /** Steps */
+            steps: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /** T */
+            t?: number | null;
+        };
+        /** HistoryEpoch */
+        HistoryEpoch: {
+            /** Epoch */
+            epoch: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /**
+             * T
+             * @description Seconds since training started (null: recorded before t existed).
+             */
+            t?: number | null;
         };
         /** InitialisedLayer */
         InitialisedLayer: {
@@ -1316,6 +1487,8 @@ export interface components {
             weight_bytes?: number | null;
             /** Activation Bytes */
             activation_bytes?: number | null;
+            /** Macs */
+            macs?: number | null;
             /** Problems */
             problems: components["schemas"]["Problem"][];
             /** Block */
@@ -1514,6 +1687,35 @@ export interface components {
              */
             seed: number;
         };
+        /**
+         * RunHistory
+         * @description GET /api/runs/{id}/history?format=json: epochs as EpochEvent numbered them (1-based) and the
+         *     stored (downsampled) batch events.
+         */
+        RunHistory: {
+            /** Epochs */
+            epochs: components["schemas"]["HistoryEpoch"][];
+            /** Batches */
+            batches: components["schemas"]["HistoryBatch"][];
+        };
+        /**
+         * RunMetaUpdate
+         * @description PATCH /api/runs/{id}: what is given changes, what is left out stays.
+         */
+        RunMetaUpdate: {
+            /**
+             * Name
+             * @description 1 to 200 characters, trimmed.
+             */
+            name?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Tags
+             * @description At most 32 tags of 1 to 40 characters; trimmed, duplicates dropped.
+             */
+            tags?: string[] | null;
+        };
         /** RunPublic */
         RunPublic: {
             /** Id */
@@ -1555,6 +1757,13 @@ export interface components {
             } | null;
             /** Artifacts */
             artifacts?: string[];
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /** Tags */
+            tags?: string[];
             graph: components["schemas"]["Graph"];
             /** Epochs */
             epochs?: components["schemas"]["EpochRecord"][];
@@ -1595,7 +1804,7 @@ export interface components {
             optimizer?: components["schemas"]["OptimizerSettings"];
             schedule?: components["schemas"]["ScheduleSettings"];
             /** Metrics */
-            metrics?: ("accuracy" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
+            metrics?: ("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
             /**
              * Top K
              * @default 5
@@ -1627,6 +1836,11 @@ export interface components {
              */
             shuffle: boolean;
             early_stopping?: components["schemas"]["EarlyStopping"] | null;
+            /** Class Weight */
+            class_weight?: {
+                [key: string]: number;
+            } | "balanced" | null;
+            augment?: components["schemas"]["AugmentSettings"] | null;
             /**
              * Keep Best
              * @default true
@@ -1694,7 +1908,7 @@ export interface components {
             optimizer?: components["schemas"]["OptimizerSettings"];
             schedule?: components["schemas"]["ScheduleSettings"];
             /** Metrics */
-            metrics?: ("accuracy" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
+            metrics?: ("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
             /**
              * Top K
              * @default 5
@@ -1726,6 +1940,11 @@ export interface components {
              */
             shuffle: boolean;
             early_stopping?: components["schemas"]["EarlyStopping"] | null;
+            /** Class Weight */
+            class_weight?: {
+                [key: string]: number;
+            } | "balanced" | null;
+            augment?: components["schemas"]["AugmentSettings"] | null;
             /**
              * Keep Best
              * @default true
@@ -1803,6 +2022,13 @@ export interface components {
             } | null;
             /** Artifacts */
             artifacts?: string[];
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /** Tags */
+            tags?: string[];
         };
         /** RunsPublic */
         RunsPublic: {
@@ -2109,6 +2335,8 @@ export interface components {
              * @default 0
              */
             activation_bytes: number;
+            /** Macs */
+            macs?: number | null;
             /** Nodes */
             nodes: {
                 [key: string]: components["schemas"]["NodeReport"];
@@ -2239,6 +2467,11 @@ export interface components {
             metrics: {
                 [key: string]: number | null;
             };
+            /**
+             * T
+             * @default 0
+             */
+            t: number;
         };
         /** EpochEvent */
         EpochEvent: {
@@ -2260,6 +2493,11 @@ export interface components {
              * @default null
              */
             eta_s: number | null;
+            /**
+             * T
+             * @default 0
+             */
+            t: number;
         };
         /** LogEvent */
         LogEvent: {
@@ -2765,7 +3003,10 @@ export interface operations {
     };
     "graphs-validate": {
         parameters: {
-            query?: never;
+            query?: {
+                batch_size?: number | null;
+                optimizer?: ("adam" | "adamw" | "nadam" | "adamax" | "adadelta" | "adagrad" | "rmsprop" | "sgd") | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3108,11 +3349,125 @@ export interface operations {
             };
         };
     };
+    "graphs-list_graph_versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                graph_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphVersionInfo"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "graphs-get_graph_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+                graph_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "runs-list_runs": {
         parameters: {
             query?: {
                 offset?: number;
                 limit?: number;
+                q?: string | null;
+                tag?: string | null;
+                status?: string | null;
+                dataset?: string | null;
+                sort?: string;
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -3330,6 +3685,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-update_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunMetaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable content: the request or what it names cannot be used; the detail says why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"] | components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5096,6 +5522,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "runs-run_history": {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunHistory"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

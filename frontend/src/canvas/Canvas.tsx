@@ -1,11 +1,11 @@
 // The editor surface: React Flow with drop-from-palette, shape-labelled wires, minimap and tools.
 import {
   Background, BackgroundVariant, ConnectionLineType, MiniMap, Panel, ReactFlow, useNodesInitialized, useReactFlow,
-  type EdgeTypes, type IsValidConnection, type NodeTypes,
+  type EdgeTypes, type IsValidConnection, type OnConnectEnd, type NodeTypes,
 } from "@xyflow/react";
-import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type DragEvent, type MouseEvent } from "react";
 import { useCatalog } from "../api/catalog";
-import { validationKeyCached, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
+import { portOf, validationKeyCached, type LayerNode, type WireEdge as WireEdgeType } from "../graph/convert";
 import { graphHasFrozen } from "../graph/freeze";
 import { useGraph } from "../graph/store";
 import { fmtCount } from "../ui/format";
@@ -16,6 +16,7 @@ import Breadcrumb from "./Breadcrumb";
 import { DRAG_MIME } from "./Palette";
 import { countText, willTrainText } from "./paramCounts";
 import { useCanvasShortcuts } from "./shortcuts";
+import LayerSearch, { type SearchAt } from "./LayerSearch";
 import WireEdge from "./WireEdge";
 
 const nodeTypes = { layer: AnyNodeView } satisfies NodeTypes; // layer and Block cards
@@ -58,8 +59,14 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   // Fit once the nodes of a loaded graph have been measured, not before.
   const initialized = useNodesInitialized();
   const [fitPending, setFitPending] = useState(0);
-  if (fitRequest !== fitPending && fitRequest > 0 && initialized) {
-    setFitPending(fitRequest);
+  const [fitSeen, setFitSeen] = useState(0);
+  if (fitRequest !== fitSeen && fitRequest > 0) {
+    // An empty graph (New) has nothing to fit: drop the request, or the first layer dropped would re-zoom the view.
+    if (!nodes.length) setFitSeen(fitRequest);
+    else if (initialized) {
+      setFitSeen(fitRequest);
+      setFitPending(fitRequest);
+    }
   }
   useEffect(() => {
     if (fitPending) {
@@ -97,6 +104,31 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
     [addAt, screenToFlowPosition],
   );
 
+  const [search, setSearch] = useState<SearchAt | null>(null);
+  const onConnectEnd: OnConnectEnd = useCallback((event, state) => {
+    if (state.isValid || !state.fromNode || !state.fromHandle) return;
+    const target = event.target as HTMLElement | null;
+    if (!target?.classList.contains("react-flow__pane")) return;
+    const pt = "changedTouches" in event ? event.changedTouches[0] : event;
+    setSearch({
+      x: pt.clientX, y: pt.clientY,
+      wire: { node: state.fromNode.id, port: portOf(state.fromHandle.id), side: state.fromHandle.type },
+    });
+  }, []);
+  const onDoubleClick = useCallback((e: MouseEvent) => {
+    if ((e.target as HTMLElement).classList.contains("react-flow__pane")) setSearch({ x: e.clientX, y: e.clientY, wire: null });
+  }, []);
+  const pick = useCallback((type: string) => {
+    const at = search;
+    setSearch(null);
+    const info = useCatalog.getState().byType[type];
+    if (!at || !info) return;
+    const p = screenToFlowPosition({ x: at.x, y: at.y });
+    const pos = { x: Math.round((p.x - 100) / GRID[0]) * GRID[0], y: Math.round((p.y - 36) / GRID[1]) * GRID[1] };
+    if (at.wire) useGraph.getState().addLayerWired(type, info.defaults, pos, at.wire);
+    else useGraph.getState().addLayer(type, info.defaults, pos);
+  }, [search, screenToFlowPosition]);
+
   const isValidConnection: IsValidConnection<WireEdgeType> = useCallback(
     (c) => c.source !== c.target,
     [],
@@ -106,7 +138,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const graphProblems = problems.filter((p) => !p.node);
 
   return (
-    <div className="canvas" ref={wrapper} data-validation={fresh ? "fresh" : "pending"} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
+    <div className="canvas" ref={wrapper} data-validation={fresh ? "fresh" : "pending"} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop} onDoubleClick={onDoubleClick}>
       <ReactFlow<LayerNode, WireEdgeType>
         nodes={nodes}
         edges={edges}
@@ -115,6 +147,8 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        zoomOnDoubleClick={false}
         onNodeDragStart={() => useGraph.getState().snapshot()}
         onSelectionDragStart={() => useGraph.getState().snapshot()}
         isValidConnection={isValidConnection}
@@ -194,6 +228,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         </Panel>
       </ReactFlow>
       <GroupDialog />
+      {search && <LayerSearch at={search} onPick={pick} onClose={() => setSearch(null)} />}
       {!nodes.length && (
         <div className="canvas-empty">
           <div className="big">Drop layers here</div>

@@ -6,7 +6,7 @@ import type { Shape } from "../api/types";
 import type { LayerNode } from "../graph/convert";
 import { inHandle, outHandle, portOf } from "../graph/convert";
 import { inputPorts, useGraph } from "../graph/store";
-import { fmtCompact, fmtShape, keyParams } from "../ui/format";
+import { fmtCost, fmtShape, keyParams } from "../ui/format";
 import { Icon } from "../ui/Icon";
 
 const HANDLE_TOP = 22;
@@ -95,8 +95,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         <span className="node-shape" data-testid={`shape-${id}`}>
           {shapes ? shapesText(shapes) : problems.length ? "—" : "…"}
         </span>
-        <span className="node-count" title={`${report?.params ?? "?"} parameters`}>
-          {report?.params ? `${fmtCompact(report.params)} params` : ""}
+        <span className="node-count" data-testid={`cost-${id}`}
+          title={`${report?.params ?? "?"} parameters, ${report?.macs ?? "?"} multiply-adds a sample`}>
+          {report ? fmtCost(report) : ""}
         </span>
       </div>
       {problems.length > 0 && (

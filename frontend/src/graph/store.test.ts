@@ -179,3 +179,19 @@ function chain(): GraphJson {
     edges: [{ source: "in", target: "f" }, { source: "f", target: "d" }],
   };
 }
+
+describe("addLayerWired", () => {
+  it("adds the layer wired to the loose end as one undo step, replacing a taken input", () => {
+    useGraph.setState(emptyState());
+    const a = useGraph.getState().addLayer("Dense", {}, { x: 0, y: 0 });
+    const b = useGraph.getState().addLayer("Dense", {}, { x: 300, y: 0 });
+    useGraph.getState().onConnect({ source: a, target: b, sourceHandle: "out-0", targetHandle: "in-0" });
+    const flat = useGraph.getState().addLayerWired("Flatten", {}, { x: 0, y: 200 }, { node: a, port: 0, side: "source" });
+    expect(useGraph.getState().edges.map((e) => e.id)).toContain(`e:${a}:0->${flat}:0`);
+    const feed = useGraph.getState().addLayerWired("Dropout", {}, { x: 0, y: 400 }, { node: b, port: 0, side: "target" });
+    expect(useGraph.getState().edges.filter((e) => e.target === b).map((e) => e.source)).toEqual([feed]);
+    useGraph.getState().undo();
+    expect(useGraph.getState().nodes.map((n) => n.id)).not.toContain(feed);
+    expect(useGraph.getState().edges.filter((e) => e.target === b).map((e) => e.source)).toEqual([a]);
+  });
+});

@@ -50,6 +50,9 @@ export interface GraphStore extends GraphState {
   onConnect: (connection: Connection) => void;
   snapshot: () => void;
   addLayer: (type: string, params: Record<string, unknown>, position: XYPosition) => string;
+  /** Adds a layer wired to a loose wire end, as one undo step (the layer search after a wire drop). */
+  addLayerWired: (type: string, params: Record<string, unknown>, position: XYPosition,
+    wire: { node: string; port: number; side: "source" | "target" }) => string;
   updateParams: (id: string, params: Record<string, unknown>) => void;
   rename: (id: string, name: string | null) => void;
   setName: (name: string) => void;
@@ -160,6 +163,18 @@ export const useGraph = create<GraphStore>()((set, get) => {
         data: { type, name: null, params: structuredClone(params) },
       };
       commit({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
+      return id;
+    },
+
+    addLayerWired: (type, params, position, wire) => {
+      const id = get().addLayer(type, params, position);
+      const s = get();
+      // From an output: into the new layer's first input. From an input: the new layer feeds it, replacing its wire.
+      const edges = wire.side === "source"
+        ? [...s.edges, makeEdge(wire.node, wire.port, id, 0)]
+        : [...s.edges.filter((e) => !(e.target === wire.node && portOf(e.targetHandle) === wire.port)),
+          makeEdge(id, 0, wire.node, wire.port)];
+      set({ edges: normalizePorts(edges) });
       return id;
     },
 

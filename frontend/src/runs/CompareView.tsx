@@ -8,6 +8,7 @@ import { curveMetrics } from "../train/runData";
 import { href } from "../ui/route";
 import { fmtMetric } from "../ui/format";
 import { metricTitle, PALETTE } from "./curves";
+import HParamsTable from "./compare/HParamsTable";
 
 export default function CompareView({ ids }: { ids: string[] }) {
   const [runs, setRuns] = useState<(RunPublic & { epochs: NonNullable<RunPublic["epochs"]> })[]>([]);
@@ -53,6 +54,7 @@ export default function CompareView({ ids }: { ids: string[] }) {
           </a>
         ))}
       </div>
+      {runs.length > 0 && <HParamsTable runs={runs} names={runs.map((r) => r.name)} />}
       <div className="charts">
         {metrics.map((m) => {
           const c = chartFor(m);

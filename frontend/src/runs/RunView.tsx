@@ -6,7 +6,7 @@ import { api } from "../api/client";
 import type { DatasetInfo, DatasetSamples, EvaluateResult, RunPublic, Shape } from "../api/types";
 import { useGraph } from "../graph/store";
 import Chart from "../train/Chart";
-import { curveMetrics, FINAL } from "../train/runData";
+import { curveMetrics, FINAL, smoothEma } from "../train/runData";
 import { canTrainFurther, trainFurtherSettings, useTrainSettings } from "../train/TrainPanel";
 import { useRunStream } from "../train/useRunStream";
 import { requestEditorTab } from "../ui/editorTab";
@@ -19,6 +19,8 @@ import { liveData, liveSeries, metricTitle } from "./curves";
 import Downloads from "./Downloads";
 import NodeFeatures from "./NodeFeatures";
 import TransferActions from "./TransferActions";
+import Settings from "./run/Settings";
+import "./run/run.css";
 import SequencePanels from "./SequencePanels";
 import { sequenceTask } from "./sequences";
 import TextPredict from "./TextPredict";
@@ -31,6 +33,7 @@ export default function RunView({ id }: { id: string }) {
   const [run, setRun] = useState<RunPublic | null>(null);
   const [error, setError] = useState<string | null>(null);
   const live = useRunStream(id);
+  const [smoothing, setSmoothing] = useState(0);
   const status = live.status ?? run?.status ?? null;
   const final = !!status && FINAL.includes(status);
 
@@ -130,11 +133,18 @@ export default function RunView({ id }: { id: string }) {
       <div className="run-grid">
         <div className="run-main">
           {!imported && (
-            <div className="charts" data-testid="live-charts">
-              {(metrics.length ? metrics : ["loss"]).map((m) => (
-                <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} />
-              ))}
-            </div>
+            <>
+              <label className="field chart-controls small">
+                <span className="field-label">Smoothing {smoothing.toFixed(2)}</span>
+                <input type="range" min={0} max={0.99} step={0.01} value={smoothing} data-testid="smoothing"
+                  onChange={(e) => setSmoothing(Number(e.target.value))} />
+              </label>
+              <div className="charts" data-testid="live-charts">
+                {(metrics.length ? metrics : ["loss"]).map((m) => (
+                  <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} smoothing={smoothing} />
+                ))}
+              </div>
+            </>
           )}
           {status === "cancelled" && (
             <div className={`callout ${hasModel ? "good" : "warn"}`} data-testid="stopped-kept">
@@ -210,8 +220,12 @@ function ImportedCard({ run, onTrainFurther, onOpen, onEvaluate, onTry }: {
   );
 }
 
-function LiveChart({ metric, source, epochs }: { metric: string; source: Parameters<typeof liveData>[0]; epochs: number | null }) {
-  const data = useMemo(() => liveData(source, metric), [source, metric]);
+function LiveChart({ metric, source, epochs, smoothing }: { metric: string; source: Parameters<typeof liveData>[0]; epochs: number | null; smoothing: number }) {
+  // Smoothing (TensorBoard's debiased EMA) applies to the batch curve, the noisy one.
+  const data = useMemo(() => {
+    const d = liveData(source, metric);
+    return [d[0], smoothEma(d[1] as (number | null)[], smoothing), ...d.slice(2)] as typeof d;
+  }, [source, metric, smoothing]);
   return <Chart title={metricTitle(metric)} series={liveSeries(metric)} data={data} testid={`chart-${metric}`} xMax={epochs} />;
 }
 
@@ -225,30 +239,6 @@ function MetricTable({ label, m, testid }: { label: string; m: Record<string, nu
         {keys.map((k) => (<tr key={k}><th>{k}</th><td className="mono">{fmtMetric(m[k])}</td></tr>))}
       </tbody>
     </table>
-  );
-}
-
-function Settings({ run }: { run: RunPublic }) {
-  const r = run.request;
-  const opt = r?.optimizer;
-  const rows: [string, string][] = [
-    ["Data set", run.dataset],
-    ["Loss", r?.loss ?? "–"],
-    ["Optimizer", opt ? `${opt.type}${opt.learning_rate ? `, lr ${opt.learning_rate}` : ""}` : "–"],
-    ["Metrics", r?.metrics?.join(", ") || "–"],
-    ["Epochs", String(r?.epochs ?? "–")],
-    ["Batch size", String(r?.batch_size ?? "–")],
-    ["Validation split", String(r?.validation_split ?? "–")],
-    ["Device", `${r?.device ?? "auto"}${run.device ? ` → ${run.device}` : ""}`],
-    ["Seed", String(r?.seed ?? "random")],
-    ["Started", fmtDate(run.started_at ?? run.created_at)],
-  ];
-  return (
-    <section className="card">
-      <h3>Settings</h3>
-      <table className="kv"><tbody>{rows.map(([k, v]) => (<tr key={k}><th>{k}</th><td>{v}</td></tr>))}</tbody></table>
-      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }}>open graph</a></div>
-    </section>
   );
 }
 

@@ -164,3 +164,17 @@ export function bestMetrics(epochs: EpochRecord[]): Metrics {
   }
   return best;
 }
+
+/** TensorBoard's smoothing: an exponential moving average debiased like Adam's moments, so the
+ *  first points are not pulled toward 0. Gaps (null) and non-finite values pass through unsmoothed. */
+export function smoothEma(values: (number | null)[], weight: number): (number | null)[] {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return v;
+    last = last * w + (1 - w) * v;
+    n += 1;
+    return w === 0 ? v : last / (1 - Math.pow(w, n));
+  });
+}

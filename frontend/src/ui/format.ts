@@ -19,6 +19,23 @@ export function fmtCompact(n: number): string {
   return String(n);
 }
 
+/** Decimal bytes as the backend's budgets count them (1 MB = 10^6 bytes): "4.8 MB". */
+export function fmtBytes(n: number): string {
+  for (const [unit, scale] of [["GB", 1e9], ["MB", 1e6], ["kB", 1e3]] as const) {
+    if (n >= scale) return `${(n / scale).toFixed(n >= scale * 10 ? 0 : 1)} ${unit}`;
+  }
+  return `${n} B`;
+}
+
+/** A node's cost line: "1.2M params · 4.8 MB · 9.4M MACs" (parts that are unknown or zero left out). */
+export function fmtCost(r: { params?: number | null; weight_bytes?: number | null; macs?: number | null }): string {
+  const parts: string[] = [];
+  if (r.params) parts.push(`${fmtCompact(r.params)} params`);
+  if (r.weight_bytes) parts.push(fmtBytes(r.weight_bytes));
+  if (r.macs) parts.push(`${fmtCompact(r.macs)} MACs`);
+  return parts.join(" · ");
+}
+
 export function fmtMetric(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
   const a = Math.abs(v);
