@@ -33,6 +33,8 @@ describe("settingsRows", () => {
   });
 
   it("writes metric objects with their arguments", () => {
+    expect(settingsRows({ augment: { horizontal_flip: false, rotation_range: 0, fill_mode: "nearest", cval: 0 } }))
+      .toEqual([{ key: "augment", label: "Augment", value: "off", group: "fit" }]);
     expect(settingText([{ type: "precision", class_id: 3 }, "accuracy"])).toBe("precision(class_id=3), accuracy");
     expect(settingText(0.1 + 0.2)).toBe("0.3");
     expect(settingsRows(null)).toEqual([]);

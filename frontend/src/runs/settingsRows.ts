@@ -43,6 +43,12 @@ function label(key: string): string {
 // values (losses, loss_weights, class_weight) stay one row so their keys remain stable.
 const NESTED = new Set(["optimizer", "schedule", "early_stopping", "augment"]);
 
+// An augmentation field at its "does nothing" value (no flip, range 0, no brightness, the default fill)
+// says nothing about the run: only the transforms that ran are rows, so Compare shows what differs.
+function augmentOff(k: string, x: unknown): boolean {
+  return x === false || x === 0 || x === null || (k === "fill_mode" && x === "nearest");
+}
+
 export function settingsRows(request: object | null | undefined): SettingRow[] {
   if (!request) return [];
   const r = request as Record<string, unknown>;
@@ -55,8 +61,12 @@ export function settingsRows(request: object | null | undefined): SettingRow[] {
     if (NESTED.has(key) && v && typeof v === "object" && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
       if (typeof o.type === "string") rows.push({ key, label: label(key), value: o.type, group });
-      for (const [k, x] of Object.entries(o)) {
-        if (k === "type" || x === undefined) continue;
+      const entries = Object.entries(o).filter(([k, x]) => k !== "type" && x !== undefined && !(key === "augment" && augmentOff(k, x)));
+      if (key === "augment" && !entries.length) {
+        rows.push({ key, label: label(key), value: "off", group });
+        continue;
+      }
+      for (const [k, x] of entries) {
         rows.push({ key: `${key}.${k}`, label: `${label(key)} ${k.replace(/_/g, " ")}`, value: settingText(x), group });
       }
       if (typeof o.type !== "string" && !Object.keys(o).length) rows.push({ key, label: label(key), value: "–", group });
