@@ -34,3 +34,18 @@ def test_compare_hparams_table(page: Page, server: str, artifacts):
     expect(table.locator('[data-testid="hp-dataset"]')).to_have_count(0)  # same in both: hidden by default
     expect(table.locator('[data-testid^="hp-test-"]').first).to_be_visible()
     page.screenshot(path=str(artifacts / "compare-hparams.png"), full_page=True)
+
+
+def test_history_downloads_as_csv(page: Page, server: str, artifacts, tmp_path):
+    a = run(server, 0.001, None)
+    assert wait_done(server, a)["status"] == "succeeded"
+    page.goto(f"/#/runs/{a}")
+    with page.expect_download() as got:
+        page.get_by_test_id("history-csv").click()
+    path = tmp_path / got.value.suggested_filename
+    got.value.save_as(path)
+    assert got.value.suggested_filename.endswith("-history.csv")
+    header, *rows = path.read_text().strip().splitlines()
+    assert header.startswith("epoch,") and "val_loss" in header.split(",")
+    assert len(rows) == 1 and rows[0].startswith("0,")  # one epoch, numbered from 0 as CSVLogger does
+    page.screenshot(path=str(artifacts / "run-history-links.png"))

@@ -139,6 +139,12 @@ export default function RunView({ id }: { id: string }) {
                 <input type="range" min={0} max={0.99} step={0.01} value={smoothing} data-testid="smoothing"
                   onChange={(e) => setSmoothing(Number(e.target.value))} />
               </label>
+              <span className="history-links small">
+                History:{" "}
+                <a href={`/api/runs/${encodeURIComponent(id)}/history?format=csv`} download data-testid="history-csv">CSV</a>
+                {" · "}
+                <a href={`/api/runs/${encodeURIComponent(id)}/history?format=json`} download data-testid="history-json">JSON</a>
+              </span>
               <div className="charts" data-testid="live-charts">
                 {(metrics.length ? metrics : ["loss"]).map((m) => (
                   <LiveChart key={m} metric={m} source={source} epochs={epochsTotal} smoothing={smoothing} />
