@@ -113,7 +113,7 @@ def main() -> None:
     torch.set_num_threads(1)
     graph = residual_graph(args.nodes)
     body = json.dumps(graph).encode()
-    with tempfile.TemporaryDirectory() as d, TestClient(create_app(Settings(data_dir=d))) as client:
+    with tempfile.TemporaryDirectory() as d, TestClient(create_app(Settings(data_dir=d, auth="none"))) as client:  # in-process: no sign-in
         from netcanvas.layers import base as layer_base
 
         def base() -> float:
