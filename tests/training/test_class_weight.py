@@ -12,8 +12,8 @@ import torch
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
-from netcanvas.data.base import TargetSpec  # noqa: E402
-from netcanvas.training.class_weight import class_weight_vector, weighted_loss  # noqa: E402
+from netcanvas.data.base import TargetSpec
+from netcanvas.training.class_weight import class_weight_vector, weighted_loss
 
 RNG = np.random.default_rng(0)
 SPEC = TargetSpec(name="y", kind="classes", shape=(), num_classes=3, class_names=["cat", "dog", "eel"])
