@@ -29,7 +29,7 @@ def test_replace_head_from_the_canvas_then_train_further(page: Page, server: str
 
     reuse = page.locator('[data-testid="reuse-controls"]')
     select_node(page, "out")
-    expect(reuse).to_contain_text("Reuse run digits-mlp's weights")
+    expect(reuse).to_contain_text("Reuse run digits-mlp · digits's weights")
     expect(reuse.locator('[data-testid="canvas-replace-head"]')).to_be_enabled()
     expect(reuse.locator('[data-testid="reuse-note"]')).to_have_count(0)
     select_node(page, "in")

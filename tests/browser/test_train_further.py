@@ -27,7 +27,7 @@ def test_train_further_from_a_trained_run(page: Page, server: str, artifacts):
     page.wait_for_url(re.compile(r"#/$"))
     expect(page.locator(".react-flow__node")).to_have_count(4)
     banner = page.locator('[data-testid="init-from"]')
-    expect(banner).to_contain_text("Starting from run digits-mlp's weights")
+    expect(banner).to_contain_text("Starting from run digits-mlp · digits's weights")
     expect(page.locator('[data-testid="train-dataset"]')).to_have_value("digits")
     expect(page.locator('[data-testid="train-batchSize"]')).to_have_value("64")
     settle(page)
