@@ -165,6 +165,28 @@ class AugmentOptions(BaseModel):
         return self.horizontal_flip or self.vertical_flip or self.shift > 0
 
 
+class SeededGenerators:
+    """One torch.Generator per device, seeded with `seed` (None: torch's seed when first used, i.e.
+    the run's). Pickles as its seed only: a worker process rebuilds the generators it needs."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.seed = seed
+        self._by_device: dict[str, Any] = {}
+
+    def on(self, device: Any) -> Any:
+        import torch
+
+        key = str(device)
+        if key not in self._by_device:
+            g = torch.Generator(device=device)
+            g.manual_seed(self.seed if self.seed is not None else int(torch.initial_seed()) % (2**63))
+            self._by_device[key] = g
+        return self._by_device[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"seed": self.seed, "_by_device": {}}
+
+
 class ImageAugment:
     """Dataset.augment: x (B, C, H, W) on any device → augmented x, same shape, same device.
 
@@ -174,27 +196,14 @@ class ImageAugment:
     def __init__(self, options: AugmentOptions, seed: int | None = None) -> None:
         self.options = options
         self.seed = seed
-        self._generators: dict[Any, Any] = {}
-
-    def _generator(self, device: Any) -> Any:
-        import torch
-
-        key = str(device)
-        if key not in self._generators:
-            g = torch.Generator(device=device)
-            g.manual_seed(self.seed if self.seed is not None else int(torch.initial_seed()) % (2**63))
-            self._generators[key] = g
-        return self._generators[key]
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"options": self.options, "seed": self.seed, "_generators": {}}
+        self._generators = SeededGenerators(seed)
 
     def __call__(self, x: Any) -> Any:
         import torch
 
         if x.ndim != 4 or not self.options.active:
             return x
-        g = self._generator(x.device)
+        g = self._generators.on(x.device)
         b, _, h, w = x.shape
         o = self.options
         if o.horizontal_flip:

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ..data.preprocess import SeededGenerators
 from ..layers.augmentation import (
     adjust_contrast,
     affine_sample,
@@ -98,24 +99,13 @@ class RunAugment:
     def __init__(self, settings: AugmentSettings, run_seed: int | None = None) -> None:
         self.settings = settings
         self.seed = settings.seed if settings.seed is not None else run_seed
-        self._generators: dict[str, torch.Generator] = {}
-
-    def _generator(self, device: torch.device) -> torch.Generator:
-        key = str(device)
-        if key not in self._generators:
-            g = torch.Generator(device=device)
-            g.manual_seed(self.seed if self.seed is not None else int(torch.initial_seed()) % (2**63))
-            self._generators[key] = g
-        return self._generators[key]
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self.settings, "seed": self.seed, "_generators": {}}
+        self._generators = SeededGenerators(self.seed)
 
     def __call__(self, x: Any) -> Any:
         if not isinstance(x, torch.Tensor) or x.ndim != 4:
             return x
         n, _, h, w = x.shape
-        return apply(self.settings, x, draw(self.settings, n, h, w, x, self._generator(x.device)))
+        return apply(self.settings, x, draw(self.settings, n, h, w, x, self._generators.on(x.device)))
 
 
 def describe(s: AugmentSettings, seed: int | None) -> str:
