@@ -8,6 +8,7 @@ import math
 import torch
 
 from .schedules import monitor_mode
+from .settings import resolve_alias
 
 
 def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -16,8 +17,7 @@ def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def resolve_monitor(name: str, metrics: dict[str, float]) -> str:
     """`val_x` falls back to `x` when the run has no validation data."""
-    if name not in metrics and name.removeprefix("val_") == "acc":  # the Keras 2 name of accuracy
-        name = name.replace("acc", "accuracy")
+    name = resolve_alias(name, metrics)
     if name not in metrics and name.startswith("val_") and name[4:] in metrics:
         return name[4:]
     if name not in metrics:

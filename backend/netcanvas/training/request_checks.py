@@ -7,13 +7,7 @@ that starts with the field it is about.
 from __future__ import annotations
 
 from ..data.base import DatasetInfo
-from .settings import TrainSettings
-
-MONITOR_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}  # Keras 2 names
-
-
-def resolve_alias(monitor: str) -> str:
-    return MONITOR_ALIASES.get(monitor, monitor)
+from .settings import TrainSettings, resolve_alias
 
 
 def reported_keys(settings: TrainSettings, outputs: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Literal
 
 import torch
 
-from .settings import ScheduleSettings
+from .settings import ScheduleSettings, resolve_alias
 
 
 def monitor_mode(name: str) -> Literal["min", "max"]:
@@ -36,9 +36,7 @@ class Schedule:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def monitor_key(self, metrics: dict[str, float]) -> str:
-        key = self.settings.monitor
-        if key not in metrics and key.removeprefix("val_") == "acc":  # the Keras 2 name of accuracy
-            key = key.replace("acc", "accuracy")
+        key = resolve_alias(self.settings.monitor, metrics)
         if key not in metrics and key.startswith("val_") and key[4:] in metrics:
             key = key[4:]  # no validation data: watch the training value, as the log says
         return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,6 +19,14 @@ MetricName = Literal[
     "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
     "mae", "mse", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
 ]
+
+
+MONITOR_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}  # Keras 2 names
+
+
+def resolve_alias(monitor: str, reported: Collection[str] = ()) -> str:
+    """A Keras 2 monitor name as this run reports it (`acc` stays when the run reports `acc` itself)."""
+    return monitor if monitor in reported else MONITOR_ALIASES.get(monitor, monitor)
 
 
 class Strict(BaseModel):
