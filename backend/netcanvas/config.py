@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     max_activation_mb: int = Field(8192, ge=1)  # layer outputs of one training batch
     # The address-space limit of a training worker (a misjudged run fails alone); None: none set.
     worker_memory_mb: int | None = Field(None, ge=256)
+    # Several API servers on one database (docs/deploy.md): each names itself (default: the host
+    # name) and beats a heartbeat; a run ends `interrupted` only when the server running it is gone.
+    replica_id: str | None = Field(None, min_length=1, max_length=90, pattern=r"^[A-Za-z0-9_.:-]+$")
+    replica_heartbeat_s: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

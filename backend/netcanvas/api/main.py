@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,7 @@ from .. import __version__
 from ..config import Settings, get_settings
 from ..data.registry import DatasetRegistry
 from ..run_states import FINAL, STATUSES
-from ..store import repo
+from ..store import replicas, repo
 from ..store.db import Database
 from ..training.events import event_schemas
 from ..training.runner import Executor, LocalExecutor
@@ -60,18 +61,42 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
+    stale_after = timedelta(seconds=3 * settings.replica_heartbeat_s)
     with db.session() as s:
-        interrupted = repo.interrupt_unfinished_runs(s)
+        replica = replicas.claim(s, settings.replica_id or replicas.default_replica_id(), stale_after)
+        # this server's predecessor's runs, and those of servers that died, but never a live one's
+        others = replicas.live(s, stale_after) - {replica}
+        interrupted = repo.interrupt_unfinished_runs(s, spare=others)
     if interrupted:
         log.warning("marked %d run(s) a previous server left unfinished as interrupted", len(interrupted))
     executor = executor or LocalExecutor(settings.max_concurrent_runs, memory_mb=settings.worker_memory_mb)
     # a run whose events the database refuses is failed by the hub, and its worker stopped (api/hub.py)
     hub = EventHub(db, on_give_up=lambda run_id, reason: executor.cancel(run_id, reason))
 
+    def keep_alive() -> None:
+        """Heartbeat, and end the runs of replicas that stopped beating (they died without restart)."""
+        with db.session() as s:
+            replicas.beat(s, replica)
+            orphans = repo.interrupt_unfinished_runs(
+                s, "the server running it stopped (its replica heartbeat was lost)",
+                spare=replicas.live(s, stale_after) | {replica}, unowned=False,
+            )
+        if orphans:
+            log.warning("marked %d run(s) of a stopped replica as interrupted", len(orphans))
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(settings.replica_heartbeat_s)
+            try:
+                await asyncio.to_thread(keep_alive)
+            except Exception:  # a database hiccup must not end the loop; the next beat retries
+                log.exception("replica heartbeat failed")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         executor.start(hub.publish)
+        beating = asyncio.create_task(heartbeat())
         # torch, pydantic and the layer registry leave ~10^6 long-lived objects; frozen, the cyclic
         # collector stops re-walking them, which took validation of a 1000-node graph from ~45 ms
         # to ~170 ms whenever a full collection fell inside a request (bench/validate_speed.py).
@@ -79,8 +104,11 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         try:
             yield
         finally:
+            beating.cancel()
             await asyncio.to_thread(executor.shutdown)
             await hub.stop()
+            with db.session() as s:
+                replicas.release(s, replica)
             db.dispose()
 
     app = FastAPI(
@@ -94,6 +122,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.replica = replica
     app.state.hub = hub
     app.state.executor = executor
     app.state.bundles = BundleCache()

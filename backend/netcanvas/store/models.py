@@ -85,6 +85,9 @@ class RunRow(Base):
     owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)  # as GraphRow's
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The API server (replica) whose executor runs it: a restarting replica ends only its own runs
+    # (store/replicas.py). None: made before replicas were recorded, or never executed (imported).
+    replica: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
 
     events: Mapped[list[RunEventRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunEventRow.seq"
@@ -127,3 +130,15 @@ class SessionRow(Base):
     user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReplicaRow(Base):
+    """An API server sharing the database, alive while its heartbeat is fresh (store/replicas.py)."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Text, cast, func, or_, select, update
+from sqlalchemy import Select, Text, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..run_states import ACTIVE, RunStatus, as_status, is_final, next_status
@@ -122,12 +122,13 @@ def delete_graph(s: Session, row: GraphRow) -> None:
 def create_run(
     s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
     graph_id: str | None = None, graph_version: int | None = None, status: RunStatus = "queued",
-    artifacts: list[str] | None = None, owner: str | None = None,
+    artifacts: list[str] | None = None, owner: str | None = None, replica: str | None = None,
 ) -> RunRow:
     """A new run; `status="imported"` (with its artifacts) for a model that was not trained here."""
     row = RunRow(
         name=name, status=next_status(None, status), request=request, graph=graph, dataset=dataset,
         graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []), owner_id=owner,
+        replica=replica,
     )
     s.add(row)
     s.commit()
@@ -232,10 +233,17 @@ def delete_run(s: Session, row: RunRow) -> None:
     s.commit()
 
 
-def interrupt_unfinished_runs(s: Session, reason: str = "server restarted") -> list[str]:
-    """Runs a previous server left queued or running end `interrupted` with `reason`, in their
-    history too (their worker died with that server; nobody will report how they ended)."""
-    rows = list(s.scalars(select(RunRow).where(RunRow.status.in_(sorted(ACTIVE)))))
+def interrupt_unfinished_runs(
+    s: Session, reason: str = "server restarted", *, spare: Collection[str] = (), unowned: bool = True,
+) -> list[str]:
+    """Runs left queued or running end `interrupted` with `reason`, in their history too (their worker
+    died with the server that ran it; nobody will report how they ended). Runs of the replicas in
+    `spare` (live servers sharing the database: store/replicas.py) are left alone; `unowned`: also
+    runs that record no replica (made before replicas were recorded)."""
+    q = select(RunRow).where(RunRow.status.in_(sorted(ACTIVE)))
+    others = RunRow.replica.not_in(sorted(spare)) if spare else RunRow.replica.is_not(None)
+    q = q.where(or_(RunRow.replica.is_(None), others) if unowned else and_(RunRow.replica.is_not(None), others))
+    rows = list(s.scalars(q))
     for row in rows:
         last = s.scalar(select(func.max(RunEventRow.seq)).where(RunEventRow.run_id == row.id)) or 0
         _apply(s, row, StoredEvent(row.id, last + 1, StatusEvent(status="interrupted", device=row.device,

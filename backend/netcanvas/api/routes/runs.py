@@ -125,9 +125,10 @@ def _requested_graph(db: Database, body: RunRequest, owner: str | None) -> tuple
 @router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
 async def create_run(
     body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep,
-    user: CurrentUser,
+    user: CurrentUser, http: Request,
 ) -> RunPublic:
     """Check the graph and data set, store the run `queued` and hand it to the executor."""
+    request_replica: str = http.app.state.replica  # this server runs it (store/replicas.py)
     graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir, user.owner)
     report = await run_in_threadpool(validate_graph, graph)
     if not report.ok:
@@ -164,6 +165,7 @@ async def create_run(
             return repo.create_run(
                 s, name=body.name or f"{graph.name} · {body.dataset}", request=request.model_dump(mode="json"), graph=graph_json,
                 dataset=body.dataset, graph_id=body.graph_id, graph_version=version, owner=user.owner,
+                replica=request_replica,
             )
 
     row = await run_in_threadpool(insert)
