@@ -135,7 +135,7 @@ def test_a_variable_length_meeting_a_size_1_is_refused_not_inferred_as_1(kind):
     a = analyze(g)
     (p,) = a.problems
     assert p.node == "m"
-    assert "dimension 1 is a variable length (None) in one input and 1 in another" in p.message
+    assert "dimension 1 is a variable length (None) in input 1 (from 'in') and 1 in input 2 (from 'x')" in p.message
     assert "Give the variable-length Input the fixed length 1" in p.message
     # What the module does with it: the variable length, not 1.
     module = REGISTRY[kind].model_validate({}).build([(None, 11), (1, 11)])

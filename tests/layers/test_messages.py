@@ -26,7 +26,7 @@ def shape_error(kind: str, shapes: list, **params) -> ShapeError:
     ("Conv1D", {"filters": 8, "kernel_size": 3}, [(1, 28, 28)], "use Conv2D for images"),
     ("LSTM", {"units": 8}, [(1, 28, 28)], "add a Reshape to (28, 28) before it"),
     ("GRU", {"units": 8}, [(20,)], "add a Reshape to (20, 1) before it"),
-    ("Add", {}, [(32,), (16,)], "Add needs inputs of the same shape, got (32,), (16,)"),
+    ("Add", {}, [(32,), (16,)], "Add needs inputs of the same shape: input 2 is (16,), input 1 is (32,)"),
     ("Subtract", {}, [(4, 8), (8,)], "differ in rank"),
     ("Reshape", {"target_shape": [1, 28, 27]}, [(784,)], "the number of values must stay the same"),
     ("Permute", {"dims": [2, 1]}, [(1, 28, 28)], "list every axis once, e.g. [3, 2, 1]"),

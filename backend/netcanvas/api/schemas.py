@@ -11,7 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ..data.augment_preview import MAX_COUNT as AUGMENT_MAX_COUNT
+from ..data.augment_preview import MAX_VARIANTS as AUGMENT_MAX_VARIANTS
 from ..graph.schema import Graph, Problem
+from ..training.augment_settings import AugmentSettings
 from ..training.events import RunStatus
 from ..training.settings import TrainSettings
 
@@ -334,3 +337,18 @@ class GenerateResponse(BaseModel):
     mode: Literal["next_token", "seq2seq"]
     text: str = Field(description="The generated continuation (seq2seq: the decoded sequence), without the seed.")
     tokens: list[str] = Field(description="The generated tokens, in order.")
+
+
+# -- augmentation preview (api/routes/datasets.py, data/augment_preview.py) ---------------------
+
+
+class AugmentPreviewRequest(BaseModel):
+    """POST /api/datasets/{id}/augment-preview: what a run's `augment` would make of some training images."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    augment: AugmentSettings = Field(description="The run's `augment`, as POST /api/runs takes it.")
+    count: int = Field(8, ge=1, le=AUGMENT_MAX_COUNT, description="Samples, spread evenly over the split.")
+    variants: int = Field(4, ge=1, le=AUGMENT_MAX_VARIANTS, description="Augmented copies of each sample.")
+    seed: int = Field(0, description="The run's seed (augment.seed, when set, wins as in a run).")
+    split: Literal["train"] = Field("train", description="Augmentation applies to training batches only.")

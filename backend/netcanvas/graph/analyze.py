@@ -254,7 +254,7 @@ def _analyze_flat(graph: Graph) -> Analysis:
                 counts = layer.param_count(shapes)
                 info.counts = counts if info.trainable else frozen_counts(counts)
             except ShapeError as err:
-                problem(nid, err.message, err.field)
+                problem(nid, err.naming([e.source for e in info.inputs]), err.field)
             else:
                 srcs = [(e.source, nodes[e.source]) for e in info.inputs]
                 dtypes = [src.output_dtypes[e.source_port] if src.output_dtypes else "float32"
@@ -308,9 +308,9 @@ def _probe_lengths(nodes: dict[str, NodeInfo], order: list[str]) -> tuple[str, s
                 concrete[nid] = [tuple(s) for s in layer.output_shapes(shapes)]
             except ShapeError as err:
                 return nid, (f"{layer.kind()} '{nid}' fits only some lengths of the variable-length input: for "
-                             f"sequences of {length} steps, {err.message} Make every branch that meets here "
-                             "change the length the same way (padding=\"same\" keeps it), or give the Input a "
-                             "fixed length.")
+                             f"sequences of {length} steps, {err.naming([e.source for e in nodes[nid].inputs])} "
+                             "Make every branch that meets here change the length the same way (padding=\"same\" "
+                             "keeps it), or give the Input a fixed length.")
     return None
 
 

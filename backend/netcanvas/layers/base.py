@@ -39,6 +39,11 @@ class ShapeError(ValueError):
         self.message = message
         self.field = field
 
+    def naming(self, sources: list[str]) -> str:
+        """The message with the nodes that feed input 1, 2, … named (`sources`: their ids, in input
+        order), for graph analysis; a kind whose message points at one input says so (layers/merge.py)."""
+        return self.message
+
 
 @dataclass(frozen=True)
 class ParamCount:

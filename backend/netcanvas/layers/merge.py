@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
@@ -29,17 +30,57 @@ if TYPE_CHECKING:
     from ..kerasio.model import KTensor
 
 
-def variable_meets_fixed(kind: str, inputs: list[Shape], i: int) -> str:
+class InputsDiffer(ShapeError):
+    """A merge's refusal that points at some of its inputs. `template` holds {0}, {1}, … for input 1,
+    2, …: alone they read "input 2"; once graph analysis knows the nodes, "input 2 (from 'dense_3')"."""
+
+    def __init__(self, template: str, n_inputs: int = 0, field: str | None = None):
+        self.template = template
+        self.n_inputs = n_inputs
+        super().__init__(template.format(*(f"input {k + 1}" for k in range(n_inputs))), field)
+
+    def naming(self, sources: list[str]) -> str:
+        if len(sources) != self.n_inputs:
+            return self.message
+        return self.template.format(*(f"input {k + 1} (from '{src}')" for k, src in enumerate(sources)))
+
+
+def _pair(inputs: list[Shape], differs: Callable[[Shape, Shape], bool]) -> tuple[int, int]:
+    """(k, ref): the first input k that `differs` from an earlier input ref, which is compared first."""
+    for k in range(1, len(inputs)):
+        for ref in range(k):
+            if differs(inputs[k], inputs[ref]):
+                return k, ref
+    raise AssertionError("no two inputs differ")  # the callers checked that two do
+
+
+def rank_differs(kind: str, needs: str, inputs: list[Shape]) -> InputsDiffer:
+    k, ref = _pair(inputs, lambda a, b: len(a) != len(b))
+    return InputsDiffer(f"{kind} needs inputs of the same {needs}: {{{k}}} is {fmt(inputs[k])}, {{{ref}}} is "
+                        f"{fmt(inputs[ref])}; they differ in rank. Flatten or Reshape one branch so both have "
+                        f"{len(inputs[ref])} dimensions.", len(inputs))
+
+
+def size_differs(head: str, inputs: list[Shape], i: int, fix: str) -> InputsDiffer:
+    """Dimension i has two known sizes: name the input that differs from the one before it."""
+    k, ref = _pair(inputs, lambda a, b: None not in (a[i], b[i]) and a[i] != b[i])
+    return InputsDiffer(f"{head}: {{{k}}} is {fmt(inputs[k])}, {{{ref}}} is {fmt(inputs[ref])}; dimension {i + 1} "
+                        f"differs ({inputs[k][i]} and {inputs[ref][i]}). {fix}", len(inputs))
+
+
+def variable_meets_fixed(kind: str, inputs: list[Shape], i: int) -> InputsDiffer:
     """Why a merge refuses a variable length (None) against a fixed size on the same dimension: the
     module only runs when every sequence has exactly that length (a size 1 would broadcast to any
     length, which Keras infers as None): one of the two shapes must say so."""
     shown = ", ".join(fmt(s) for s in inputs)
-    size = next(s[i] for s in inputs if s[i] is not None)
+    var = next(k for k, s in enumerate(inputs) if s[i] is None)
+    fixed = next(k for k, s in enumerate(inputs) if s[i] is not None)
+    size = inputs[fixed][i]
     fit = ("netcanvas's merges do not stretch a size 1 to another length" if size == 1 else
            f"they only fit for sequences of exactly {size} steps")
-    return (f"{kind} joins {shown}: dimension {i + 1} is a variable length (None) in one input and {size} in "
-            f"another, and {fit}. Give the variable-length Input the fixed length {size}, or make both "
-            "branches variable.")
+    return InputsDiffer(f"{kind} joins {shown}: dimension {i + 1} is a variable length (None) in {{{var}}} and "
+                        f"{size} in {{{fixed}}}, and {fit}. Give the variable-length Input the fixed length {size}, "
+                        "or make both branches variable.", len(inputs))
 
 
 class ConcatenateModule(nn.Module):
@@ -75,22 +116,20 @@ class Concatenate(Layer):
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         ranks = {len(s) for s in inputs}
         if len(ranks) != 1:
-            shown = ", ".join(fmt(s) for s in inputs)
-            raise ShapeError(f"Concatenate needs inputs of the same rank, got {shown}.")
+            raise rank_differs("Concatenate", "rank", inputs)
         rank = ranks.pop()
         axis = resolve_axis(self.axis, rank)
+        on = f"axis {self.axis}" if self.axis is not None else f"the feature axis (axis {axis + 1})"
         for i in range(rank):
             if i == axis:
                 continue
             sizes = {s[i] for s in inputs}
             if len(sizes - {None}) > 1:
-                shown = ", ".join(fmt(s) for s in inputs)
-                raise ShapeError(
-                    f"Concatenate along axis {axis + 1} needs all other dimensions equal, got {shown}: "
-                    f"dimension {i + 1} differs."
-                )
+                raise size_differs(f"Concatenate on {on} needs the other axes equal", inputs, i,
+                                   f"Make dimension {i + 1} the same size on every branch (the same pooling, "
+                                   "strides or padding), or concatenate along that axis.")
             if None in sizes and len(sizes) > 1:
-                raise ShapeError(variable_meets_fixed("Concatenate", inputs, i))
+                raise variable_meets_fixed("Concatenate", inputs, i)
         parts = [s[axis] for s in inputs]
         known = [p for p in parts if p is not None]
         joined = sum(known) if len(known) == len(parts) else None
@@ -158,20 +197,17 @@ class Elementwise(Layer):
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         kind = self.kind()
-        shown = ", ".join(fmt(s) for s in inputs)
         if len({len(s) for s in inputs}) != 1:
-            raise ShapeError(f"{kind} needs inputs of the same shape, got {shown}: they differ in rank.")
+            raise rank_differs(kind, "shape", inputs)
         out = []
         for i, sizes in enumerate(zip(*inputs)):
             known = set(sizes) - {None}
             if len(known) > 1:
-                raise ShapeError(
-                    f"{kind} needs inputs of the same shape, got {shown}: dimension {i + 1} differs. "
-                    "Make the branches end in the same size (e.g. the same Dense units or Conv filters), "
-                    "or join them with Concatenate instead."
-                )
+                raise size_differs(f"{kind} needs inputs of the same shape", inputs, i,
+                                   "Make the branches end in the same size (e.g. the same Dense units or Conv "
+                                   "filters), or join them with Concatenate instead.")
             if known and None in sizes:
-                raise ShapeError(variable_meets_fixed(kind, inputs, i))
+                raise variable_meets_fixed(kind, inputs, i)
             out.append(known.pop() if known else None)
         return [tuple(out)]
 
@@ -298,14 +334,14 @@ class Dot(Layer):
 
     def output_shapes(self, inputs: list[Shape]) -> list[Shape]:
         a, b = inputs
-        for s in (a, b):
+        for k, s in enumerate((a, b)):
             if len(s) not in (1, 2):
-                raise ShapeError(f"Dot takes vectors (features,) or sequences (time, features), got {fmt(s)}: "
-                                 "add a Flatten or a global pooling before it for images.")
+                raise InputsDiffer(f"Dot takes vectors (features,) or sequences (time, features), but {{{k}}} is "
+                                   f"{fmt(s)}: add a Flatten or a global pooling before it for images.", 2)
         i, j = self._axes(a, b)
         if a[i - 1] != b[j - 1]:
-            raise ShapeError(f"Dot multiplies axis {i} of {fmt(a)} with axis {j} of {fmt(b)}, which differ "
-                             f"({a[i - 1]} and {b[j - 1]}): pick axes of the same size.", "axes")
+            raise InputsDiffer(f"Dot multiplies axis {i} of {{0}} {fmt(a)} with axis {j} of {{1}} {fmt(b)}, which "
+                               f"differ ({a[i - 1]} and {b[j - 1]}): pick axes of the same size.", 2, "axes")
         out = tuple(d for k, d in enumerate(a) if k != i - 1) + tuple(d for k, d in enumerate(b) if k != j - 1)
         return [out or (1,)]
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from ...data import published, uploads
+from ...data.augment_preview import AugmentPreview, build_augment_preview
 from ...data.base import DatasetInfo
 from ...data.corpus import window_text
 from ...data.errors import DataError
@@ -23,7 +24,7 @@ from ...data.registry import DatasetNotFound
 from ...data.samples import MAX_COUNT, DatasetSamples, SplitName, build_samples
 from ...data.vocabularies import NoVocabulary, corpus_vocabulary, vocabulary_of
 from ..deps import CurrentUser, DatasetsDep, SettingsDep
-from ..schemas import Message, VocabularyPublic
+from ..schemas import AugmentPreviewRequest, Message, VocabularyPublic
 
 router = APIRouter(prefix="/api", tags=["datasets"])
 
@@ -157,6 +158,17 @@ def get_dataset_preview(
             if sample.values is not None:
                 sample.text = window_text(corpus, sample.values)
         return preview
+    except (DataError, DatasetNotFound) as exc:
+        raise _http(exc) from None
+
+
+@router.post("/datasets/{dataset_id}/augment-preview", responses={404: {"model": Message}, 422: {"model": Message}})
+def augment_dataset_preview(dataset_id: DatasetId, body: AugmentPreviewRequest, datasets: DatasetsDep) -> AugmentPreview:
+    """What a run's `augment` makes of `count` training images: each original and `variants` augmented
+    copies (PNG data URLs), drawn by the code a run applies, seeded as a run with `seed`. 404 for an
+    unknown set; 422 for a set that is not one image input, or for bad settings."""
+    try:
+        return build_augment_preview(datasets.load(dataset_id), body.augment, body.count, body.variants, body.seed)
     except (DataError, DatasetNotFound) as exc:
         raise _http(exc) from None
 
