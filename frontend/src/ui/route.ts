@@ -1,4 +1,5 @@
 // Hash routes: #/ (canvas), #/runs, #/runs/ID (live view of one run), #/compare/ID,ID, #/data[/ID].
+// A "?query" after the path belongs to the page (the runs list keeps its filters there), not the route.
 import { useSyncExternalStore } from "react";
 
 export type Route =
@@ -9,7 +10,7 @@ export type Route =
   | { page: "data"; id?: string | null };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = hash.replace(/^#\/?/, "").split("?")[0].split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "runs" && parts[1]) return { page: "run", id: parts[1] };
   if (parts[0] === "runs") return { page: "runs" };
   if (parts[0] === "compare" && parts[1]) return { page: "compare", ids: parts[1].split(",") };
