@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_concurrent_runs: int = Field(2, ge=1)
+    # Workers started ahead of time, torch already imported, so a run's first batch comes in well under
+    # a second instead of after ~4 s of spawn and imports (training/runner.py); None: one per
+    # concurrent run; 0: none (each worker spawned when its run starts).
+    warm_workers: int | None = Field(None, ge=0, le=64)
     max_upload_mb: int = Field(200, ge=1)
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     # Who may use the API (README, docs/security.md): "token" — one user; a random token printed at

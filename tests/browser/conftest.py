@@ -45,7 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
         pytest.fail(f"{DIST} is not built: run `scripts/setup.sh test` (or `cd frontend && npm ci && npm run build`).")
     data_dir = tmp_path_factory.mktemp("netcanvas-browser")
     dist = str(DIST) if os.environ.get("NETCANVAS_TEST_DIST") else None  # None: the server's default
-    with serve(data_dir, {"NETCANVAS_FRONTEND_DIST": dist}) as base:  # the built front end
+    # the built front end; a warm worker as a real server keeps one, so runs start at once
+    with serve(data_dir, {"NETCANVAS_FRONTEND_DIST": dist, "NETCANVAS_WARM_WORKERS": "1"}) as base:
         yield base
 
 

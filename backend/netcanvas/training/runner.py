@@ -9,6 +9,10 @@ arrive on a one-way pipe per worker, which a killed worker cannot leave locked o
 others) → finished. Cancel sets the worker's stop flag (graceful; run_training polls it) and
 terminates the process if it has not stopped within `grace_s`. A worker that exits without a
 final status is reported `failed` ("worker process exited unexpectedly (exit code -9)").
+
+Warm pool (`warm`): that many workers are spawned ahead of time and have already imported torch and
+the trainer (worker.warm_main), so a run's first batch comes without the ~4 s of spawn and imports;
+each still runs a single job in its own fresh process, and a taken worker is replaced at once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pydantic import ValidationError
 
 from ..run_states import is_final
 from .events import EVENT, Event, StatusEvent
-from .worker import DEFAULT_TRAINER, worker_main
+from .worker import DEFAULT_TRAINER, warm_main, worker_main
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +82,25 @@ class _Worker:
     terminations: int = 0
 
 
+@dataclass
+class _Warm:
+    """A pre-started worker waiting for its one job on `jobs`."""
+
+    process: BaseProcess
+    jobs: Connection  # the job goes in here
+    conn: Connection  # its events come out here
+    stop: Any
+    threads: int
+
+
 class LocalExecutor:
     """One spawned process per job, at most `max_concurrent` at once."""
 
     def __init__(self, max_concurrent: int = 2, trainer: str = DEFAULT_TRAINER, grace_s: float = 5.0,
-                 memory_mb: int | None = None):
+                 memory_mb: int | None = None, warm: int = 0):
         self.max_concurrent = max_concurrent
+        self.warm = warm  # pre-started workers kept ready (0: spawn each worker when its run starts)
+        self._pool: deque[_Warm] = deque()
         self.memory_mb = memory_mb  # each worker's memory limit (Settings.worker_memory_mb); None: none
         self.trainer = trainer
         self.grace_s = grace_s
@@ -157,6 +174,7 @@ class LocalExecutor:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._drain_pool()
         with self._lock:
             for w in self._running.values():
                 if w.process.is_alive():
@@ -181,7 +199,70 @@ class LocalExecutor:
             except Exception:
                 log.exception("event sink failed for run %s", run_id)
 
+    def _spawn_warm(self) -> _Warm:
+        recv, send = self._ctx.Pipe(duplex=False)
+        job_recv, job_send = self._ctx.Pipe(duplex=False)
+        stop = self._ctx.Event()
+        threads = self.threads_per_run()
+        proc = self._ctx.Process(target=warm_main, args=(job_recv, send, stop, self.trainer, threads),
+                                 name="netcanvas-warm-worker", daemon=False)
+        proc.start()
+        send.close()
+        job_recv.close()
+        return _Warm(process=proc, jobs=job_send, conn=recv, stop=stop, threads=threads)
+
+    def _refill(self) -> None:
+        """Keep `warm` workers ready; one that died while idle is dropped (and replaced)."""
+        for w in [w for w in self._pool if not w.process.is_alive()]:
+            self._pool.remove(w)
+            w.jobs.close()
+            w.conn.close()
+        while len(self._pool) < self.warm and not self._stopping.is_set():
+            try:
+                self._pool.append(self._spawn_warm())
+            except Exception:
+                log.exception("could not start a warm worker")
+                break
+
+    def _drain_pool(self) -> None:
+        with self._lock:
+            pool, self._pool = list(self._pool), deque()
+        for w in pool:
+            w.jobs.close()  # EOF: the idle worker exits by itself
+        for w in pool:
+            w.process.join(timeout=3)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=2)
+            w.conn.close()
+
+    def _take_warm(self, job: Job) -> _Worker | None:
+        """Hand `job` to a ready worker (None: none is ready, or it did not take the job)."""
+        while self._pool:
+            w = self._pool.popleft()
+            if not w.process.is_alive() or (job.threads and job.threads != w.threads):
+                w.jobs.close()
+                w.conn.close()
+                continue
+            try:
+                w.jobs.send({
+                    "run_id": job.run_id, "graph_json": job.graph, "settings_json": job.settings,
+                    "out_dir": str(job.out_dir), "data_dir": str(job.data_dir) if job.data_dir else None,
+                    "threads": w.threads, "memory_mb": self.memory_mb,
+                })
+            except (OSError, EOFError):  # it died just now
+                w.jobs.close()
+                w.conn.close()
+                continue
+            w.jobs.close()
+            log.info("run %s: warm worker pid %s took it", job.run_id, w.process.pid)
+            return _Worker(job=job, process=w.process, conn=w.conn, stop=w.stop)
+        return None
+
     def _launch(self, job: Job) -> _Worker:
+        warm = self._take_warm(job)
+        if warm is not None:
+            return warm
         recv, send = self._ctx.Pipe(duplex=False)
         stop = self._ctx.Event()
         proc = self._ctx.Process(
@@ -214,6 +295,7 @@ class LocalExecutor:
                 except Exception as err:
                     log.exception("run %s: could not start a worker", job.run_id)
                     self._emit(job.run_id, StatusEvent(status="failed", error=f"could not start a worker: {err}"))
+            self._refill()
             for w in self._running.values():
                 if w.cancel_deadline is not None and now > w.cancel_deadline and w.process.is_alive():
                     if w.terminations == 0:

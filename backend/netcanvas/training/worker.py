@@ -115,6 +115,32 @@ def worker_main(
         conn.close()
 
 
+def warm_main(jobs: Connection, conn: Connection, stop: _StopFlag, trainer: str = DEFAULT_TRAINER,
+              threads: int | None = None) -> None:
+    """A pre-started worker (training.runner's warm pool): pay the spawn and the imports of torch and
+    the trainer now, then wait for one job and run it as worker_main does. One job per process, so
+    each run still starts from a fresh interpreter (crash isolation, freed GPU memory); the pipe
+    closing without a job (the server shutting down or shrinking its pool) ends it quietly."""
+    if threads and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):  # an import that fails here fails again, reported, in worker_main
+        load_trainer(trainer)
+        importlib.import_module("netcanvas.data.registry")
+    try:
+        job = jobs.recv()
+    except (EOFError, OSError):
+        return
+    finally:
+        jobs.close()
+    if job.get("threads"):  # torch is loaded: the env no longer reaches it
+        with contextlib.suppress(Exception):
+            import torch
+
+            torch.set_num_threads(int(job["threads"]))
+    worker_main(conn=conn, stop=stop, trainer=trainer, **job)
+
+
 # ----------------------------------------------------------------------------------------------
 # the memory limit
 
