@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..graph.analyze import Analysis
+from ..training.metric_settings import keras_metric_config, keras_names
 from ..training.metrics import resolve_accuracy
 from ..training.optimizers import KERAS_ADAMW_DECAY, learning_rate
 from ..training.settings import OptimizerSettings, TrainSettings
@@ -91,8 +92,12 @@ def metric_configs(settings: TrainSettings, out_shape: tuple[int | None, ...],
     out: list[str | dict[str, Any]] = []
     loss = settings.loss if loss is None else loss
     sparse = loss == "sparse_categorical_crossentropy"  # the only loss with class-id targets
-    for m in dict.fromkeys(settings.metrics):
-        if m == "accuracy":
+    entries = list(dict.fromkeys(settings.metrics))
+    for m, name in zip(entries, keras_names(entries), strict=True):
+        if not isinstance(m, str):  # options: the Keras metric class with them (training/metric_settings.py)
+            class_name, config = keras_metric_config(m, name)
+            out.append(_obj("keras.metrics", class_name, {"dtype": "float32", **config}))
+        elif m == "accuracy":
             class_name, extra = ACCURACY_CLASSES[resolve_accuracy(loss, out_shape, sparse)]
             out.append(_obj("keras.metrics", class_name, {"name": "accuracy", "dtype": "float32", **extra}))
         elif m in ("top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"):

@@ -1,7 +1,7 @@
 """Keras fit / evaluate / predict for a compiled graph: the training loop.
 
-The loop never reads a value back from the device per batch. Loss and metric sums accumulate in
-device tensors; they are read (one transfer) only when an event is due: a batch event at most every
+The loop never reads a value back from the device per batch. Loss sums and metric states accumulate
+in one device tensor (accumulate.Sums); it is read (one transfer) only when an event is due: a batch event at most every
 `BATCH_EVENT_INTERVAL_S` seconds plus the last batch of each epoch, and the epoch event.
 """
 
@@ -17,6 +17,7 @@ import torch
 
 from ..data.base import Split
 from ..graph.freeze import trainable_parameters
+from .accumulate import Sums
 from .callbacks import Best, Diverged, EarlyStopper, snapshot
 from .events import BatchEvent, EpochEvent, Event
 from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
@@ -91,48 +92,13 @@ class Trainer:
 
     # --- the pieces of one step ---------------------------------------------------------------
 
-    def _zeros(self) -> list[torch.Tensor]:
-        """Accumulators: per output its loss, then each of its metrics."""
-        n = sum(1 + len(o.metrics) for o in self.outputs)
-        return [torch.zeros((), dtype=self.sum_dtype, device=self.device) for _ in range(n)]
+    def _sums(self) -> Sums:
+        """Accumulators for one pass: per output its loss, then each of its metrics' states."""
+        return Sums(self.outputs, self.device, self.sum_dtype)
 
     def _forward(self, xs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
         out = self.module(*xs)
         return out if isinstance(out, tuple) else (out,)
-
-    def _accumulate(self, sums: list[torch.Tensor], outs, ys, losses, n: int) -> None:
-        i = 0
-        for plan, out, y, loss in zip(self.outputs, outs, ys, losses, strict=True):
-            sums[i].add_(loss.detach(), alpha=n)
-            out = out.detach()
-            for m in plan.metrics:
-                i += 1
-                sums[i].add_(m.total(out, y))
-            i += 1
-
-    def _per_sample(self, outs, ys, n: int) -> list[float]:
-        """How many items each accumulator counts per sample (1 for losses; elements for metrics)."""
-        per = []
-        for plan, out, y in zip(self.outputs, outs, ys, strict=True):
-            per.append(1.0)
-            per += [m.count(out, y) / n for m in plan.metrics]
-        return per
-
-    def _read(self, sums: list[torch.Tensor], seen: int, per: list[float], prefix: str = "") -> dict[str, float]:
-        """One device → host transfer for every running mean."""
-        values = [v / max(seen * c, 1e-12) for v, c in zip(torch.stack(sums).tolist(), per, strict=True)]
-        metrics: dict[str, float] = {}
-        i = 0
-        total = 0.0
-        for plan in self.outputs:
-            total += plan.weight * values[i]
-            if plan.prefix:
-                metrics[f"{prefix}{plan.prefix}loss"] = values[i]
-            i += 1
-            for m in plan.metrics:
-                metrics[f"{prefix}{plan.prefix}{m.name}"] = values[i]
-                i += 1
-        return {f"{prefix}loss": total, **metrics}
 
     # --- fit ----------------------------------------------------------------------------------
 
@@ -222,10 +188,10 @@ class Trainer:
         forward = _direct_forward(module)
         loss_fn = outputs[0].loss
         module.train()
-        sums = self._zeros()
-        loss_sum = sums[0]
-        metric_sums = [(sums[i + 1], m.total) for i, m in enumerate(outputs[0].metrics)] if single else []
-        per: list[float] = []
+        sums = self._sums()
+        loss_sum = sums.losses[0]
+        metric_updates = [(state, m.update) for state, m in zip(sums.states[0], outputs[0].metrics, strict=True)] \
+            if single else []
         steps = feed.steps
         seen = 0
         last_event = time.perf_counter()
@@ -250,10 +216,10 @@ class Trainer:
                 with no_grad():
                     loss_sum.add_(loss.detach(), alpha=n)
                     out = out.detach()
-                    for acc, total in metric_sums:
-                        acc.add_(total(out, y))
+                    for state, update in metric_updates:
+                        update(state, out, y)
                 if step == 1:
-                    per = self._per_sample((out,), ys, n)
+                    sums.measure((out,), ys, n)
             else:
                 outs = out if isinstance(out, tuple) else (out,)
                 losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
@@ -262,9 +228,9 @@ class Trainer:
                 loss.backward()
                 opt_step()
                 with no_grad():
-                    self._accumulate(sums, outs, ys, losses, n)
+                    sums.add(outs, ys, losses, n)
                 if step == 1:
-                    per = self._per_sample(outs, ys, n)
+                    sums.measure(outs, ys, n)
             if losses_seen is not None and step <= steps:
                 losses_seen[step - 1] = loss.detach()
             seen += n
@@ -273,14 +239,14 @@ class Trainer:
             now = perf_counter()
             if step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S:
                 last_event = now
-                metrics = self._read(sums, seen, per)
+                metrics = sums.read(seen)
                 if losses_seen is not None and not math.isfinite(metrics["loss"]):
                     self._diverged(losses_seen[:step], epoch, steps)
                 emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics,
                                 t=now - self.started))
         if step == 0:
             raise ValueError("The training split is empty.")
-        metrics = self._read(sums, seen, per)
+        metrics = sums.read(seen)
         if losses_seen is not None and not math.isfinite(metrics["loss"]):  # steps was an estimate
             self._diverged(losses_seen[:min(step, steps)], epoch, steps)
         return metrics, False
@@ -297,19 +263,17 @@ class Trainer:
     @torch.no_grad()
     def _evaluate_feed(self, feed: TensorFeed | LoaderFeed, prefix: str = "") -> dict[str, float]:
         self.module.eval()
-        sums = self._zeros()
-        per: list[float] = []
+        sums = self._sums()
         seen = 0
         for xs, ys, n in feed.batches(None):
             outs = self._forward(xs)
             losses = [o.loss(out, y) for o, out, y in zip(self.outputs, outs, ys, strict=True)]
-            self._accumulate(sums, outs, ys, losses, n)
-            if not per:
-                per = self._per_sample(outs, ys, n)
+            sums.add(outs, ys, losses, n)
+            sums.measure(outs, ys, n)
             seen += n
         if not seen:
             return {}
-        return self._read(sums, seen, per, prefix)
+        return sums.read(seen, prefix)
 
     def evaluate(self, split: Split) -> dict[str, float]:
         """Keras evaluate(): loss and metrics over a split, keys without the val_ prefix."""

@@ -31,7 +31,7 @@ from ..layers.base import resolve_axis
 from .class_weight import class_weight_vector, weighted_loss
 from .class_weight import describe as describe_class_weight
 from .losses import CROSSENTROPY, LossFn, fusable, make_loss
-from .metrics import Metric, activate_fn, make_metric
+from .metrics import Metric, activate_fn, make_metrics
 from .settings import TrainSettings
 
 TargetFn = Callable[[torch.Tensor], torch.Tensor]
@@ -192,11 +192,9 @@ def plan_outputs(
             loss = _after(activate_fn(activation), make_loss(loss_name, settings.from_logits))
         else:
             loss = make_loss(loss_name, fused or settings.from_logits)
-        metrics = [
-            make_metric(m, loss=loss_name, out_shape=shape, sparse_targets=sparse,
-                        logits_activation=activation if fused else None, k=settings.top_k)
-            for m in dict.fromkeys(settings.metrics)
-        ]
+        metrics = make_metrics(settings.metrics, loss=loss_name, out_shape=shape, sparse_targets=sparse,
+                               logits_activation=activation if fused else None, k=settings.top_k,
+                               node=node if several else "")
         plans.append(OutputPlan(
             node=node, shape=shape, activation=activation, fused=fused,
             loss=loss, metrics=metrics, target=target,

@@ -6,34 +6,66 @@ that starts with the field it is about.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from ..data.base import DatasetInfo
+from ..graph.analyze import Analysis
+from .metric_settings import keras_names, per_class
 from .settings import TrainSettings, resolve_alias
 
+CLASS = "<class>"  # stands for the class number in a per-class key when the output's units are unknown
 
-def reported_keys(settings: TrainSettings, outputs: list[str]) -> list[str]:
+
+def output_shapes(analysis: Analysis) -> dict[str, tuple[int | None, ...]]:
+    """Each output's shape per sample, where the analysis knows it (for `request_problems`)."""
+    return {o: tuple(analysis.nodes[o].output_shapes[0]) for o in analysis.outputs  # type: ignore[index]
+            if analysis.nodes[o].output_shapes}
+
+
+def _units(shape: tuple[int | None, ...] | None) -> int | None:
+    return None if not shape else shape[0] if len(shape) == 3 else shape[-1]
+
+
+def reported_keys(settings: TrainSettings, outputs: list[str],
+                  shapes: Mapping[str, tuple[int | None, ...]] | None = None) -> list[str]:
     """The history keys of a run: loss, per output its loss and metrics (prefixed with several), and
-    each of them as val_ (a run without validation data watches the training value instead)."""
+    each of them as val_ (a run without validation data watches the training value instead).
+    `shapes`: the outputs' shapes per sample, for metrics with a key per class (f1_score_0 …)."""
     several = len(outputs) > 1
+    entries = list(dict.fromkeys(settings.metrics))
     keys = ["loss"]
     for node in outputs:
         prefix = f"{node}_" if several else ""
         if several:
             keys.append(f"{prefix}loss")
-        keys += [f"{prefix}{m}" for m in dict.fromkeys(settings.metrics)]
+        units = _units((shapes or {}).get(node))
+        for entry, name in zip(entries, keras_names(entries), strict=True):
+            if per_class(entry, units):
+                keys += [f"{prefix}{name}_{c}" for c in range(units)] if units else [f"{prefix}{name}_{CLASS}"]
+            else:
+                keys.append(f"{prefix}{name}")
     return keys + [f"val_{k}" for k in keys]
 
 
-def request_problems(settings: TrainSettings, outputs: list[str], info: DatasetInfo) -> list[str]:
-    """Empty when the settings fit this graph (its output node ids) and data set."""
+def _reported(monitor: str, keys: list[str]) -> bool:
+    candidates = {monitor, resolve_alias(monitor)}
+    patterns = [re.escape(k).replace(re.escape(CLASS), r"\d+") for k in keys if CLASS in k]
+    return bool(candidates & set(keys)) or any(re.fullmatch(p, c) for p in patterns for c in candidates)
+
+
+def request_problems(settings: TrainSettings, outputs: list[str], info: DatasetInfo,
+                     shapes: Mapping[str, tuple[int | None, ...]] | None = None) -> list[str]:
+    """Empty when the settings fit this graph (its output node ids, and their shapes if known) and data set."""
     problems: list[str] = []
-    keys = reported_keys(settings, outputs)
+    keys = reported_keys(settings, outputs, shapes)
     watched = []
     if settings.early_stopping is not None:
         watched.append(("early_stopping.monitor", settings.early_stopping.monitor))
     if settings.schedule.type == "reduce_on_plateau":
         watched.append(("schedule.monitor", settings.schedule.monitor))
     for field, monitor in watched:
-        if monitor not in keys and resolve_alias(monitor) not in keys:
+        if not _reported(monitor, keys):
             problems.append(f"{field}: '{monitor}' is not reported by this run; it reports {', '.join(keys)}")
     weights = settings.class_weight
     if weights is not None:

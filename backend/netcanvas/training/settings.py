@@ -9,16 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..graph.schema import Graph
 from .augment_settings import AugmentSettings
+from .metric_settings import MetricEntry
 
 LossName = Literal[
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
     "mean_squared_error", "mean_absolute_error", "huber",
 ]
 OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamw", "adamax", "nadam"]
-MetricName = Literal[
-    "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
-    "mae", "mse", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-]
 
 
 MONITOR_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}  # Keras 2 names
@@ -76,7 +73,8 @@ class TrainSettings(Strict):
     from_logits: bool = False
     optimizer: OptimizerSettings = Field(default_factory=OptimizerSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    metrics: list[MetricName] = Field(default_factory=lambda: list[MetricName](["accuracy"]))
+    # Keras metric names, or objects with options (training/metric_settings.py): {"type": "precision", …}
+    metrics: list[MetricEntry] = Field(default_factory=lambda: list[MetricEntry](["accuracy"]), max_length=64)
     top_k: int = Field(5, ge=1)
     epochs: int = Field(5, ge=1, le=10000)
     batch_size: int = Field(32, ge=1, le=65536)
