@@ -49,7 +49,7 @@ describe("run events → curves", () => {
 
   it("a repeated epoch event replaces the earlier one", () => {
     const d = fold([...events.slice(0, 5), { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 9 }, eta_s: null, t: 0 }]);
-    expect(d.epochs).toEqual([{ epoch: 1, metrics: { loss: 9 } }]);
+    expect(d.epochs).toEqual([{ epoch: 1, metrics: { loss: 9 }, t: 0 }]);
   });
 
   it("estimates throughput and ETA from live batches", () => {
@@ -64,6 +64,40 @@ describe("run events → curves", () => {
 
   it("best metrics: lowest loss, highest accuracy", () => {
     expect(bestMetrics(fold(events).epochs)).toEqual({ loss: 1.3, accuracy: 0.55, val_loss: 1.4, val_accuracy: 0.5 });
+  });
+});
+
+describe("x axes", () => {
+  // Two epochs of two batches; batches end at 1 s, 2 s, 3.5 s, 4.5 s, epochs (after validation) at 2.2 s and 4.8 s.
+  const timed: RunEvent[] = [
+    { type: "batch", epoch: 1, step: 1, steps: 2, seen: 32, metrics: { loss: 2.3 }, t: 1 },
+    { type: "batch", epoch: 1, step: 2, steps: 2, seen: 64, metrics: { loss: 2.0 }, t: 2 },
+    { type: "epoch", epoch: 1, epochs: 2, metrics: { loss: 2.1, val_loss: 1.9 }, eta_s: 3, t: 2.2 },
+    { type: "batch", epoch: 2, step: 1, steps: 2, seen: 32, metrics: { loss: 1.5 }, t: 3.5 },
+    { type: "batch", epoch: 2, step: 2, steps: 2, seen: 64, metrics: { loss: 1.2 }, t: 4.5 },
+    { type: "epoch", epoch: 2, epochs: 2, metrics: { loss: 1.3, val_loss: 1.4 }, eta_s: null, t: 4.8 },
+  ];
+
+  it("step: the global batch index, an epoch at its last step", () => {
+    const [x, batch, train, val] = seriesFor(fold(timed), "loss", "step");
+    expect(x).toEqual([1, 2, 3, 4]);
+    expect(batch).toEqual([2.3, 2.0, 1.5, 1.2]);
+    expect(train).toEqual([null, 2.1, null, 1.3]);
+    expect(val).toEqual([null, 1.9, null, 1.4]);
+  });
+
+  it("wall time: seconds since the start, validation after its epoch's last batch", () => {
+    const [x, batch, train, val] = seriesFor(fold(timed), "loss", "wall");
+    expect(x).toEqual([1, 2, 2.2, 3.5, 4.5, 4.8]);
+    expect(batch).toEqual([2.3, 2.0, null, 1.5, 1.2, null]);
+    expect(train).toEqual([null, null, 2.1, null, null, 1.3]);
+    expect(val).toEqual([null, null, 1.9, null, null, 1.4]);
+  });
+
+  it("a run record (epochs without time) has no wall-time points, and epoch numbers as steps", () => {
+    const record = { batches: [], epochs: [{ epoch: 1, metrics: { loss: 2 } }, { epoch: 2, metrics: { loss: 1 } }] };
+    expect(seriesFor(record, "loss", "wall")[0]).toEqual([]);
+    expect(seriesFor(record, "loss", "step")).toEqual([[1, 2], [null, null], [2, 1], [null, null]]);
   });
 });
 

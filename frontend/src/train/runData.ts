@@ -1,12 +1,18 @@
 // Folds run events (docs/api.md, Stream) into what the live view draws. Pure and unit-tested.
 import type { EpochRecord, FinalRunStatus, Metrics, RunEvent, RunStatus } from "../api/types";
+import { batchX, epochX, type XAxis } from "../runs/run/xAxis";
 
 export interface BatchPoint {
   x: number; // fractional epoch: (epoch - 1) + step / steps
   epoch: number;
   step: number;
+  steps: number | null;
+  t: number | null; // seconds since the run started
   metrics: Metrics;
 }
+
+/** An epoch as the stream tells it: the record plus when it ended (absent in a run record). */
+export type EpochPoint = EpochRecord & { t?: number | null };
 
 export interface Progress {
   epoch: number;
@@ -28,7 +34,7 @@ export interface RunData {
   device: string | null;
   error: string | null;
   batches: BatchPoint[];
-  epochs: EpochRecord[];
+  epochs: EpochPoint[];
   logs: LogLine[];
   progress: Progress;
   testMetrics: Metrics | null;
@@ -71,7 +77,7 @@ export function applyEvent(d: RunData, ev: RunEvent, clock?: { now: number; last
     case "batch": {
       const steps = ev.steps || null;
       const x = ev.epoch - 1 + (steps ? ev.step / steps : 0);
-      out.batches = [...d.batches, { x, epoch: ev.epoch, step: ev.step, metrics: ev.metrics }];
+      out.batches = [...d.batches, { x, epoch: ev.epoch, step: ev.step, steps, t: ev.t ?? null, metrics: ev.metrics }];
       let rate = d.progress.samplesPerS;
       if (clock?.last && clock.last.epoch === ev.epoch && ev.seen > clock.last.seen) {
         const dt = (clock.now - clock.last.t) / 1000;
@@ -92,7 +98,7 @@ export function applyEvent(d: RunData, ev: RunEvent, clock?: { now: number; last
     }
     case "epoch": {
       const rest = d.epochs.filter((e) => e.epoch !== ev.epoch);
-      out.epochs = [...rest, { epoch: ev.epoch, metrics: ev.metrics }].sort((a, b) => a.epoch - b.epoch);
+      out.epochs = [...rest, { epoch: ev.epoch, metrics: ev.metrics, t: ev.t ?? null }].sort((a, b) => a.epoch - b.epoch);
       out.progress = {
         ...d.progress,
         epoch: ev.epoch,
@@ -127,27 +133,35 @@ export function curveMetrics(d: Pick<RunData, "batches" | "epochs">): string[] {
   return train.sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : a.localeCompare(b)));
 }
 
-/** Aligned columns for one metric: x, per-batch train, per-epoch train, per-epoch validation. */
-export function seriesFor(d: Pick<RunData, "batches" | "epochs">, metric: string): [number[], (number | null)[], (number | null)[], (number | null)[]] {
+/** Aligned columns for one metric on the chosen x axis: x, per-batch train, per-epoch train,
+ *  per-epoch validation. Points the axis cannot place (no time on a record) are left out. */
+export function seriesFor(d: Pick<RunData, "batches" | "epochs">, metric: string, axis: XAxis = "epoch"): [number[], (number | null)[], (number | null)[], (number | null)[]] {
+  const stepsOf = new Map<number, number>();
+  let lastSteps: number | null = null;
+  for (const b of d.batches) if (b.steps) stepsOf.set(b.epoch, (lastSteps = b.steps));
+  const batchAt = d.batches.map((b) => (b.metrics[metric] !== undefined ? batchX(b, axis) : null));
+  const epochAt = d.epochs.map((e) => epochX(e, axis, stepsOf.get(e.epoch) ?? lastSteps));
   const xs = new Set<number>();
-  for (const b of d.batches) if (b.metrics[metric] !== undefined) xs.add(b.x);
-  for (const e of d.epochs) xs.add(e.epoch);
+  for (const x of [...batchAt, ...epochAt]) if (x !== null) xs.add(x);
   const x = [...xs].sort((a, b) => a - b);
   const at = new Map(x.map((v, i) => [v, i]));
   const batch: (number | null)[] = x.map(() => null);
   const train: (number | null)[] = x.map(() => null);
   const val: (number | null)[] = x.map(() => null);
-  for (const b of d.batches) {
+  d.batches.forEach((b, i) => {
     const v = b.metrics[metric];
-    if (v !== undefined && Number.isFinite(v)) batch[at.get(b.x)!] = v;
-  }
-  for (const e of d.epochs) {
-    const i = at.get(e.epoch)!;
+    const bx = batchAt[i];
+    if (bx !== null && v !== undefined && v !== null && Number.isFinite(v)) batch[at.get(bx)!] = v;
+  });
+  d.epochs.forEach((e, j) => {
+    const ex = epochAt[j];
+    if (ex === null) return;
+    const i = at.get(ex)!;
     const t = e.metrics[metric];
     const v = e.metrics[`val_${metric}`];
-    if (t !== undefined && Number.isFinite(t)) train[i] = t;
-    if (v !== undefined && Number.isFinite(v)) val[i] = v;
-  }
+    if (t !== undefined && t !== null && Number.isFinite(t)) train[i] = t;
+    if (v !== undefined && v !== null && Number.isFinite(v)) val[i] = v;
+  });
   return [x, batch, train, val];
 }
 
