@@ -6,8 +6,11 @@ import { createRoot } from "react-dom/client";
 import { queryClient } from "./api/query";
 import App from "./App";
 import { restoreAutosave, startAutosave, startValidation } from "./graph/subscribers";
+import { restoreUndoHistory, startUndoPersist } from "./graph/undoPersist";
 
 restoreAutosave();
+restoreUndoHistory(); // after the autosave: it belongs to the graph that brings back
+startUndoPersist();
 startValidation();
 startAutosave();
 

@@ -17,11 +17,20 @@ import { DRAG_MIME } from "./Palette";
 import { countText, willTrainText } from "./paramCounts";
 import { useCanvasShortcuts } from "./shortcuts";
 import LayerSearch, { type SearchAt } from "./LayerSearch";
+import ContextMenu, { type MenuAt } from "./ContextMenu";
+import { paramsForNewLayer } from "./newLayerParams";
+import { startWireNotice } from "./wireNotice";
 import WireEdge from "./WireEdge";
 
 const nodeTypes = { layer: AnyNodeView } satisfies NodeTypes; // layer and Block cards
 const edgeTypes = { wire: WireEdge } satisfies EdgeTypes;
 const GRID: [number, number] = [16, 16];
+// Props React Flow copies into its store keep one identity: a new object or arrow each render is a
+// store update each drag step, re-running every node's and wire's selectors (bench/canvas_drag.py).
+const DEFAULT_EDGE = { type: "wire" };
+const PRO_OPTIONS = { hideAttribution: true };
+const MULTI_SELECT_KEYS = ["Meta", "Control"];
+const snapshotForUndo = () => useGraph.getState().snapshot();
 
 const FAMILY_COLOR: Record<string, string> = {
   input: "#34d399", core: "#7c9cff", convolution: "#f59e0b", pooling: "#fb7185", recurrent: "#c084fc",
@@ -48,6 +57,11 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
   const byType = useCatalog((s) => s.byType);
   const { screenToFlowPosition, fitView, zoomIn, zoomOut } = useReactFlow<LayerNode, WireEdgeType>();
   const [snap, setSnap] = useState(true);
+  useEffect(() => startWireNotice(), []);
+  // A dropped Input takes the Train panel's data set's shape: have the data sets at hand.
+  useEffect(() => {
+    if (!useCatalog.getState().datasets) void useCatalog.getState().loadDatasets();
+  }, []);
   const wrapper = useRef<HTMLDivElement>(null);
 
   // Room at the top for the toolbar and at the bottom for the status bar.
@@ -82,7 +96,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
       const p = screenToFlowPosition({ x: clientX, y: clientY });
       // Centre the card on the pointer, on the grid.
       const pos = { x: Math.round((p.x - 100) / GRID[0]) * GRID[0], y: Math.round((p.y - 36) / GRID[1]) * GRID[1] };
-      useGraph.getState().addLayer(type, info.defaults, pos);
+      useGraph.getState().addLayer(type, paramsForNewLayer(type, info.defaults), pos);
     },
     [screenToFlowPosition],
   );
@@ -125,9 +139,32 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
     if (!at || !info) return;
     const p = screenToFlowPosition({ x: at.x, y: at.y });
     const pos = { x: Math.round((p.x - 100) / GRID[0]) * GRID[0], y: Math.round((p.y - 36) / GRID[1]) * GRID[1] };
-    if (at.wire) useGraph.getState().addLayerWired(type, info.defaults, pos, at.wire);
-    else useGraph.getState().addLayer(type, info.defaults, pos);
+    const params = paramsForNewLayer(type, info.defaults);
+    if (at.wire) useGraph.getState().addLayerWired(type, params, pos, at.wire);
+    else useGraph.getState().addLayer(type, params, pos);
   }, [search, screenToFlowPosition]);
+
+  // Right-click: a node outside the selection becomes the selection (as in a file manager).
+  const [menu, setMenu] = useState<MenuAt | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const onNodeContextMenu = useCallback((e: MouseEvent, node: LayerNode) => {
+    e.preventDefault();
+    if (!node.selected) useGraph.getState().select([node.id]);
+    setMenu({ kind: "node", x: e.clientX, y: e.clientY });
+  }, []);
+  const onSelectionContextMenu = useCallback((e: MouseEvent) => {
+    e.preventDefault();
+    setMenu({ kind: "node", x: e.clientX, y: e.clientY });
+  }, []);
+  const onEdgeContextMenu = useCallback((e: MouseEvent, edge: WireEdgeType) => {
+    e.preventDefault();
+    setMenu({ kind: "edge", x: e.clientX, y: e.clientY, edge: edge.id });
+  }, []);
+  const onPaneContextMenu = useCallback((e: MouseEvent | globalThis.MouseEvent) => {
+    e.preventDefault();
+    setMenu({ kind: "pane", x: e.clientX, y: e.clientY });
+  }, []);
+  const addLayerAt = useCallback((x: number, y: number) => setSearch({ x, y, wire: null }), []);
 
   const isValidConnection: IsValidConnection<WireEdgeType> = useCallback(
     (c) => c.source !== c.target,
@@ -148,20 +185,24 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
+        onNodeContextMenu={onNodeContextMenu}
+        onSelectionContextMenu={onSelectionContextMenu}
+        onEdgeContextMenu={onEdgeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
         zoomOnDoubleClick={false}
-        onNodeDragStart={() => useGraph.getState().snapshot()}
-        onSelectionDragStart={() => useGraph.getState().snapshot()}
+        onNodeDragStart={snapshotForUndo}
+        onSelectionDragStart={snapshotForUndo}
         isValidConnection={isValidConnection}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={["Meta", "Control"]}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         snapToGrid={snap}
         snapGrid={GRID}
         connectionLineType={ConnectionLineType.Bezier}
-        defaultEdgeOptions={{ type: "wire" }}
+        defaultEdgeOptions={DEFAULT_EDGE}
         minZoom={0.15}
         maxZoom={2.5}
-        proOptions={{ hideAttribution: true }}
+        proOptions={PRO_OPTIONS}
         colorMode="dark"
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID[0]} size={1.2} color="#2a3142" />
@@ -228,6 +269,7 @@ export default function Canvas({ onShowSummary }: { onShowSummary: () => void })
         </Panel>
       </ReactFlow>
       <GroupDialog />
+      {menu && <ContextMenu at={menu} onClose={closeMenu} onAddLayer={addLayerAt} />}
       {search && <LayerSearch at={search} onPick={pick} onClose={() => setSearch(null)} />}
       {!nodes.length && (
         <div className="canvas-empty">

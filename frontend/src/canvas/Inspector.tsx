@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalog } from "../api/catalog";
 import type { Problem } from "../api/types";
-import type { LayerNode } from "../graph/convert";
+import { portOf, type LayerNode } from "../graph/convert";
 import { graphHasFrozen } from "../graph/freeze";
 import { useGraph } from "../graph/store";
 import { fmtCount, fmtShape } from "../ui/format";
@@ -72,6 +72,7 @@ function NodeInspector({ node }: { node: LayerNode }) {
           <div><span className="k">Trainable</span><span className="v mono" data-testid="inspector-trainable-params">{fmtCount(report.trainable_params)}</span></div>
         )}
       </div>
+      <MergeInputs node={node} />
       <NodeFreezeControls node={node} />
       <EmbeddingVectors node={node} />
       <ReuseControls node={node} />
@@ -89,6 +90,37 @@ function NodeInspector({ node }: { node: LayerNode }) {
         <button className="btn" onClick={() => useGraph.getState().duplicate()}><Icon name="copy" /> Duplicate</button>
         <button className="btn danger" onClick={() => useGraph.getState().deleteSelected()} data-testid="inspector-delete"><Icon name="trash" /> Delete</button>
       </div>
+    </div>
+  );
+}
+
+/** A merge layer's inputs in port order (Concatenate's parts, Subtract's operands), reorderable. */
+function MergeInputs({ node }: { node: LayerNode }) {
+  const into = useGraph(useShallow((s) => s.edges.filter((e) => e.target === node.id)));
+  const nodes = useGraph((s) => s.nodes);
+  const analysis = useGraph((s) => s.analysis);
+  if (into.length < 2) return null;
+  const rows = [...into].sort((a, b) => portOf(a.targetHandle) - portOf(b.targetHandle)).map((e) => {
+    const source = nodes.find((n) => n.id === e.source);
+    const shape = analysis?.nodes[e.source]?.output_shapes?.[portOf(e.sourceHandle)];
+    return { port: portOf(e.targetHandle), label: source?.data.name ?? e.source, shape };
+  });
+  const move = (port: number, delta: number) => useGraph.getState().moveInput(node.id, port, delta);
+  return (
+    <div className="merge-inputs" data-testid="merge-inputs">
+      <div className="panel-sub">Inputs, in order</div>
+      <ol>
+        {rows.map((r, i) => (
+          <li key={r.port} data-testid={`merge-input-${i}`}>
+            <span className="mi-name">{r.label}</span>
+            <span className="mi-shape mono">{r.shape ? fmtShape(r.shape) : ""}</span>
+            <button className="icon-btn" disabled={i === 0} onClick={() => move(r.port, -1)} title="Move up: earlier in the merge"
+              aria-label={`Move ${r.label} up`} data-testid={`merge-up-${i}`}>↑</button>
+            <button className="icon-btn" disabled={i === rows.length - 1} onClick={() => move(r.port, 1)} title="Move down: later in the merge"
+              aria-label={`Move ${r.label} down`} data-testid={`merge-down-${i}`}>↓</button>
+          </li>
+        ))}
+      </ol>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeEdge, type LayerNode } from "./convert";
-import { bestLayout, NODE_W, wrapRows } from "./layout";
+import { bestLayout, layout, NODE_H, NODE_W, wrapRows } from "./layout";
 
 const chain = (n: number) => {
   const nodes: LayerNode[] = Array.from({ length: n }, (_, i) => ({
@@ -48,4 +48,49 @@ describe("bestLayout", () => {
       xs.slice(1).forEach((x, i) => expect(x - xs[i]).toBeGreaterThanOrEqual(NODE_W));
     }
   });
+});
+
+describe("layout of a merge", () => {
+  const node = (id: string, type = "Dense", h?: number): LayerNode => ({
+    id, type: "layer", position: { x: 0, y: 0 }, data: { type, name: null, params: {} },
+    ...(h ? { measured: { width: 210, height: h } } : {}),
+  });
+  // Three branches into a Concatenate; dagre alone stacks them c, b, a (top to bottom).
+  const merge = () => {
+    const nodes = [node("in", "Input"), node("a"), node("b", "Dense", 180), node("c"), node("cat", "Concatenate")];
+    const edges = [
+      makeEdge("in", 0, "a", 0), makeEdge("in", 0, "b", 0), makeEdge("in", 0, "c", 0),
+      makeEdge("a", 0, "cat", 0), makeEdge("b", 0, "cat", 1), makeEdge("c", 0, "cat", 2),
+    ];
+    return { nodes, edges };
+  };
+  const centreY = (n: LayerNode) => n.position.y + (n.measured?.height ?? 96) / 2;
+  const centreX = (n: LayerNode) => n.position.x + (n.measured?.width ?? 210) / 2;
+
+  it("puts a merge's inputs in port order, top to bottom (LR) and left to right (TB)", () => {
+    const { nodes, edges } = merge();
+    const lr = new Map(layout(nodes, edges, "LR").map((n) => [n.id, n]));
+    const ys = ["a", "b", "c"].map((id) => centreY(lr.get(id)!));
+    expect(ys).toEqual([...ys].sort((x, y) => x - y));
+    const tb = new Map(layout(nodes, edges, "TB").map((n) => [n.id, n]));
+    const xs = ["a", "b", "c"].map((id) => centreX(tb.get(id)!));
+    expect(xs).toEqual([...xs].sort((x, y) => x - y));
+    expect(new Set(xs).size).toBe(3);
+  });
+
+  it("gives dagre the measured card sizes: a tall card does not overlap its neighbours, reordered or not", () => {
+    const { nodes, edges } = merge();
+    expect(stack(layout(nodes, edges, "LR"))).toEqual(["a", "b", "c"]);
+    // The tall card first: restacked, not moved onto a short card's place.
+    const tallFirst = [...edges.slice(0, 3), makeEdge("b", 0, "cat", 0), makeEdge("a", 0, "cat", 1), makeEdge("c", 0, "cat", 2)];
+    expect(stack(layout(nodes, tallFirst, "LR"))).toEqual(["b", "a", "c"]);
+  });
+  /** The branches top to bottom, checking that no two cards overlap. */
+  const stack = (laid: LayerNode[]) => {
+    const boxes = laid.filter((n) => ["a", "b", "c"].includes(n.id))
+      .map((n) => ({ id: n.id, top: n.position.y, bottom: n.position.y + (n.measured?.height ?? NODE_H) }))
+      .sort((p, q) => p.top - q.top);
+    for (let i = 1; i < boxes.length; i++) expect(boxes[i].top).toBeGreaterThanOrEqual(boxes[i - 1].bottom);
+    return boxes.map((b) => b.id);
+  };
 });

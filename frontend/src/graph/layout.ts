@@ -1,28 +1,74 @@
-// Auto-layout with dagre: left-to-right or top-to-bottom.
+// Auto-layout with dagre: left-to-right or top-to-bottom, merge inputs in their port order.
 import dagre from "@dagrejs/dagre";
-import type { LayerNode, WireEdge } from "./convert";
+import { portOf, type LayerNode, type WireEdge } from "./convert";
 
 export type Direction = "LR" | "TB";
 
 export const NODE_W = 210;
 export const NODE_H = 96;
 
+const sizeOf = (n: LayerNode) => ({ w: n.measured?.width ?? NODE_W, h: n.measured?.height ?? NODE_H });
+
+/** Each merge node's inputs that stand side by side in one rank, put in port order along it (input 0
+ * on top, or on the left): dagre orders a rank to cut crossings, not by port, so a Concatenate's
+ * parts could read in the wrong order. The inputs are restacked in the span they took, so cards of
+ * different sizes do not overlap; a span shared with other cards of the rank is left as dagre drew it. */
+export function orderMergeInputs(nodes: LayerNode[], edges: WireEdge[], direction: Direction): LayerNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const lr = direction === "LR";
+  // Along the rank (cross) and across the ranks (main), per node: start and length.
+  const box = new Map(nodes.map((n) => {
+    const { w, h } = sizeOf(n);
+    return [n.id, lr ? { main: n.position.x + w / 2, start: n.position.y, len: h } : { main: n.position.y + h / 2, start: n.position.x, len: w }];
+  }));
+  const into = new Map<string, WireEdge[]>();
+  for (const e of edges) if (byId.has(e.source) && byId.has(e.target)) into.set(e.target, [...(into.get(e.target) ?? []), e]);
+  for (const list of into.values()) {
+    const sources = [...new Set([...list].sort((a, b) => portOf(a.targetHandle) - portOf(b.targetHandle)).map((e) => e.source))];
+    if (sources.length < 2) continue;
+    const rank = Math.round(box.get(sources[0])!.main);
+    if (sources.some((id) => Math.round(box.get(id)!.main) !== rank)) continue; // inputs from different depths
+    const from = Math.min(...sources.map((id) => box.get(id)!.start));
+    const to = Math.max(...sources.map((id) => box.get(id)!.start + box.get(id)!.len));
+    const others = nodes.some((n) => {
+      const b = box.get(n.id)!;
+      return !sources.includes(n.id) && Math.round(b.main) === rank && b.start < to && b.start + b.len > from;
+    });
+    if (others) continue;
+    const gap = (to - from - sources.reduce((sum, id) => sum + box.get(id)!.len, 0)) / (sources.length - 1);
+    let at = from;
+    for (const id of sources) {
+      const b = box.get(id)!;
+      b.start = at;
+      at += b.len + gap;
+    }
+  }
+  return nodes.map((n) => {
+    const b = box.get(n.id)!;
+    const at = Math.round(b.start);
+    if ((lr ? n.position.y : n.position.x) === at) return n;
+    return { ...n, position: lr ? { x: n.position.x, y: at } : { x: at, y: n.position.y } };
+  });
+}
+
 export function layout(nodes: LayerNode[], edges: WireEdge[], direction: Direction): LayerNode[] {
   const g = new dagre.graphlib.Graph();
   // Rank gaps leave room for the shape label on each wire.
   g.setGraph({ rankdir: direction, nodesep: direction === "LR" ? 30 : 48, ranksep: direction === "LR" ? 104 : 64 });
   g.setDefaultEdgeLabel(() => ({}));
+  // The cards' drawn sizes (once React Flow has measured them), so no wire is routed behind a tall card.
   for (const n of nodes) {
-    g.setNode(n.id, { width: n.measured?.width ?? NODE_W, height: n.measured?.height ?? NODE_H });
+    const { w, h } = sizeOf(n);
+    g.setNode(n.id, { width: w, height: h });
   }
   for (const e of edges) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
   dagre.layout(g);
-  return nodes.map((n) => {
+  const laid = nodes.map((n) => {
     const p = g.node(n.id);
-    const w = n.measured?.width ?? NODE_W;
-    const h = n.measured?.height ?? NODE_H;
+    const { w, h } = sizeOf(n);
     return { ...n, position: { x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2) } };
   });
+  return orderMergeInputs(laid, edges, direction);
 }
 
 const ROW_GAP = 120; // between wrapped rows: room for the wire that runs back to the next row

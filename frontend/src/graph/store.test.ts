@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { GraphJson } from "../api/types";
 import { portOf, validationKey } from "./convert";
-import { emptyState, inputPorts, useGraph } from "./store";
+import { emptyState, inputPorts, isDirty, useGraph } from "./store";
 
 const g = () => useGraph.getState();
 const conn = (source: string, target: string, sp = 0, tp = 0) =>
@@ -193,5 +193,127 @@ describe("addLayerWired", () => {
     useGraph.getState().undo();
     expect(useGraph.getState().nodes.map((n) => n.id)).not.toContain(feed);
     expect(useGraph.getState().edges.filter((e) => e.target === b).map((e) => e.source)).toEqual([a]);
+  });
+});
+
+describe("unsaved changes (dirty flag)", () => {
+  const saved: GraphJson = {
+    format: "netcanvas.graph/1", name: "s",
+    nodes: [{ id: "in", type: "Input", params: { shape: [4] }, position: { x: 0, y: 0 } }], edges: [],
+  };
+
+  it("is clean after a load, dirty after an edit or a rename, clean again once saved", () => {
+    g().load(saved);
+    expect(isDirty(g())).toBe(false);
+    g().addLayer("Dense", { units: 2 }, { x: 200, y: 0 });
+    expect(isDirty(g())).toBe(true);
+    g().setSaved("g1", 1);
+    expect(isDirty(g())).toBe(false);
+    g().setName("renamed");
+    expect(isDirty(g())).toBe(true);
+  });
+
+  it("stays dirty when an edit lands while the save is under way", () => {
+    g().load(saved);
+    g().addLayer("Dense", { units: 2 }, { x: 200, y: 0 });
+    const sent = g().edits;
+    g().rename("dense_1", "head"); // made after the request left
+    g().setSaved("g1", 1, sent);
+    expect(isDirty(g())).toBe(true);
+  });
+
+  it("selecting and moving without a drag snapshot do not count; an empty graph has nothing to lose", () => {
+    g().load(saved);
+    g().select(["in"]);
+    g().onNodesChange([{ type: "select", id: "in", selected: false }]);
+    expect(isDirty(g())).toBe(false);
+    g().selectAll();
+    g().deleteSelected();
+    expect(g().nodes).toHaveLength(0);
+    expect(isDirty(g())).toBe(false);
+  });
+
+  it("a graph whose server copy was deleted is unsaved work again", () => {
+    g().load(saved, { id: "g1", version: 2 });
+    g().setSaved(null, null);
+    expect(isDirty(g())).toBe(true);
+  });
+});
+
+describe("merge input order", () => {
+  it("moves an input up or down, one undo step, and stops at the ends", () => {
+    for (let i = 0; i < 3; i++) g().addLayer("Input", { shape: [4] }, { x: 0, y: 0 });
+    g().addLayer("Concatenate", {}, { x: 200, y: 0 });
+    conn("input_1", "concatenate_1", 0, 0);
+    conn("input_2", "concatenate_1", 0, 1);
+    conn("input_3", "concatenate_1", 0, 2);
+    const order = () => g().graph().edges.filter((e) => e.target === "concatenate_1")
+      .sort((x, y) => x.target_port! - y.target_port!).map((e) => e.source);
+    g().moveInput("concatenate_1", 2, -1);
+    expect(order()).toEqual(["input_1", "input_3", "input_2"]);
+    g().moveInput("concatenate_1", 0, 1);
+    expect(order()).toEqual(["input_3", "input_1", "input_2"]);
+    const steps = g().past.length;
+    g().moveInput("concatenate_1", 0, -1); // already first
+    g().moveInput("concatenate_1", 2, 1); // already last
+    expect(g().past.length).toBe(steps);
+    g().undo();
+    expect(order()).toEqual(["input_1", "input_3", "input_2"]);
+  });
+});
+
+describe("unsaved changes and undo", () => {
+  it("is clean again when undo comes back to the saved state, dirty when redo leaves it", () => {
+    g().load({ format: "netcanvas.graph/1", name: "s", nodes: [{ id: "in", type: "Input", params: { shape: [4] } }], edges: [] });
+    g().addLayer("Dense", { units: 2 }, { x: 200, y: 0 });
+    g().setSaved("g1", 1);
+    g().addLayer("Dense", { units: 3 }, { x: 400, y: 0 });
+    expect(isDirty(g())).toBe(true);
+    g().undo();
+    expect(isDirty(g())).toBe(false);
+    g().undo(); // before the save: unsaved again
+    expect(isDirty(g())).toBe(true);
+    g().redo();
+    expect(isDirty(g())).toBe(false);
+    g().redo();
+    expect(isDirty(g())).toBe(true);
+    expect(g()).not.toHaveProperty("at"); // the snapshot's id goes into `edits`, not onto the store
+  });
+});
+
+describe("replacing a wire", () => {
+  it("records the wire it replaced and the undo step, which undoStep takes back while it is the latest", () => {
+    g().addLayer("Input", { shape: [4] }, { x: 0, y: 0 });
+    g().addLayer("Input", { shape: [4] }, { x: 0, y: 100 });
+    g().addLayer("Dense", { units: 2 }, { x: 200, y: 0 });
+    conn("input_1", "dense_1");
+    expect(g().replacedWire).toBeNull(); // a free port: nothing replaced
+    conn("input_1", "dense_1");
+    expect(g().replacedWire).toBeNull(); // the same wire again
+    conn("input_2", "dense_1");
+    const r = g().replacedWire!;
+    expect([r.source, r.target]).toEqual(["input_1", "dense_1"]);
+    expect(g().edges.map((e) => e.source)).toEqual(["input_2"]);
+    g().rename("dense_1", "head");
+    expect(g().undoStep(r.step)).toBe(false); // another step came after: left alone
+    expect(g().edges.map((e) => e.source)).toEqual(["input_2"]);
+    g().undo();
+    expect(g().undoStep(r.step)).toBe(true);
+    expect(g().edges.map((e) => `${e.source}->${e.target}`)).toEqual(["input_1->dense_1"]);
+  });
+});
+
+describe("a layer added on a taken input's loose wire", () => {
+  it("records the wire it replaced; undoing the step brings it back", () => {
+    g().addLayer("Input", { shape: [4] }, { x: 0, y: 0 });
+    g().addLayer("Dense", { units: 2 }, { x: 200, y: 0 });
+    conn("input_1", "dense_1");
+    g().addLayerWired("Dropout", { rate: 0.5 }, { x: 100, y: 100 }, { node: "dense_1", port: 0, side: "target" });
+    const r = g().replacedWire!;
+    expect([r.source, r.target]).toEqual(["input_1", "dense_1"]);
+    expect(g().edges.map((e) => `${e.source}->${e.target}`)).toEqual(["dropout_1->dense_1"]);
+    expect(g().undoStep(r.step)).toBe(true);
+    expect(g().nodes.map((n) => n.id)).toEqual(["input_1", "dense_1"]);
+    expect(g().edges.map((e) => `${e.source}->${e.target}`)).toEqual(["input_1->dense_1"]);
   });
 });

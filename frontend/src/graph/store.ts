@@ -13,7 +13,8 @@ import { bestLayout, layout, type Direction } from "./layout";
 import type { BlockDefs, NavFrame } from "./blockFormat";
 import { levelView } from "./blocks";
 
-interface Snapshot {
+export interface Snapshot {
+  at: number; // the edit id of this state (GraphStore.edits), so undo back to a saved state is clean
   name: string;
   nodes: LayerNode[];
   edges: WireEdge[];
@@ -44,6 +45,11 @@ export interface GraphStore extends GraphState {
   validating: boolean;
   validationError: string | null;
   fitRequest: number; // bumped to ask the canvas to zoom to fit
+  /** The wire the last connection replaced (one wire per input port), for the notice that says so;
+   * `step` is the undo step that took it away. */
+  replacedWire: { source: string; target: string; step: Snapshot } | null;
+  edits: number; // id of the graph's state: a fresh one per edit, the snapshot's on undo/redo
+  cleanAt: number; // `edits` when the graph was last loaded or saved; dirty while they differ
 
   onNodesChange: (changes: NodeChange<LayerNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<WireEdge>[]) => void;
@@ -59,14 +65,23 @@ export interface GraphStore extends GraphState {
   select: (ids: string[]) => void;
   selectAll: () => void;
   deleteSelected: () => void;
+  /** Removes every wire into or out of the selected nodes (the context menu's Disconnect). */
+  disconnectSelected: () => void;
+  /** Moves the wire into `node`'s input `port` by `delta` places (the merge order: Concatenate's
+   * parts, Subtract's operands), swapping with the wire there. */
+  moveInput: (node: string, port: number, delta: number) => void;
   copy: () => void;
   paste: (offset?: XYPosition) => void;
   duplicate: () => void;
   undo: () => void;
+  /** Undoes `step` if it is still the latest undo step; false (nothing done) once others came after. */
+  undoStep: (step: Snapshot) => boolean;
   redo: () => void;
   autoLayout: (direction?: Direction) => void;
   load: (graph: GraphJson | unknown, saved?: { id: string | null; version: number | null }) => void;
-  setSaved: (id: string | null, version: number | null) => void;
+  /** Marks the graph saved as `id` v`version`; `at` is the `edits` id of what was sent (edits made
+   * while the save was under way keep the graph dirty). */
+  setSaved: (id: string | null, version: number | null, at?: number) => void;
   setAnalysis: (analysis: ValidateResult | null, error?: string | null, key?: string | null) => void;
   setValidating: (v: boolean) => void;
   requestFit: () => void;
@@ -95,17 +110,33 @@ export const emptyState = () => ({
   validating: false,
   validationError: null as string | null,
   fitRequest: 0,
+  replacedWire: null as GraphStore["replacedWire"],
+  edits: 0,
+  cleanAt: 0,
 });
 
+/** Unsaved work: changed since the last load or save, and something there to lose. */
+export function isDirty(s: Pick<GraphStore, "edits" | "cleanAt" | "nodes" | "root">): boolean {
+  return s.edits !== s.cleanAt && (s.nodes.length > 0 || !!s.root?.nodes.length);
+}
+
+// Edit ids only grow (across store resets too), so two different states never share one.
+let lastEdit = 0;
+const newEdit = () => ++lastEdit;
+/** Makes later edit ids larger than `ids` (history brought back from storage carries its own). */
+export function noteEdits(ids: number[]): void {
+  lastEdit = Math.max(lastEdit, ...ids);
+}
+
 const snap = (s: GraphStore): Snapshot => ({
-  name: s.name, nodes: s.nodes, edges: s.edges, outputs: s.outputs, blocks: s.blocks, nav: s.nav, root: s.root,
+  at: s.edits, name: s.name, nodes: s.nodes, edges: s.edges, outputs: s.outputs, blocks: s.blocks, nav: s.nav, root: s.root,
 });
 
 export const useGraph = create<GraphStore>()((set, get) => {
   /** Records the current graph for undo, then applies `next`. */
   const commit = (next: Partial<GraphState>) => {
     const s = get();
-    set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [], ...next });
+    set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [], edits: newEdit(), ...next });
   };
 
   return {
@@ -139,17 +170,22 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const sp = portOf(c.sourceHandle);
       const tp = portOf(c.targetHandle);
       // One wire per input port: a new wire into a taken port replaces the old one.
-      const kept = s.edges.filter((e) => !(e.target === c.target && portOf(e.targetHandle) === tp));
+      const taken = (e: WireEdge) => e.target === c.target && portOf(e.targetHandle) === tp;
+      const kept = s.edges.filter((e) => !taken(e));
       if (kept.some((e) => e.source === c.source && e.target === c.target && portOf(e.sourceHandle) === sp)) {
         return; // already wired to another port of the same merge; keep one wire per pair
       }
+      const old = s.edges.find(taken);
+      if (old && old.source === c.source && portOf(old.sourceHandle) === sp) return; // the same wire again
       const edges = addEdge(makeEdge(c.source, sp, c.target, tp), kept);
       commit({ edges: normalizePorts(edges) });
+      // Replacing is silent in React Flow: canvas/wireNotice.ts says so, with an Undo of this step.
+      if (old) set({ replacedWire: { source: old.source, target: c.target, step: get().past[get().past.length - 1] } });
     },
 
     snapshot: () => {
       const s = get();
-      set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [] });
+      set({ past: [...s.past.slice(-HISTORY_LIMIT + 1), snap(s)], future: [], edits: newEdit() });
     },
 
     addLayer: (type, params, position) => {
@@ -170,11 +206,13 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const id = get().addLayer(type, params, position);
       const s = get();
       // From an output: into the new layer's first input. From an input: the new layer feeds it, replacing its wire.
+      const taken = (e: WireEdge) => e.target === wire.node && portOf(e.targetHandle) === wire.port;
+      const old = wire.side === "target" ? s.edges.find(taken) : undefined;
       const edges = wire.side === "source"
         ? [...s.edges, makeEdge(wire.node, wire.port, id, 0)]
-        : [...s.edges.filter((e) => !(e.target === wire.node && portOf(e.targetHandle) === wire.port)),
-          makeEdge(id, 0, wire.node, wire.port)];
-      set({ edges: normalizePorts(edges) });
+        : [...s.edges.filter((e) => !taken(e)), makeEdge(id, 0, wire.node, wire.port)];
+      // One undo step (addLayer's) takes back the layer and its wires, the replaced one included.
+      set({ edges: normalizePorts(edges), ...(old ? { replacedWire: { source: old.source, target: wire.node, step: s.past[s.past.length - 1] } } : {}) });
       return id;
     },
 
@@ -191,7 +229,7 @@ export const useGraph = create<GraphStore>()((set, get) => {
       commit({ nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, name: clean } } : n)) });
     },
 
-    setName: (name) => set({ name }),
+    setName: (name) => set({ name, edits: newEdit() }),
 
     select: (ids) => {
       const want = new Set(ids);
@@ -213,6 +251,24 @@ export const useGraph = create<GraphStore>()((set, get) => {
         edges: normalizePorts(edges),
         outputs: s.outputs?.filter((o) => !gone.has(o)) ?? null,
       });
+    },
+
+    disconnectSelected: () => {
+      const s = get();
+      const picked = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+      const edges = s.edges.filter((e) => !picked.has(e.source) && !picked.has(e.target));
+      if (edges.length !== s.edges.length) commit({ edges: normalizePorts(edges) });
+    },
+
+    moveInput: (node, port, delta) => {
+      const s = get();
+      const into = s.edges.filter((e) => e.target === node);
+      const to = port + delta;
+      const a = into.find((e) => portOf(e.targetHandle) === port);
+      const b = into.find((e) => portOf(e.targetHandle) === to);
+      if (!a || !b) return;
+      const moved = (e: WireEdge, p: number) => makeEdge(e.source, portOf(e.sourceHandle), e.target, p);
+      commit({ edges: s.edges.map((e) => (e === a ? moved(a, to) : e === b ? moved(b, port) : e)) });
     },
 
     copy: () => {
@@ -268,14 +324,22 @@ export const useGraph = create<GraphStore>()((set, get) => {
       const s = get();
       const prev = s.past[s.past.length - 1];
       if (!prev) return;
-      set({ ...prev, past: s.past.slice(0, -1), future: [snap(s), ...s.future], analysis: levelView(s.topAnalysis, prev) });
+      const { at, ...state } = prev;
+      set({ ...state, edits: at, past: s.past.slice(0, -1), future: [snap(s), ...s.future], analysis: levelView(s.topAnalysis, prev) });
+    },
+
+    undoStep: (step) => {
+      if (get().past[get().past.length - 1] !== step) return false;
+      get().undo();
+      return true;
     },
 
     redo: () => {
       const s = get();
       const next = s.future[0];
       if (!next) return;
-      set({ ...next, past: [...s.past, snap(s)], future: s.future.slice(1), analysis: levelView(s.topAnalysis, next) });
+      const { at, ...state } = next;
+      set({ ...state, edits: at, past: [...s.past, snap(s)], future: s.future.slice(1), analysis: levelView(s.topAnalysis, next) });
     },
 
     autoLayout: (direction) => {
@@ -301,12 +365,17 @@ export const useGraph = create<GraphStore>()((set, get) => {
         direction: laid.direction,
         graphId: saved?.id ?? null,
         version: saved?.version ?? null,
+        cleanAt: get().edits,
         ...(same ? { analysis: s.topAnalysis } : { analysis: null, topAnalysis: null }),
         fitRequest: s.fitRequest + 1,
       });
     },
 
-    setSaved: (graphId, version) => set({ graphId, version }),
+    setSaved: (graphId, version, at) => {
+      const s = get();
+      // Saved nowhere (its server copy deleted): the work on screen is unsaved again.
+      set({ graphId, version, cleanAt: graphId === null ? -1 : at ?? s.edits });
+    },
     setAnalysis: (analysis, error = null, key) => {
       // The answer is the whole graph's; what the canvas shows is the open level's view of it.
       const s = get();

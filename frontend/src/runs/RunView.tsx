@@ -28,6 +28,7 @@ import "./run/run.css";
 import { StatusChip } from "./RunsPage";
 import SequencePanels from "./SequencePanels";
 import TransferActions from "./TransferActions";
+import { replaceGraph } from "../canvas/UnsavedGuard";
 
 const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: "smooth" });
 
@@ -51,17 +52,21 @@ export default function RunView({ id }: { id: string }) {
       toast((err as Error).message, "error");
     }
   };
-  const openOnCanvas = () => {
+  const putOnCanvas = () => {
     if (!run) return;
     useGraph.getState().load(run.graph, { id: run.request?.graph_id ?? null, version: run.request?.graph_version ?? null });
     navigate({ page: "canvas" });
   };
+  // Unsaved work on the canvas is asked about first (canvas/UnsavedGuard.tsx).
+  const openOnCanvas = () => replaceGraph("Opening the run's graph", putOnCanvas);
   // The run's graph on the canvas, the Train tab open and starting from this run's weights.
   const trainFurther = () => {
     if (!run) return;
-    useTrainSettings.getState().set(trainFurtherSettings(run, useCatalog.getState().datasets));
-    requestEditorTab("train");
-    openOnCanvas();
+    replaceGraph("Opening the run's graph", () => {
+      useTrainSettings.getState().set(trainFurtherSettings(run, useCatalog.getState().datasets));
+      requestEditorTab("train");
+      putOnCanvas();
+    });
   };
   const imported = status === "imported";
   const evaluation = useEvaluation(run);

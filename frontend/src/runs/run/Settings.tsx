@@ -3,6 +3,7 @@ import type { RunPublic } from "../../api/types";
 import { useGraph } from "../../graph/store";
 import { fmtDate } from "../../ui/format";
 import { navigate } from "../../ui/route";
+import { replaceGraph } from "../../canvas/UnsavedGuard";
 import { settingsRows } from "../settingsRows";
 
 export default function Settings({ run }: { run: RunPublic }) {
@@ -22,7 +23,7 @@ export default function Settings({ run }: { run: RunPublic }) {
           <tr><th>Started</th><td>{fmtDate(run.started_at ?? run.created_at)}</td></tr>
         </tbody>
       </table>
-      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }}>open graph</a></div>
+      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); replaceGraph("Opening the run's graph", () => { useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }); }}>open graph</a></div>
     </section>
   );
 }
