@@ -13,7 +13,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --upgrade pip
   # Pinned first: an unpinned torch would pull a multi-GB CUDA build.
   .venv/bin/pip install -q torch==2.13.0
-  extras="export"; [ "$mode" = test ] && extras="export,dev,postgres"
+  extras="export"; [ "$mode" = test ] && extras="export,dev,postgres,ray"
   .venv/bin/pip install -q -c requirements.lock -e ".[$extras]"
   echo "$want" > "$stamp"
 fi

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # concurrent run; 0: none (each worker spawned when its run starts).
     warm_workers: int | None = Field(None, ge=0, le=64)
     max_upload_mb: int = Field(200, ge=1)
+    # Where runs train (docs/deploy.md): "local" — a process per run on this machine; "ray" — a Ray actor
+    # per run on the cluster at ray_address (an existing one, "host:port" or "ray://host:10001"; "local"
+    # starts one in this process; None: Ray's default, RAY_ADDRESS or a new local one).
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = Field(None, min_length=1)
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     # Who may use the API (README, docs/security.md): "token" — one user; a random token printed at
     # start-up as a ready-to-click URL (NETCANVAS_TOKEN fixes it), required on every request (a cookie

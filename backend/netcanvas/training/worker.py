@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -66,7 +67,8 @@ def worker_main(
     if threads and "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     # Ctrl-C in the server's terminal reaches the whole process group; the server stops us itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threading.current_thread() is threading.main_thread():  # a Ray actor runs us in a thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     device: str | None = None
     limit_mb: int | None = memory_mb
 
