@@ -79,8 +79,15 @@ export function notifyUnauthorized(message: string): void {
 
 export const api = {
   layers: () => request<ListOf<LayerInfo>>("GET", "/api/layers"),
-  validate: (graph: GraphJson, signal?: AbortSignal) =>
-    request<ValidateResult>("POST", "/api/graphs/validate", graph, signal),
+  /** `sizing`: the Train panel's batch size and optimizer, which size the memory budgets (without
+   *  them the server assumes batch size 1 and Adam). */
+  validate: (graph: GraphJson, signal?: AbortSignal, sizing?: { batch_size?: number | null; optimizer?: string | null }) => {
+    const q = new URLSearchParams();
+    if (sizing?.batch_size) q.set("batch_size", String(sizing.batch_size));
+    if (sizing?.optimizer) q.set("optimizer", sizing.optimizer);
+    const query = q.toString() ? `?${q}` : "";
+    return request<ValidateResult>("POST", `/api/graphs/validate${query}`, graph, signal);
+  },
   graphs: () => request<ListOf<Omit<GraphPublic, "graph"> & Partial<GraphPublic>>>("GET", "/api/graphs"),
   graph: (id: string) => request<GraphPublic>("GET", `/api/graphs/${encodeURIComponent(id)}`),
   createGraph: (graph: GraphJson) => request<GraphPublic>("POST", "/api/graphs", { graph }),

@@ -1,11 +1,22 @@
 // Side effects of editing: debounced validation against the server, autosave to localStorage.
 import { api } from "../api/client";
+import { useTrainSettings } from "../train/settings/store";
 import { toGraphJson, validationKey, validationKeyCached } from "./convert";
 import { useGraph } from "./store";
 
 export const VALIDATE_DEBOUNCE_MS = 250;
 const AUTOSAVE_KEY = "netcanvas.autosave";
 
+/** What of the Train panel sizes the memory budgets: its batch size (when a valid whole number) and optimizer. */
+export function trainSizing(): { batch_size: number | null; optimizer: string } {
+  const t = useTrainSettings.getState();
+  const b = Number(t.batchSize.trim());
+  return { batch_size: Number.isInteger(b) && b >= 1 && b <= 65536 ? b : null, optimizer: t.optimizer };
+}
+
+const sizingKey = () => JSON.stringify(trainSizing());
+
+/** Validates the graph (debounced) whenever it changes, or the Train panel's batch size or optimizer do. */
 export function startValidation(): () => void {
   let lastKey = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -16,6 +27,7 @@ export function startValidation(): () => void {
     const s = useGraph.getState();
     const graph = toGraphJson(s);
     const key = validationKey(s);
+    const sizing = trainSizing();
     if (!graph.nodes.length) {
       s.setAnalysis(null, null, key);
       return;
@@ -26,7 +38,7 @@ export function startValidation(): () => void {
     const mine = ++seq;
     s.setValidating(true);
     try {
-      const result = await api.validate(graph, ctrl.signal);
+      const result = await api.validate(graph, ctrl.signal, sizing);
       if (mine === seq) useGraph.getState().setAnalysis(result, null, key);
     } catch (err) {
       if ((err as Error).name !== "AbortError" && mine === seq) {
@@ -38,7 +50,7 @@ export function startValidation(): () => void {
   };
 
   const check = () => {
-    const key = validationKeyCached(useGraph.getState());
+    const key = validationKeyCached(useGraph.getState()) + sizingKey();
     if (key === lastKey) return;
     lastKey = key;
     clearTimeout(timer);
@@ -46,8 +58,10 @@ export function startValidation(): () => void {
   };
   check();
   const unsub = useGraph.subscribe(check);
+  const unsubTrain = useTrainSettings.subscribe(check);
   return () => {
     unsub();
+    unsubTrain();
     clearTimeout(timer);
     inflight?.abort();
   };
