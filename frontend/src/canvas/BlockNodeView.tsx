@@ -1,16 +1,19 @@
 // A Block node: one card for a named sub-graph, a handle per input port (its Input nodes) and per
 // output port (its outputs), the shapes and parameter count validation gives the instance, and a
 // badge when something inside is wrong. Double-click opens it.
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { memo, useEffect, useMemo, useRef } from "react";
+import { Handle, Position } from "@xyflow/react";
+import { memo, useMemo } from "react";
 import { openBlockNode } from "../graph/blockActions";
 import { blockPorts, instanceCounts, type BlockDefs } from "../graph/blockFormat";
 import type { LayerNode, Level } from "../graph/convert";
 import { inHandle, outHandle } from "../graph/convert";
+import { isModelOutput } from "../graph/selectors";
 import { useGraph } from "../graph/store";
 import { fmtCompact, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
+import { useRemeasureOnChange } from "./remeasure";
 import { toast } from "../ui/toast";
+import type { CardProps } from "./LayerNodeView";
 
 const HANDLE_TOP = 22;
 const HANDLE_GAP = 20;
@@ -28,14 +31,13 @@ export function linkedCounts(s: { nodes: LayerNode[]; blocks: BlockDefs; root: L
   return counts;
 }
 
-function BlockNodeView({ id, data, selected }: NodeProps<LayerNode>) {
+function BlockNodeView({ id, data, selected, compact }: CardProps) {
   const name = data.block ?? "";
   const def = useGraph((s) => s.blocks[name]);
   const report = useGraph((s) => s.analysis?.nodes[id]);
   const direction = useGraph((s) => s.direction);
-  const isOutput = useGraph((s) => !!s.analysis?.outputs.includes(id));
+  const isOutput = useGraph((s) => isModelOutput(s.analysis, id));
   const copies = useGraph((s) => linkedCounts(s).get(name) ?? 0);
-  const updateInternals = useUpdateNodeInternals();
   const ports = useMemo(() => blockPorts(def), [def]);
   const layers = def ? def.nodes.filter((n) => n.type !== "Input").length : 0;
 
@@ -45,12 +47,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const nOut = Math.max(ports.outputs.length, shapes?.length ?? 0, 1);
   const horizontal = direction === "LR";
   const handleLayout = `${nIn}:${nOut}:${direction}`;
-  const measured = useRef(handleLayout);
-  useEffect(() => {
-    if (measured.current === handleLayout) return;
-    measured.current = handleLayout;
-    updateInternals(id);
-  }, [id, handleLayout, updateInternals]);
+  useRemeasureOnChange(id, handleLayout);
 
   const inPos = horizontal ? Position.Left : Position.Top;
   const outPos = horizontal ? Position.Right : Position.Bottom;
@@ -68,8 +65,9 @@ function BlockNodeView({ id, data, selected }: NodeProps<LayerNode>) {
 
   return (
     <div
-      className={`layer-node block-node${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}${data.trainable === false ? " frozen" : ""}`}
+      className={`layer-node block-node${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}${data.trainable === false ? " frozen" : ""}${compact ? " compact" : ""}`}
       data-testid={`node-${id}`}
+      data-detail={compact ? "compact" : "full"}
       data-type="Block"
       data-block={name}
       onDoubleClick={(e) => { e.stopPropagation(); open(); }}

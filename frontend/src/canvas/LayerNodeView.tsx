@@ -1,13 +1,15 @@
 // One generic node card for every layer kind, drawn from the server's layer catalogue.
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { memo, useEffect, useRef } from "react";
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { memo } from "react";
 import { useCatalog } from "../api/catalog";
 import type { Shape } from "../api/types";
 import type { LayerNode } from "../graph/convert";
-import { inHandle, outHandle, portOf } from "../graph/convert";
+import { inHandle, outHandle } from "../graph/convert";
+import { isModelOutput, wireCountsOf } from "../graph/selectors";
 import { inputPorts, useGraph } from "../graph/store";
 import { fmtCost, fmtShape, keyParams } from "../ui/format";
 import { Icon } from "../ui/Icon";
+import { useRemeasureOnChange } from "./remeasure";
 
 const HANDLE_TOP = 22;
 const HANDLE_GAP = 20;
@@ -19,16 +21,19 @@ function shapesText(shapes: Shape[]): string {
   return texts.join(" · ");
 }
 
-function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
+export type CardProps = NodeProps<LayerNode> & {
+  /** Zoomed out (AnyNodeView): kind, name and shape in larger text, the parameter rows hidden. */
+  compact: boolean;
+};
+
+function LayerNodeView({ id, data, selected, compact }: CardProps) {
+  // Every selector is a lookup (graph/selectors.ts): all cards run them on every store update.
   const info = useCatalog((s) => s.byType[data.type]);
   const report = useGraph((s) => s.analysis?.nodes[id]);
   const direction = useGraph((s) => s.direction);
-  const connected = useGraph((s) => s.edges.reduce((n, e) => (e.target === id ? n + 1 : n), 0));
-  const usedOut = useGraph((s) =>
-    s.edges.reduce((n, e) => (e.source === id ? Math.max(n, portOf(e.sourceHandle) + 1) : n), 0),
-  );
-  const isOutput = useGraph((s) => !!s.analysis?.outputs.includes(id));
-  const updateInternals = useUpdateNodeInternals();
+  const connected = useGraph((s) => wireCountsOf(s.edges, id).connected);
+  const usedOut = useGraph((s) => wireCountsOf(s.edges, id).usedOut);
+  const isOutput = useGraph((s) => isModelOutput(s.analysis, id));
 
   const family = info?.family ?? "unknown";
   const nIn = info ? inputPorts(info.max_inputs, info.min_inputs, connected) : Math.max(1, connected);
@@ -38,17 +43,12 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const stateful = data.params.return_state === true ? Math.max(1, outNames.length) : 1;
   const nOut = Math.max(1, shapes?.length ?? stateful, usedOut);
   const problems = report?.problems ?? [];
+  const summary = keyParams(data.type, data.params);
   const horizontal = direction === "LR";
 
-  // React Flow must re-measure handles when their number or side changes.
-  // Not on mount: React Flow measures new nodes itself, and 300 mounts × a re-measure each is slow.
+  // React Flow re-measures the handles when their number or side changes (batched: remeasure.ts).
   const handleLayout = `${nIn}:${nOut}:${direction}`;
-  const measured = useRef(handleLayout);
-  useEffect(() => {
-    if (measured.current === handleLayout) return;
-    measured.current = handleLayout;
-    updateInternals(id);
-  }, [id, handleLayout, updateInternals]);
+  useRemeasureOnChange(id, handleLayout);
 
   // Named ports (a recurrent layer's x, h, c) show their names; otherwise several inputs are a merge's, numbered.
   const merge = info ? inNames.length === 0 && (info.max_inputs === null || info.max_inputs > 1) : false;
@@ -60,9 +60,10 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
 
   return (
     <div
-      className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}${data.trainable === false ? " frozen" : ""}`}
+      className={`layer-node fam-${family}${selected ? " selected" : ""}${problems.length ? " has-problem" : ""}${data.trainable === false ? " frozen" : ""}${compact ? " compact" : ""}`}
       data-testid={`node-${id}`}
       data-type={data.type}
+      data-detail={compact ? "compact" : "full"}
       style={horizontal && tallest > 2 ? { minHeight: HANDLE_TOP + (tallest - 1) * HANDLE_GAP + 24 } : undefined}
     >
       {Array.from({ length: nIn }, (_, i) => (
@@ -81,7 +82,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         </Handle>
       ))}
       <div className="node-head">
-        <span className="node-type">{data.type}</span>
+        <span className="node-type" title={compact ? data.type : undefined}>{data.type}</span>
         <span className="node-id" title={data.name ? `id: ${id}` : undefined}>
           {data.name ?? id}
         </span>
@@ -90,7 +91,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           <span className="node-lock" title="Frozen: its weights do not change in training" data-testid={`lock-${id}`}><Icon name="lock" size={13} /></span>
         )}
       </div>
-      {keyParams(data.type, data.params) && <div className="node-params">{keyParams(data.type, data.params)}</div>}
+      {summary && <div className="node-params">{summary}</div>}
       <div className="node-foot">
         <span className="node-shape" data-testid={`shape-${id}`}>
           {shapes ? shapesText(shapes) : problems.length ? "—" : "…"}
