@@ -1,11 +1,12 @@
 // The right-hand panel for the selection: rename, edit params from the layer's JSON Schema.
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useCatalog } from "../api/catalog";
 import type { Problem } from "../api/types";
 import { portOf, type LayerNode } from "../graph/convert";
 import { graphHasFrozen } from "../graph/freeze";
 import { useGraph } from "../graph/store";
+import { stableSelection } from "../graph/selectors";
 import { fmtCount, fmtShape } from "../ui/format";
 import { Icon } from "../ui/Icon";
 import { NodeFreezeControls, SelectionFreezeControls } from "./FreezeControls";
@@ -18,7 +19,9 @@ import { fieldsOf, parseField, toText, type FieldSpec } from "./schemaForm";
 import { SHORTCUTS } from "./shortcuts";
 
 export default function Inspector({ onShowSummary }: { onShowSummary: () => void }) {
-  const selected = useGraph(useShallow((s) => s.nodes.filter((n) => n.selected)));
+  const last = useRef<LayerNode[]>([]);
+  // the same array while a selected node is only dragged: the form does not re-render each frame
+  const selected = useGraph((s) => (last.current = stableSelection(s.nodes, last.current)));
   if (selected.length === 1 && selected[0].data.type === BLOCK_TYPE) return <BlockInspector key={selected[0].id} node={selected[0]} />;
   if (selected.length === 1) return <NodeInspector key={selected[0].id} node={selected[0]} />;
   if (selected.length > 1) return <MultiInspector count={selected.length} />;
@@ -97,11 +100,13 @@ function NodeInspector({ node }: { node: LayerNode }) {
 /** A merge layer's inputs in port order (Concatenate's parts, Subtract's operands), reorderable. */
 function MergeInputs({ node }: { node: LayerNode }) {
   const into = useGraph(useShallow((s) => s.edges.filter((e) => e.target === node.id)));
-  const nodes = useGraph((s) => s.nodes);
+  // the sources' names only (not every node, which changes on each drag frame)
+  const names = useGraph(useShallow((s) => into.map((e) => s.nodes.find((n) => n.id === e.source)?.data.name ?? null)));
   const analysis = useGraph((s) => s.analysis);
   if (into.length < 2) return null;
+  const nameOf = new Map(into.map((e, i) => [e.source, names[i]]));
   const rows = [...into].sort((a, b) => portOf(a.targetHandle) - portOf(b.targetHandle)).map((e) => {
-    const source = nodes.find((n) => n.id === e.source);
+    const source = { data: { name: nameOf.get(e.source) ?? undefined } };
     const shape = analysis?.nodes[e.source]?.output_shapes?.[portOf(e.sourceHandle)];
     return { port: portOf(e.targetHandle), label: source?.data.name ?? e.source, shape };
   });

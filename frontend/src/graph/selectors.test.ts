@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { ValidateResult } from "../api/types";
 import { batchOf, nodeCost, totalCost } from "../canvas/costTotals";
 import { makeEdge, portOf, type WireEdge } from "./convert";
-import { isModelOutput, wireCountsOf, wireIndex } from "./selectors";
+import { isModelOutput, stableSelection, wireCountsOf, wireIndex } from "./selectors";
 import { emptyState, useGraph } from "./store";
 
 const g = () => useGraph.getState();
@@ -87,5 +87,22 @@ describe("summary costs", () => {
     expect(nodeCost(undefined, 32)).toEqual({ params: null, weightBytes: null, activationBytes: null, macs: null });
     const unknown = { ...a.nodes.d, activation_bytes: null, macs: null };
     expect(nodeCost(unknown, 4)).toEqual({ params: 208, weightBytes: 832, activationBytes: null, macs: null });
+  });
+});
+
+describe("stableSelection", () => {
+  const data: Record<string, unknown> = { type: "Dense" };
+  it("keeps the last answer while only positions change", () => {
+    const a = [{ id: "a", selected: true, data, position: { x: 0, y: 0 } }, { id: "b", data, position: { x: 1, y: 1 } }];
+    const first = stableSelection(a, []);
+    expect(first.map((n) => n.id)).toEqual(["a"]);
+    const moved = [{ ...a[0], position: { x: 5, y: 5 } }, a[1]];
+    expect(stableSelection(moved, first)).toBe(first);
+  });
+  it("answers anew when the selection or a selected node's data changes", () => {
+    const a = [{ id: "a", selected: true, data }];
+    const first = stableSelection(a, []);
+    expect(stableSelection([{ id: "a", selected: true, data: { type: "Dense", units: 3 } }], first)).not.toBe(first);
+    expect(stableSelection([{ id: "a", selected: false, data }], first)).toEqual([]);
   });
 });

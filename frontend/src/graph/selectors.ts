@@ -50,3 +50,14 @@ export function isModelOutput(analysis: ValidateResult | null | undefined, id: s
   if (!set) outputSets.set(analysis, (set = new Set(analysis.outputs)));
   return set.has(id);
 }
+
+type NodeLike = { id: string; selected?: boolean; data: unknown };
+
+/** The selected nodes, the same array while only their positions change: a dragged node is a new
+ *  object every frame, and an Inspector re-rendering the selection's form each frame costs as much
+ *  as the drag itself. `prev` is the caller's last answer (a ref). */
+export function stableSelection<N extends NodeLike>(nodes: readonly N[], prev: N[]): N[] {
+  const next = nodes.filter((n) => n.selected);
+  const same = next.length === prev.length && next.every((n, i) => n.id === prev[i].id && n.data === prev[i].data);
+  return same ? prev : next;
+}
