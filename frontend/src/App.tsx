@@ -9,6 +9,8 @@ import GraphMenu from "./canvas/GraphMenu";
 import Inspector from "./canvas/Inspector";
 import Palette from "./canvas/Palette";
 import Summary from "./canvas/Summary";
+import { UnsavedDialog } from "./canvas/UnsavedGuard";
+import { paramsForNewLayer } from "./canvas/newLayerParams";
 import { useGraph } from "./graph/store";
 import TrainPanel from "./train/TrainPanel";
 import ImportModelButton from "./models/ImportModel";
@@ -22,6 +24,8 @@ const RunsPage = lazy(() => import("./runs/RunsPage"));
 const RunView = lazy(() => import("./runs/RunView"));
 const CompareView = lazy(() => import("./runs/CompareView"));
 const DataPage = lazy(() => import("./data/DataPage"));
+const SweepsPage = lazy(() => import("./sweeps/SweepsPage"));
+const SweepView = lazy(() => import("./sweeps/SweepView"));
 const CodePanel = lazy(() => import("./code/CodePanel"));
 
 const loading = <div className="page-loading">Loading…</div>;
@@ -54,6 +58,7 @@ function Shell() {
         <nav className="tabs">
           <a href={href({ page: "canvas" })} className={onCanvas ? "active" : ""} data-testid="nav-canvas"><Icon name="canvas" /> Canvas</a>
           <a href={href({ page: "runs" })} className={onRuns ? "active" : ""} data-testid="nav-runs"><Icon name="runs" /> Runs</a>
+          <a href={href({ page: "sweeps" })} className={route.page === "sweeps" || route.page === "sweep" ? "active" : ""} data-testid="nav-sweeps"><Icon name="grid" /> Sweeps</a>
           <a href={href({ page: "data" })} className={route.page === "data" ? "active" : ""} data-testid="nav-data"><Icon name="table" /> Data</a>
         </nav>
         {onCanvas && <GraphMenu />}
@@ -66,9 +71,12 @@ function Shell() {
         {route.page === "run" && <RunView key={route.id} id={route.id} />}
         {route.page === "compare" && <CompareView ids={route.ids} />}
         {route.page === "data" && <DataPage id={route.id ?? null} />}
+        {route.page === "sweeps" && <SweepsPage />}
+        {route.page === "sweep" && <SweepView key={route.id} id={route.id} />}
         </Suspense>
       </main>
       <Toasts />
+      <UnsavedDialog />
     </div>
   );
 }
@@ -112,7 +120,7 @@ function PaletteWithAdd() {
     const nodes = useGraph.getState().nodes;
     const x = nodes.length ? Math.max(...nodes.map((n) => n.position.x)) + 272 : 0;
     const y = nodes.length ? nodes.reduce((a, n) => (n.position.x > a.x ? n.position : a), nodes[0].position).y : 0;
-    useGraph.getState().addLayer(type, info.defaults, { x, y });
+    useGraph.getState().addLayer(type, paramsForNewLayer(type, info.defaults), { x, y });
   };
   return <Palette onAdd={add} />;
 }
@@ -122,7 +130,15 @@ function Toasts() {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast ${t.kind}`} onClick={() => useToasts.getState().dismiss(t.id)}>{t.text}</div>
+        <div key={t.id} className={`toast ${t.kind}`} onClick={() => useToasts.getState().dismiss(t.id)} data-testid="toast">
+          {t.text}
+          {t.action && (
+            <button className="toast-action" data-testid="toast-action"
+              onClick={(e) => { e.stopPropagation(); useToasts.getState().dismiss(t.id); t.action!.run(); }}>
+              {t.action.label}
+            </button>
+          )}
+        </div>
       ))}
     </div>
   );

@@ -20,6 +20,7 @@ from ..data.registry import DatasetRegistry
 from ..run_states import FINAL, STATUSES
 from ..store import replicas, repo
 from ..store.db import Database
+from ..sweeps.scheduler import SweepScheduler
 from ..training.events import event_schemas
 from ..training.runner import Executor, LocalExecutor
 from .auth.setup import install as install_auth
@@ -39,6 +40,7 @@ from .routes import (
     runs,
     stream,
     surgery,
+    sweeps,
     templates,
     vectors,
     weights,
@@ -67,11 +69,22 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
         # this server's predecessor's runs, and those of servers that died, but never a live one's
         others = replicas.live(s, stale_after) - {replica}
         interrupted = repo.interrupt_unfinished_runs(s, spare=others)
+        stale_sweeps = repo.cancel_unfinished_sweeps(
+            s, "the server restarted while this sweep ran; its unfinished trials were interrupted", spare=others)
+    if stale_sweeps:
+        log.warning("marked %d sweep(s) a previous server left unfinished as cancelled", len(stale_sweeps))
     if interrupted:
         log.warning("marked %d run(s) a previous server left unfinished as interrupted", len(interrupted))
-    executor = executor or LocalExecutor(settings.max_concurrent_runs, memory_mb=settings.worker_memory_mb)
+    warm = settings.max_concurrent_runs if settings.warm_workers is None else settings.warm_workers
+    if executor is None and settings.executor == "ray":
+        from ..training.ray_executor import RayExecutor  # ray is an optional extra: imported when chosen
+
+        executor = RayExecutor(settings.ray_address, memory_mb=settings.worker_memory_mb)
+    executor = executor or LocalExecutor(settings.max_concurrent_runs, memory_mb=settings.worker_memory_mb, warm=warm)
     # a run whose events the database refuses is failed by the hub, and its worker stopped (api/hub.py)
     hub = EventHub(db, on_give_up=lambda run_id, reason: executor.cancel(run_id, reason))
+    datasets_registry = DatasetRegistry(settings)  # data sets on disk are looked up under its data_dir
+    sweeps_scheduler = SweepScheduler(db, hub, executor, settings, datasets_registry, replica)  # sweeps/scheduler.py
 
     def keep_alive() -> None:
         """Heartbeat, and end the runs of replicas that stopped beating (they died without restart)."""
@@ -96,6 +109,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         executor.start(hub.publish)
+        await sweeps_scheduler.start()
         beating = asyncio.create_task(heartbeat())
         # torch, pydantic and the layer registry leave ~10^6 long-lived objects; frozen, the cyclic
         # collector stops re-walking them, which took validation of a 1000-node graph from ~45 ms
@@ -105,6 +119,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
             yield
         finally:
             beating.cancel()
+            await sweeps_scheduler.stop()
             await asyncio.to_thread(executor.shutdown)
             await hub.stop()
             with db.session() as s:
@@ -126,7 +141,8 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
     app.state.hub = hub
     app.state.executor = executor
     app.state.bundles = BundleCache()
-    app.state.datasets = DatasetRegistry(settings)  # data sets on disk are looked up under its data_dir
+    app.state.datasets = datasets_registry
+    app.state.sweeps = sweeps_scheduler
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document plus the stream's event types (a websocket has no OpenAPI route), so
@@ -155,7 +171,7 @@ def create_app(settings: Settings | None = None, executor: Executor | None = Non
 
     install_auth(app, settings, db)  # NETCANVAS_AUTH: the middleware, /api/auth/*, /api/users
     for module in (layers, graphs, runs, stream, artifacts, datasets, models, surgery, weights, templates,
-                   generate, vectors, forecast, history):
+                   generate, vectors, forecast, history, sweeps):
         app.include_router(module.router)
     mount_frontend(app, settings.frontend_dist)
     install_origin_checks(app, settings)  # keep last: the last middleware added runs first

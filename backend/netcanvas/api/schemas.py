@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from ..data.augment_preview import MAX_COUNT as AUGMENT_MAX_COUNT
 from ..data.augment_preview import MAX_VARIANTS as AUGMENT_MAX_VARIANTS
 from ..graph.schema import Graph, Problem
+from ..sweeps.spec import Asha, Dimension, Objective, SweepCreate
 from ..training.augment_settings import AugmentSettings
 from ..training.events import RunStatus
 from ..training.settings import TrainSettings
@@ -352,3 +353,53 @@ class AugmentPreviewRequest(BaseModel):
     variants: int = Field(4, ge=1, le=AUGMENT_MAX_VARIANTS, description="Augmented copies of each sample.")
     seed: int = Field(0, description="The run's seed (augment.seed, when set, wins as in a run).")
     split: Literal["train"] = Field("train", description="Augmentation applies to training batches only.")
+
+
+# -- sweeps (docs/sweeps.md) ----------------------------------------------------------------------
+
+SweepStatus = Literal["queued", "running", "finished", "cancelled"]
+
+
+class TrialPublic(BaseModel):
+    """One planned trial of a sweep: its run once started (`run_id`), the values it was given."""
+
+    index: int  # 1-based, as in its run's name "<sweep name> · trial k"
+    run_id: str | None = None
+    name: str
+    # the run's status; pending: not started yet; not_started: skipped (note says why) or the sweep ended first
+    status: RunStatus | Literal["pending", "not_started"]
+    params: dict[str, Any]  # sweep path → the value this trial got
+    note: str | None = None  # "stopped early by ASHA at epoch 2", "not started: …"
+    error: str | None = None  # the run's error
+    final_metrics: Metrics | None = None
+    best_metrics: Metrics | None = None
+    objective: float | None = None  # the best value of the objective's metric over its epochs
+    best: bool = False  # the sweep's best trial (best_run_id)
+
+
+class SweepSummary(BaseModel):
+    id: str
+    name: str
+    status: SweepStatus
+    reason: str | None = None  # why it was cancelled (by the user, a restart…)
+    created_at: UTCDateTime
+    finished_at: UTCDateTime | None = None
+    algorithm: Literal["grid", "random"]
+    space: dict[str, Dimension]
+    objective: Objective
+    parallelism: int
+    early_termination: Asha | None = None
+    planned: int  # trials planned (the grid's, or max_trials draws)
+    counts: dict[str, int]  # trial status → how many
+    best_run_id: str | None = None
+    best_objective: float | None = None
+
+
+class SweepPublic(SweepSummary):
+    request: SweepCreate  # as it was posted
+    trials: list[TrialPublic]
+
+
+class SweepsPublic(BaseModel):
+    data: list[SweepSummary]
+    count: int

@@ -88,6 +88,9 @@ class RunRow(Base):
     # The API server (replica) whose executor runs it: a restarting replica ends only its own runs
     # (store/replicas.py). None: made before replicas were recorded, or never executed (imported).
     replica: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    # The sweep this run is a trial of (docs/sweeps.md); None: started on its own. No foreign key,
+    # as owner_id: SQLite would rebuild the runs table to add one; deleting a sweep deletes its trials.
+    sweep_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
     events: Mapped[list[RunEventRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunEventRow.seq"
@@ -106,6 +109,25 @@ class RunEventRow(Base):
     type: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SweepRow(Base):
+    """A sweep: many configurations of one run request, each trial an ordinary run (runs.sweep_id)."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)  # as GraphRow's
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the SweepCreate it was made from
+    # The planned trials in order: [{"params": {path: value}, "run_id": str | None, "note": str | None}]
+    trials: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)  # queued|running|finished|cancelled
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it was cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    best_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    replica: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)  # whose scheduler drives it
 
 
 class UserRow(Base):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..run_states import ACTIVE, RunStatus, as_status, is_final, next_status
 from ..training.events import EpochEvent, Event, ResultEvent, StatusEvent, to_json
-from .models import GraphRow, GraphVersionRow, RunEventRow, RunRow, utcnow
+from .models import GraphRow, GraphVersionRow, RunEventRow, RunRow, SweepRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 # person owns the whole server). The API passes the signed-in user's (api/deps.py); the rule lives
 # here once, so a list, a get by id and an id named in a request body all answer alike.
 
-Owned = GraphRow | RunRow
+Owned = GraphRow | RunRow | SweepRow
 Q = TypeVar("Q", bound=Select)
 
 
@@ -31,7 +31,7 @@ def visible(row: Owned | None, owner: str | None) -> bool:
     return row is not None and (owner is None or row.owner_id == owner)
 
 
-def _owned(q: Q, model: type[GraphRow | RunRow], owner: str | None) -> Q:
+def _owned(q: Q, model: type[Owned], owner: str | None) -> Q:
     return q if owner is None else q.where(model.owner_id == owner)
 
 
@@ -49,7 +49,7 @@ def claim_unowned(s: Session, owner: str) -> int:
     """Give every graph and run without an owner (made before accounts, or in token/none mode) to
     `owner`: the first admin, when the server starts in users mode. Returns how many rows changed."""
     n = 0
-    for model in (GraphRow, RunRow):
+    for model in (GraphRow, RunRow, SweepRow):
         result = s.execute(update(model).where(model.owner_id.is_(None)).values(owner_id=owner))
         n += int(getattr(result, "rowcount", 0) or 0)
     s.commit()
@@ -57,8 +57,8 @@ def claim_unowned(s: Session, owner: str) -> int:
 
 
 def reassign_owner(s: Session, old: str, new: str | None) -> None:
-    """A removed user's graphs and runs pass to `new` (an admin), so nothing becomes orphaned."""
-    for model in (GraphRow, RunRow):
+    """A removed user's graphs, runs and sweeps pass to `new` (an admin), so nothing becomes orphaned."""
+    for model in (GraphRow, RunRow, SweepRow):
         s.execute(update(model).where(model.owner_id == old).values(owner_id=new))
     s.commit()
 
@@ -123,12 +123,14 @@ def create_run(
     s: Session, *, name: str, request: dict[str, Any], graph: dict[str, Any], dataset: str,
     graph_id: str | None = None, graph_version: int | None = None, status: RunStatus = "queued",
     artifacts: list[str] | None = None, owner: str | None = None, replica: str | None = None,
+    sweep_id: str | None = None,
 ) -> RunRow:
-    """A new run; `status="imported"` (with its artifacts) for a model that was not trained here."""
+    """A new run; `status="imported"` (with its artifacts) for a model that was not trained here;
+    `sweep_id`: a trial of that sweep."""
     row = RunRow(
         name=name, status=next_status(None, status), request=request, graph=graph, dataset=dataset,
         graph_id=graph_id, graph_version=graph_version, artifacts=list(artifacts or []), owner_id=owner,
-        replica=replica,
+        replica=replica, sweep_id=sweep_id,
     )
     s.add(row)
     s.commit()
@@ -317,3 +319,70 @@ def _apply(s: Session, row: RunRow, ev: StoredEvent, now: datetime) -> None:
             row.class_names = event.class_names
     if ev.store:
         s.add(RunEventRow(run_id=ev.run_id, seq=ev.seq, type=event.type, payload=payload, created_at=now))
+
+
+# -- sweeps -------------------------------------------------------------------------------------
+# A sweep's own state (its planned trials, status, best run); its trials are runs with sweep_id.
+
+SWEEP_ACTIVE = ("queued", "running")
+
+
+def create_sweep(
+    s: Session, *, name: str, request: dict[str, Any], trials: list[dict[str, Any]], owner: str | None,
+    replica: str | None,
+) -> SweepRow:
+    row = SweepRow(name=name, request=request, trials=trials, status="queued", owner_id=owner, replica=replica)
+    s.add(row)
+    s.commit()
+    return row
+
+
+def get_sweep(s: Session, sweep_id: str, owner: str | None) -> SweepRow | None:
+    row = s.get(SweepRow, sweep_id)
+    return row if visible(row, owner) else None
+
+
+def list_sweeps(s: Session, owner: str | None) -> list[SweepRow]:
+    q = _owned(select(SweepRow), SweepRow, owner).order_by(SweepRow.created_at.desc(), SweepRow.id)
+    return list(s.scalars(q))
+
+
+def active_sweeps(s: Session, replica: str | None) -> list[SweepRow]:
+    """The sweeps this server's scheduler drives (queued or running, made here), oldest first."""
+    q = select(SweepRow).where(SweepRow.status.in_(SWEEP_ACTIVE), SweepRow.replica == replica)
+    return list(s.scalars(q.order_by(SweepRow.created_at, SweepRow.id)))
+
+
+def sweep_trials(s: Session, sweep_id: str) -> list[RunRow]:
+    return list(s.scalars(select(RunRow).where(RunRow.sweep_id == sweep_id).order_by(RunRow.created_at)))
+
+
+def set_sweep_trials(s: Session, row: SweepRow, trials: list[dict[str, Any]]) -> None:
+    row.trials = [dict(t) for t in trials]  # a new list: SQLAlchemy sees JSON changes only on assignment
+    s.commit()
+
+
+def end_sweep(s: Session, row: SweepRow, status: str, reason: str | None = None) -> None:
+    """finished or cancelled, once (a sweep that has ended keeps how it ended)."""
+    if row.status in SWEEP_ACTIVE:
+        row.status, row.reason, row.finished_at = status, reason, utcnow()
+        s.commit()
+
+
+def cancel_unfinished_sweeps(s: Session, reason: str, *, spare: Collection[str] = ()) -> list[str]:
+    """Sweeps left queued or running by a server that stopped end cancelled with `reason` (their
+    scheduler died with it; its trials are interrupted as every run is). Those of live replicas
+    (`spare`) are left alone."""
+    q = select(SweepRow).where(SweepRow.status.in_(SWEEP_ACTIVE))
+    if spare:
+        q = q.where(or_(SweepRow.replica.is_(None), SweepRow.replica.not_in(sorted(spare))))
+    rows = list(s.scalars(q))
+    for row in rows:
+        row.status, row.reason, row.finished_at = "cancelled", reason, utcnow()
+    s.commit()
+    return [r.id for r in rows]
+
+
+def delete_sweep(s: Session, row: SweepRow) -> None:
+    s.delete(row)
+    s.commit()

@@ -24,3 +24,13 @@ def describe(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def cuda_device_count() -> int:
+    """CUDA GPUs this process sees (CUDA_VISIBLE_DEVICES applies); 0 without CUDA."""
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def rank_device(device: torch.device, rank: int) -> torch.device:
+    """The device of one distributed rank: its own GPU (cuda:rank); CPU ranks share the CPU."""
+    return torch.device("cuda", rank) if device.type == "cuda" else device

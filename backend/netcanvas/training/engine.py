@@ -5,6 +5,7 @@ device), LogEvent lines (data set, model, device), BatchEvent / EpochEvent while
 ResultEvent (test metrics, confusion matrix for classifiers, artifacts) after writing model.pt. It
 does not emit the final status: it returns "succeeded" or "cancelled" and raises on failure (a
 ValueError with a sentence naming the node and the fix when the graph and data set disagree).
+With `devices` > 1 it hands the run to training/distributed.py, which calls it back once per rank.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -31,6 +32,7 @@ from .align import align
 from .augment import training_augment
 from .bundle import bundle_dict, load_initial_weights, save_bundle
 from .device import describe, resolve_device
+from .distributed import run_distributed
 from .events import Event, LogEvent, ResultEvent, StatusEvent
 from .feeds import n_samples
 from .fit import Trainer, validation_rows
@@ -38,8 +40,12 @@ from .init_by_name import start_by_name
 from .losses import CROSSENTROPY
 from .optimizers import learning_rate
 from .plan import OutputPlan, check_inputs, confusion_fits, plan_outputs, with_class_weight
+from .precision import Precision
 from .settings import TrainSettings
 from .weight_match import REPORT_FILE
+
+if TYPE_CHECKING:
+    from .distributed import Ranks
 
 
 def seed_everything(seed: int | None, device: torch.device) -> torch.Generator:
@@ -96,15 +102,24 @@ def run_training(
     dataset: Dataset | None = None,
     datasets: DatasetRegistry | None = None,
     init_weights: Path | None = None,
+    ranks: Ranks | None = None,
 ) -> Literal["succeeded", "cancelled"]:
     """Train `graph` as `settings` say; write out_dir/model.pt. settings.dataset is looked up in
     `datasets` (default: the data directory of the environment's settings); `dataset` overrides it
-    (tests, benchmarks); `init_weights`, a model.pt, gives the starting weights (train further)."""
+    (tests, benchmarks); `init_weights`, a model.pt, gives the starting weights (train further).
+    `ranks`: this call is one process of a distributed run (training/distributed.py)."""
+    if settings.devices > 1 and ranks is None:
+        if settings.batch_size < settings.devices:
+            raise ValueError(f"devices {settings.devices}: batch_size {settings.batch_size} gives a process "
+                             "no rows; use a batch size of at least the number of devices.")
+        return run_distributed(graph, settings, emit, should_stop, out_dir, dataset=dataset,
+                               datasets=datasets, init_weights=init_weights)
 
     def log(message: str, level: Literal["info", "warning", "error"] = "info") -> None:
         emit(LogEvent(level=level, message=message))
 
-    device = resolve_device(settings.device)
+    device = ranks.device if ranks is not None else resolve_device(settings.device)
+    precision = Precision(settings.precision, device)  # a ValueError naming `precision` before any work
     emit(StatusEvent(status="running", device=device.type))
     generator = seed_everything(settings.seed, device)
 
@@ -155,7 +170,8 @@ def run_training(
         shown = ", ".join(f"'{nid}'" for nid in frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
         log(f"{len(frozen)} layer(s) frozen ({shown}): {analysis.counts.trainable:,} of "
             f"{analysis.counts.total:,} parameters train.")
-    log(f"Device: {describe(device)}.")
+    log(f"Device: {describe(device)}" + (f" × {ranks.world}" if ranks is not None else "")
+        + f"; {precision.name}" + (", torch.compile" if settings.compile else "") + ".")
     for p in plans:
         loss_name = settings.loss_for(p.node)
         if p.fused:
@@ -179,8 +195,10 @@ def run_training(
         plans = [with_class_weight(plans[0], settings, info, labels, log)]
     trainer = Trainer(module, plans, settings, device, emit=emit, should_stop=should_stop,
                       augment=training_augment(settings.augment, settings.seed, data.augment, log),
-                      generator=generator)
+                      generator=generator, ranks=ranks)
     result = trainer.fit(data.train, validation)
+    if ranks is not None and ranks.rank != 0:  # rank 0 tests and saves
+        return "cancelled" if result.cancelled else "succeeded"
     if result.cancelled and result.kept_epoch is None:
         log("Cancelled before the first epoch ended: nothing was saved.", "warning")
         return "cancelled"

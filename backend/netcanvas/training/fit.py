@@ -3,6 +3,12 @@
 The loop never reads a value back from the device per batch. Loss sums and metric states accumulate
 in one device tensor (accumulate.Sums); it is read (one transfer) only when an event is due: a batch event at most every
 `BATCH_EVENT_INTERVAL_S` seconds plus the last batch of each epoch, and the epoch event.
+
+Mixed precision (training/precision.py) wraps only the forward pass; `compile` runs the training
+forward through torch.compile. Given `ranks` (training/distributed.py), the trainer is one process of
+a DistributedDataParallel run: its feeds are shards, the training forward goes through DDP, and the
+sums are all-reduced before they are read, at steps every rank agrees on (no clock), where the
+ranks also agree whether to stop.
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -20,15 +28,22 @@ from ..graph.freeze import trainable_parameters
 from .accumulate import Sums
 from .callbacks import Best, Diverged, EarlyStopper, snapshot
 from .events import BatchEvent, EpochEvent, Event
-from .feeds import LoaderFeed, TensorFeed, make_feed, n_samples
+from .feeds import Feed, make_feed, n_samples
 from .metrics import activate_fn
 from .optimizers import Stepper, make_optimizer
 from .plan import OutputPlan
+from .precision import Precision
 from .schedules import Schedule
 from .settings import TrainSettings
 
+if TYPE_CHECKING:
+    from .distributed import Ranks
+
 BATCH_EVENT_INTERVAL_S = 0.25
 EVAL_BATCH = 1024  # evaluation batches: no gradients, so larger than training ones
+# torch.compile's backend for `compile: true`; tests on a CPU use "aot_eager" (same graph capture,
+# no C++ build, which takes minutes on a small shared machine).
+COMPILE_BACKEND = "inductor"
 
 Emit = Callable[[Event], None]
 
@@ -62,6 +77,8 @@ class Trainer:
         augment: Callable | None = None,
         generator: torch.Generator | None = None,
         loader_threshold: int | None = None,
+        ranks: Ranks | None = None,
+        device_bytes: int | None = None,
     ):
         self.module = module
         self.outputs = outputs
@@ -72,6 +89,9 @@ class Trainer:
         self.augment = augment
         self.generator = generator
         self.loader_threshold = loader_threshold
+        self.ranks = ranks
+        self.device_bytes = device_bytes  # tests: the GPU budget for resident data (feeds.fits_device)
+        self.precision = Precision(settings.precision, device)
         self.sum_dtype = torch.float32 if device.type == "mps" else torch.float64
         self.targets = [o.target for o in outputs]
         self.activations = [activate_fn(o.logits_activation) for o in outputs]
@@ -90,6 +110,21 @@ class Trainer:
     def schedule(self) -> Schedule:
         return Schedule(self.optimizer, self.settings.schedule, self.settings.epochs)
 
+    @cached_property
+    def train_forward(self) -> Callable:
+        """The training step's forward: the module's (through DDP in a distributed run), compiled
+        when the settings ask."""
+        forward: Callable = _direct_forward(self.module) if self.ranks is None else self.ranks.wrap(self.module)
+        if self.settings.compile:
+            forward = torch.compile(forward, backend=COMPILE_BACKEND)
+        return forward
+
+    def _feed(self, split: Split, targets: list, batch_size: int, start: int = 0, stop: int | None = None,
+              shard: bool = False) -> Feed:
+        return make_feed(split, targets, self.device, batch_size, start, stop, self.loader_threshold,
+                         shard=self.ranks.shard if shard and self.ranks is not None else None,
+                         device_bytes=self.device_bytes)
+
     # --- the pieces of one step ---------------------------------------------------------------
 
     def _sums(self) -> Sums:
@@ -97,8 +132,18 @@ class Trainer:
         return Sums(self.outputs, self.device, self.sum_dtype)
 
     def _forward(self, xs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        out = self.module(*xs)
-        return out if isinstance(out, tuple) else (out,)
+        with self.precision.autocast():
+            out = self.module(*xs)
+        outs = out if isinstance(out, tuple) else (out,)
+        return tuple(o.float() for o in outs) if self.precision.mixed else outs
+
+    def _read(self, sums: Sums, seen: int, prefix: str = "") -> dict[str, float]:
+        """The sums' values; in a distributed run, the sums of all ranks (a collective: every rank calls it)."""
+        if self.ranks is None:
+            return sums.read(seen, prefix)
+        total = copy(sums)
+        total.flat = self.ranks.sum(sums.flat)
+        return total.read(seen, prefix)
 
     # --- fit ----------------------------------------------------------------------------------
 
@@ -109,14 +154,19 @@ class Trainer:
         stop = validation_rows(n, s.validation_split) if validation is None else n
         if stop == 0:
             raise ValueError(f"validation_split {s.validation_split} leaves no training data ({n} samples).")
-        feed = make_feed(train, self.targets, self.device, s.batch_size, 0, stop, self.loader_threshold)
+        world = self.ranks.world if self.ranks is not None else 1
+        if stop < world:
+            raise ValueError(f"devices {world}: only {stop} training samples, fewer than the processes.")
+        feed = self._feed(train, self.targets, s.batch_size, 0, stop, shard=True)
         val_feed = None
+        val_rows = n_samples(validation) if validation is not None else n - stop
+        # validation is sharded too, unless a rank's first batch would be empty (it would measure nothing)
+        val_shard = val_rows >= world
         if validation is not None:
-            val_feed = make_feed(validation, self.targets, self.device, max(s.batch_size, EVAL_BATCH),
-                                 threshold=self.loader_threshold)
+            val_feed = self._feed(validation, self.targets, max(s.batch_size, EVAL_BATCH), shard=val_shard)
         elif stop < n:
-            val_feed = make_feed(train, self.targets, self.device, max(s.batch_size, EVAL_BATCH), stop, n,
-                                 self.loader_threshold)
+            val_feed = self._feed(train, self.targets, max(s.batch_size, EVAL_BATCH), stop, n, shard=val_shard)
+        self.val_sharded = val_shard and world > 1
 
         result = FitResult()
         stopper = None
@@ -138,7 +188,7 @@ class Trainer:
                 result.kept_epoch = self._keep_on_stop(result, stopper, best, last_weights)
                 return result
             if val_feed is not None:
-                metrics.update(self._evaluate_feed(val_feed, prefix="val_"))
+                metrics.update(self._evaluate_feed(val_feed, prefix="val_", reduce=self.val_sharded))
             seconds = time.perf_counter() - t0
             epoch_seconds.append(seconds)
             metrics.update(lr=lr, samples_per_s=feed.n / train_s if train_s > 0 else 0.0, seconds=seconds)
@@ -178,14 +228,17 @@ class Trainer:
             return last_weights[0]
         return None
 
-    def _train_epoch(self, feed: TensorFeed | LoaderFeed, epoch: int) -> tuple[dict[str, float], bool]:
+    def _train_epoch(self, feed: Feed, epoch: int) -> tuple[dict[str, float], bool]:
         """One pass over `feed`. Per batch: forward, loss, backward, step, and on-device sums; the
         sums are read back only for an event. The common case (one output) avoids every Python
         loop and allocation it can: this is the overhead the benchmark measures."""
         module, stepper, outputs = self.module, self.stepper, self.outputs
         augment, should_stop, emit = self.augment, self.should_stop, self.emit
         single = len(outputs) == 1
-        forward = _direct_forward(module)
+        forward = self.train_forward
+        precision, ranks = self.precision, self.ranks
+        mixed = precision.mixed
+        plain = precision.scaler is None and ranks is None  # backward and step as they are
         loss_fn = outputs[0].loss
         module.train()
         sums = self._sums()
@@ -193,6 +246,9 @@ class Trainer:
         metric_updates = [(state, m.update) for state, m in zip(sums.states[0], outputs[0].metrics, strict=True)] \
             if single else []
         steps = feed.steps
+        # A distributed run reads its (all-reduced) sums at steps every rank knows without a clock.
+        every = ranks.event_every(steps) if ranks is not None else 0
+        batch_size, world = feed.batch_size, ranks.world if ranks is not None else 1
         seen = 0
         last_event = time.perf_counter()
         gen = self.generator if self.settings.shuffle else None
@@ -206,47 +262,66 @@ class Trainer:
         for step, (xs, ys, n) in enumerate(feed.batches(gen), start=1):
             if augment is not None:
                 xs = _augment(augment, xs)
-            out = forward(*xs)
+            if mixed:
+                with precision.autocast():
+                    out = forward(*xs)
+                out = tuple(o.float() for o in out) if isinstance(out, tuple) else out.float()  # loss in float32
+            else:
+                out = forward(*xs)
             if single:
                 y = ys[0]
                 loss = loss_fn(out, y)
-                zero_grad()
-                loss.backward()
-                opt_step()
-                with no_grad():
-                    loss_sum.add_(loss.detach(), alpha=n)
-                    out = out.detach()
-                    for state, update in metric_updates:
-                        update(state, out, y)
-                if step == 1:
-                    sums.measure((out,), ys, n)
             else:
                 outs = out if isinstance(out, tuple) else (out,)
                 losses = [o.loss(out, y) for o, out, y in zip(outputs, outs, ys, strict=True)]
                 loss = torch.stack([o.weight * part for o, part in zip(outputs, losses, strict=True)]).sum()  # loss_weights
+            if plain:
                 zero_grad()
                 loss.backward()
                 opt_step()
+            else:
+                # DDP averages the ranks' gradients; weighting each rank's mean loss by its share of
+                # the global batch makes that average the gradient of the global batch's mean loss.
+                scaled = loss * (n * world / min(batch_size, feed.n - (step - 1) * batch_size)) \
+                    if ranks is not None else loss
+                precision.backward_step(scaled, zero_grad, opt_step, self.optimizer)
+            if n:  # n = 0: a rank's empty part of a short last batch (feeds.shard_rows)
                 with no_grad():
-                    sums.add(outs, ys, losses, n)
-                if step == 1:
-                    sums.measure(outs, ys, n)
+                    if single:
+                        loss_sum.add_(loss.detach(), alpha=n)
+                        out = out.detach()
+                        for state, update in metric_updates:
+                            update(state, out, y)
+                        if step == 1:
+                            sums.measure((out,), ys, n)
+                    else:
+                        sums.add(outs, ys, losses, n)
+                        if step == 1:
+                            sums.measure(outs, ys, n)
             if losses_seen is not None and step <= steps:
                 losses_seen[step - 1] = loss.detach()
-            seen += n
-            if should_stop():
-                return {}, True
-            now = perf_counter()
-            if step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S:
+            if ranks is None:
+                seen += n
+                if should_stop():
+                    return {}, True
+                now = perf_counter()
+                due = step == steps or now - last_event >= BATCH_EVENT_INTERVAL_S
+            else:
+                seen = min(step * batch_size, feed.n)  # all ranks' samples so far
+                now = perf_counter()
+                due = step == steps or step % every == 0
+                if due and ranks.any(should_stop()):
+                    return {}, True
+            if due:
                 last_event = now
-                metrics = sums.read(seen)
+                metrics = self._read(sums, seen)
                 if losses_seen is not None and not math.isfinite(metrics["loss"]):
                     self._diverged(losses_seen[:step], epoch, steps)
                 emit(BatchEvent(epoch=epoch, step=step, steps=steps, seen=seen, metrics=metrics,
                                 t=now - self.started))
         if step == 0:
             raise ValueError("The training split is empty.")
-        metrics = sums.read(seen)
+        metrics = self._read(sums, seen)
         if losses_seen is not None and not math.isfinite(metrics["loss"]):  # steps was an estimate
             self._diverged(losses_seen[:min(step, steps)], epoch, steps)
         return metrics, False
@@ -261,31 +336,34 @@ class Trainer:
     # --- evaluate / predict -------------------------------------------------------------------
 
     @torch.no_grad()
-    def _evaluate_feed(self, feed: TensorFeed | LoaderFeed, prefix: str = "") -> dict[str, float]:
+    def _evaluate_feed(self, feed: Feed, prefix: str = "", reduce: bool = False) -> dict[str, float]:
+        """Loss and metrics over `feed`; `reduce`: the feed is this rank's shard, so sum over the ranks."""
         self.module.eval()
         sums = self._sums()
         seen = 0
         for xs, ys, n in feed.batches(None):
+            if not n:
+                continue
             outs = self._forward(xs)
             losses = [o.loss(out, y) for o, out, y in zip(self.outputs, outs, ys, strict=True)]
             sums.add(outs, ys, losses, n)
             sums.measure(outs, ys, n)
             seen += n
+        if reduce:
+            return self._read(sums, feed.n, prefix) if feed.n else {}
         if not seen:
             return {}
         return sums.read(seen, prefix)
 
     def evaluate(self, split: Split) -> dict[str, float]:
         """Keras evaluate(): loss and metrics over a split, keys without the val_ prefix."""
-        feed = make_feed(split, self.targets, self.device, max(self.settings.batch_size, EVAL_BATCH),
-                         threshold=self.loader_threshold)
+        feed = self._feed(split, self.targets, max(self.settings.batch_size, EVAL_BATCH))
         return self._evaluate_feed(feed)
 
     @torch.no_grad()
     def confusion_matrix(self, split: Split, num_classes: int) -> list[list[int]]:
         """Rows: true class, columns: predicted class (first output)."""
-        feed = make_feed(split, [lambda y: y], self.device, max(self.settings.batch_size, EVAL_BATCH),
-                         threshold=self.loader_threshold)
+        feed = self._feed(split, [lambda y: y], max(self.settings.batch_size, EVAL_BATCH))
         self.module.eval()
         plan = self.outputs[0]
         cm = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=self.device)

@@ -54,10 +54,38 @@ def _reported(monitor: str, keys: list[str]) -> bool:
     return bool(candidates & set(keys)) or any(re.fullmatch(p, c) for p in patterns for c in candidates)
 
 
-def request_problems(settings: TrainSettings, outputs: list[str], info: DatasetInfo,
-                     shapes: Mapping[str, tuple[int | None, ...]] | None = None) -> list[str]:
-    """Empty when the settings fit this graph (its output node ids, and their shapes if known) and data set."""
+def device_problems(settings: TrainSettings, cuda_devices: int) -> list[str]:
+    """Precision and device count against the `cuda_devices` GPUs this server's runs see."""
     problems: list[str] = []
+    on_cuda = settings.device == "cuda" or (settings.device == "auto" and cuda_devices > 0)
+    if settings.precision == "fp16" and not on_cuda:
+        problems.append(f"precision: 'fp16' needs a CUDA GPU and this run trains on "
+                        f"{'the CPU' if settings.device != 'mps' else 'the Apple GPU'}: use 'bf16' or '32'")
+    elif settings.precision == "bf16" and settings.device == "mps":
+        problems.append("precision: 'bf16' is not supported on the Apple GPU: use '32' or 'auto'")
+    if settings.devices > 1:
+        if settings.device in ("cpu", "mps"):
+            problems.append(f"devices: {settings.devices} processes need one CUDA GPU each; device "
+                            f"'{settings.device}' trains in one process (devices 1)")
+        elif settings.devices > cuda_devices:
+            problems.append(f"devices: {settings.devices} GPUs asked for but this server sees {cuda_devices} "
+                            f"CUDA GPU{'s' if cuda_devices != 1 else ''}: use devices {max(cuda_devices, 1)} or fewer")
+        elif settings.batch_size < settings.devices:
+            problems.append(f"devices: {settings.devices} GPUs split batch_size {settings.batch_size}, leaving "
+                            "some with no rows: use a batch size of at least the number of devices")
+    return problems
+
+
+def request_problems(settings: TrainSettings, outputs: list[str], info: DatasetInfo,
+                     shapes: Mapping[str, tuple[int | None, ...]] | None = None,
+                     cuda_devices: int | None = None) -> list[str]:
+    """Empty when the settings fit this graph (its output node ids, and their shapes if known), data
+    set, and this server's GPUs (`cuda_devices`; None: count them here, loading torch)."""
+    if cuda_devices is None:
+        from .device import cuda_device_count
+
+        cuda_devices = cuda_device_count()
+    problems = device_problems(settings, cuda_devices)
     keys = reported_keys(settings, outputs, shapes)
     watched = []
     if settings.early_stopping is not None:

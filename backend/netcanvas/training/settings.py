@@ -92,6 +92,15 @@ class TrainSettings(Strict):
     # and batch (training/callbacks.py); False keeps training (and saves whatever it ends with).
     terminate_on_nan: bool = True
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    # Mixed precision (training/precision.py). auto: float32 on the CPU and MPS (so CPU runs match
+    # Keras's default float32 policy), bf16 autocast on a CUDA GPU that has it, else fp16 with a
+    # grad scaler. "32" is float32 everywhere. Weights stay float32 either way (model.pt too).
+    precision: Literal["auto", "32", "bf16", "fp16"] = "auto"
+    # torch.compile the training step's model (opt-in: compiling takes seconds to minutes up front).
+    compile: bool = False
+    # Processes, one per GPU, training with DistributedDataParallel (training/distributed.py);
+    # batch_size stays the global batch, split across them.
+    devices: int = Field(1, ge=1, le=16)
     seed: int | None = 0
     # Train further: start from the weights of this run's model.pt (a trained or imported model).
     init_from_run: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")

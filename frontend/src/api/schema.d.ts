@@ -489,6 +489,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{dataset_id}/augment-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Augment Dataset Preview
+         * @description What a run's `augment` makes of `count` training images: each original and `variants` augmented
+         *     copies (PNG data URLs), drawn by the code a run applies, seeded as a run with `seed`. 404 for an
+         *     unknown set; 422 for a set that is not one image input, or for bad settings.
+         */
+        post: operations["datasets-augment_dataset_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{dataset_id}/vocabulary": {
         parameters: {
             query?: never;
@@ -778,10 +800,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sweeps
+         * @description The caller's sweeps (everyone's in token/none mode), newest first.
+         */
+        get: operations["sweeps-list_sweeps"];
+        put?: never;
+        /**
+         * Create Sweep
+         * @description Plan the trials (the grid, or seeded draws), check every one as POST /api/runs would, store
+         *     the sweep `queued`; the scheduler starts its trials, `parallelism` at a time.
+         */
+        post: operations["sweeps-create_sweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep
+         * @description The sweep with its trials: run, status, sampled params, metrics, objective; the best marked.
+         */
+        get: operations["sweeps-get_sweep"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Sweep
+         * @description Cancel the sweep if it is active, then remove it and its trial runs (their history and artifacts).
+         */
+        delete: operations["sweeps-delete_sweep"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{sweep_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Sweep
+         * @description Stop a queued or running sweep: no further trial starts, its queued and running trials are cancelled.
+         */
+        post: operations["sweeps-cancel_sweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AUCSettings
+         * @description keras.metrics.AUC (multi_label=False: every output value is one binary prediction).
+         */
+        AUCSettings: {
+            /** Name */
+            name?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "auc";
+            /**
+             * Num Thresholds
+             * @default 200
+             */
+            num_thresholds: number;
+            /**
+             * Curve
+             * @default ROC
+             * @enum {string}
+             */
+            curve: "ROC" | "PR";
+            /**
+             * Summation Method
+             * @default interpolation
+             * @enum {string}
+             */
+            summation_method: "interpolation" | "minoring" | "majoring";
+        };
+        /**
+         * Asha
+         * @description Asynchronous successive halving: at epochs grace_epochs × reduction_factor^k, a trial whose
+         *     objective is not in the top 1/reduction_factor of the trials that reached that epoch stops.
+         */
+        Asha: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "asha";
+            /**
+             * Grace Epochs
+             * @default 1
+             */
+            grace_epochs: number;
+            /**
+             * Reduction Factor
+             * @default 3
+             */
+            reduction_factor: number;
+        };
         /**
          * AugmentOptions
          * @description Random training-time changes to image batches (the CIFAR-10 recipe: flip + padded crop).
@@ -802,6 +945,61 @@ export interface components {
              * @default 0
              */
             shift: number;
+        };
+        /** AugmentPreview */
+        AugmentPreview: {
+            /** Dataset Id */
+            dataset_id: string;
+            /** Shape */
+            shape: number[];
+            /** Seed */
+            seed: number | null;
+            /** Samples */
+            samples: components["schemas"]["AugmentPreviewSample"][];
+        };
+        /**
+         * AugmentPreviewRequest
+         * @description POST /api/datasets/{id}/augment-preview: what a run's `augment` would make of some training images.
+         */
+        AugmentPreviewRequest: {
+            /** @description The run's `augment`, as POST /api/runs takes it. */
+            augment: components["schemas"]["AugmentSettings"];
+            /**
+             * Count
+             * @description Samples, spread evenly over the split.
+             * @default 8
+             */
+            count: number;
+            /**
+             * Variants
+             * @description Augmented copies of each sample.
+             * @default 4
+             */
+            variants: number;
+            /**
+             * Seed
+             * @description The run's seed (augment.seed, when set, wins as in a run).
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Split
+             * @description Augmentation applies to training batches only.
+             * @default train
+             * @constant
+             */
+            split: "train";
+        };
+        /** AugmentPreviewSample */
+        AugmentPreviewSample: {
+            /** Index */
+            index: number;
+            /** Label */
+            label: string | null;
+            /** Original */
+            original: string;
+            /** Augmented */
+            augmented: string[];
         };
         /** AugmentSettings */
         AugmentSettings: {
@@ -916,6 +1114,21 @@ export interface components {
              * @enum {string}
              */
             match: "auto" | "name" | "order";
+        };
+        /**
+         * Choice
+         * @description One of the values, in order (a grid takes each).
+         */
+        Choice: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "choice";
+            /** Values */
+            values: (string | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            } | null)[];
         };
         /** CodePublic */
         CodePublic: {
@@ -1136,6 +1349,24 @@ export interface components {
             original_units?: {
                 [key: string]: number;
             } | null;
+        };
+        /**
+         * F1ScoreSettings
+         * @description keras.metrics.F1Score. average None: one score per class, reported as `f1_score_0` … (Keras's
+         *     history holds the vector under one key; netcanvas's history holds numbers).
+         */
+        F1ScoreSettings: {
+            /** Name */
+            name?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "f1_score";
+            /** Average */
+            average?: ("micro" | "macro" | "weighted") | null;
+            /** Threshold */
+            threshold?: number | null;
         };
         /** ForecastResponse */
         ForecastResponse: {
@@ -1364,6 +1595,21 @@ export interface components {
              */
             dtype: "float32" | "int64";
         };
+        /**
+         * IntUniform
+         * @description An integer drawn evenly from low..high, both included.
+         */
+        IntUniform: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "int_uniform";
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+        };
         /** LayerInfo */
         LayerInfo: {
             /** Type */
@@ -1423,6 +1669,21 @@ export interface components {
             node: string;
             /** Source */
             source: string;
+        };
+        /**
+         * LogUniform
+         * @description A float whose logarithm is drawn evenly: learning rates (low > 0).
+         */
+        LogUniform: {
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "log_uniform";
         };
         /** LoginPublic */
         LoginPublic: {
@@ -1493,6 +1754,23 @@ export interface components {
             problems: components["schemas"]["Problem"][];
             /** Block */
             block?: string | null;
+        };
+        /**
+         * Objective
+         * @description The epoch metric a trial is judged by (any key its epochs report), and which way is better.
+         */
+        Objective: {
+            /**
+             * Metric
+             * @default val_loss
+             */
+            metric: string;
+            /**
+             * Mode
+             * @default min
+             * @enum {string}
+             */
+            mode: "min" | "max";
         };
         /** OptimizerSettings */
         OptimizerSettings: {
@@ -1567,6 +1845,25 @@ export interface components {
              * @default 0
              */
             y: number;
+        };
+        /**
+         * PrecisionSettings
+         * @description keras.metrics.Precision: tp / (tp + fp) at one threshold.
+         */
+        PrecisionSettings: {
+            /** Name */
+            name?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "precision";
+            /** Thresholds */
+            thresholds?: number | null;
+            /** Top K */
+            top_k?: number | null;
+            /** Class Id */
+            class_id?: number | null;
         };
         /** PredictRequest */
         PredictRequest: {
@@ -1650,6 +1947,25 @@ export interface components {
             folder: string;
             /** Files */
             files: components["schemas"]["PublishedFile"][];
+        };
+        /**
+         * RecallSettings
+         * @description keras.metrics.Recall: tp / (tp + fn) at one threshold.
+         */
+        RecallSettings: {
+            /** Name */
+            name?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "recall";
+            /** Thresholds */
+            thresholds?: number | null;
+            /** Top K */
+            top_k?: number | null;
+            /** Class Id */
+            class_id?: number | null;
         };
         /** ReplaceHeadRequest */
         ReplaceHeadRequest: {
@@ -1804,7 +2120,7 @@ export interface components {
             optimizer?: components["schemas"]["OptimizerSettings"];
             schedule?: components["schemas"]["ScheduleSettings"];
             /** Metrics */
-            metrics?: ("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
+            metrics?: (("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy" | "precision" | "recall" | "auc" | "f1_score") | (components["schemas"]["PrecisionSettings"] | components["schemas"]["RecallSettings"] | components["schemas"]["AUCSettings"] | components["schemas"]["F1ScoreSettings"]))[];
             /**
              * Top K
              * @default 5
@@ -1857,6 +2173,22 @@ export interface components {
              * @enum {string}
              */
             device: "auto" | "cpu" | "cuda" | "mps";
+            /**
+             * Precision
+             * @default auto
+             * @enum {string}
+             */
+            precision: "auto" | "32" | "bf16" | "fp16";
+            /**
+             * Compile
+             * @default false
+             */
+            compile: boolean;
+            /**
+             * Devices
+             * @default 1
+             */
+            devices: number;
             /**
              * Seed
              * @default 0
@@ -1908,7 +2240,7 @@ export interface components {
             optimizer?: components["schemas"]["OptimizerSettings"];
             schedule?: components["schemas"]["ScheduleSettings"];
             /** Metrics */
-            metrics?: ("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy")[];
+            metrics?: (("accuracy" | "acc" | "categorical_accuracy" | "sparse_categorical_accuracy" | "binary_accuracy" | "mae" | "mse" | "top_k_categorical_accuracy" | "sparse_top_k_categorical_accuracy" | "precision" | "recall" | "auc" | "f1_score") | (components["schemas"]["PrecisionSettings"] | components["schemas"]["RecallSettings"] | components["schemas"]["AUCSettings"] | components["schemas"]["F1ScoreSettings"]))[];
             /**
              * Top K
              * @default 5
@@ -1961,6 +2293,22 @@ export interface components {
              * @enum {string}
              */
             device: "auto" | "cpu" | "cuda" | "mps";
+            /**
+             * Precision
+             * @default auto
+             * @enum {string}
+             */
+            precision: "auto" | "32" | "bf16" | "fp16";
+            /**
+             * Compile
+             * @default false
+             */
+            compile: boolean;
+            /**
+             * Devices
+             * @default 1
+             */
+            devices: number;
             /**
              * Seed
              * @default 0
@@ -2128,6 +2476,134 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** SweepCreate */
+        SweepCreate: {
+            /** Name */
+            name?: string | null;
+            base: components["schemas"]["RunRequest"];
+            /** Space */
+            space: {
+                [key: string]: components["schemas"]["Choice"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["IntUniform"];
+            };
+            /**
+             * Algorithm
+             * @default random
+             * @enum {string}
+             */
+            algorithm: "grid" | "random";
+            /** Max Trials */
+            max_trials?: number | null;
+            /**
+             * Parallelism
+             * @default 2
+             */
+            parallelism: number;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            objective?: components["schemas"]["Objective"];
+            early_termination?: components["schemas"]["Asha"] | null;
+        };
+        /** SweepPublic */
+        SweepPublic: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "finished" | "cancelled";
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at?: string | null;
+            /**
+             * Algorithm
+             * @enum {string}
+             */
+            algorithm: "grid" | "random";
+            /** Space */
+            space: {
+                [key: string]: components["schemas"]["Choice"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["IntUniform"];
+            };
+            objective: components["schemas"]["Objective"];
+            /** Parallelism */
+            parallelism: number;
+            early_termination?: components["schemas"]["Asha"] | null;
+            /** Planned */
+            planned: number;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Best Run Id */
+            best_run_id?: string | null;
+            /** Best Objective */
+            best_objective?: number | null;
+            request: components["schemas"]["SweepCreate"];
+            /** Trials */
+            trials: components["schemas"]["TrialPublic"][];
+        };
+        /** SweepSummary */
+        SweepSummary: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "finished" | "cancelled";
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at?: string | null;
+            /**
+             * Algorithm
+             * @enum {string}
+             */
+            algorithm: "grid" | "random";
+            /** Space */
+            space: {
+                [key: string]: components["schemas"]["Choice"] | components["schemas"]["Uniform"] | components["schemas"]["LogUniform"] | components["schemas"]["IntUniform"];
+            };
+            objective: components["schemas"]["Objective"];
+            /** Parallelism */
+            parallelism: number;
+            early_termination?: components["schemas"]["Asha"] | null;
+            /** Planned */
+            planned: number;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Best Run Id */
+            best_run_id?: string | null;
+            /** Best Objective */
+            best_objective?: number | null;
+        };
+        /** SweepsPublic */
+        SweepsPublic: {
+            /** Data */
+            data: components["schemas"]["SweepSummary"][];
+            /** Count */
+            count: number;
+        };
         /** TablePreview */
         TablePreview: {
             /** Columns */
@@ -2254,6 +2730,58 @@ export interface components {
              * @description Words of the text that are not in the vocabulary.
              */
             unknown: string[];
+        };
+        /**
+         * TrialPublic
+         * @description One planned trial of a sweep: its run once started (`run_id`), the values it was given.
+         */
+        TrialPublic: {
+            /** Index */
+            index: number;
+            /** Run Id */
+            run_id?: string | null;
+            /** Name */
+            name: string;
+            /** Status */
+            status: ("queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted" | "imported") | ("pending" | "not_started");
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Final Metrics */
+            final_metrics?: {
+                [key: string]: number | null;
+            } | null;
+            /** Best Metrics */
+            best_metrics?: {
+                [key: string]: number | null;
+            } | null;
+            /** Objective */
+            objective?: number | null;
+            /**
+             * Best
+             * @default false
+             */
+            best: boolean;
+        };
+        /**
+         * Uniform
+         * @description A float drawn evenly from [low, high].
+         */
+        Uniform: {
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "uniform";
         };
         /** UserCreate */
         UserCreate: {
@@ -4588,6 +5116,77 @@ export interface operations {
             };
         };
     };
+    "datasets-augment_dataset_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AugmentPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AugmentPreview"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable content: the request or what it names cannot be used; the detail says why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"] | components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "datasets-get_dataset_vocabulary": {
         parameters: {
             query?: never;
@@ -5583,6 +6182,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "sweeps-list_sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepsPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "sweeps-create_sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unprocessable content: the request or what it names cannot be used; the detail says why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ProblemsDetail"];
+                    } | components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "sweeps-get_sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "sweeps-delete_sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    "sweeps-cancel_sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
                 };
             };
         };

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -12,7 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ...data.registry import DatasetNotFound
+from ...config import Settings
+from ...data.registry import DatasetNotFound, DatasetRegistry
 from ...graph.analyze import analyze
 from ...graph.schema import Graph, Problem
 from ...model_file import FILE_NAME
@@ -24,15 +26,16 @@ from ...training.augment import augment_problem
 from ...training.bundle import starting_weight_problems
 from ...training.events import StatusEvent
 from ...training.init_by_name import by_name_report
-from ...training.request_checks import request_problems
-from ...training.runner import Job
+from ...training.request_checks import output_shapes, request_problems
+from ...training.runner import Executor, Job
 from ...training.settings import RunRequest, TrainSettings
 from ...training.weight_match import nothing_fits
 from ..analysis import budget_problems_of, fit_problems, frozen_problems, validate_graph
 from ..deps import CurrentUser, DatasetsDep, DbDep, ExecutorDep, HubDep, RunDep, SessionDep, SettingsDep
 from ..evaluation import evaluate_bundle
 from ..features import predict_at_nodes
-from ..hub import json_safe
+from ..hub import EventHub, json_safe
+from ..models_cache import BundleCache
 from ..schemas import (
     EpochRecord,
     EvaluateResponse,
@@ -109,6 +112,13 @@ def _prepare(db: Database, body: RunRequest, runs_dir: Path, owner: str | None) 
     return graph, version
 
 
+async def requested_graph(starter: RunStarter, body: RunRequest) -> Graph:
+    """The graph a request trains (its own, a saved graph's latest version, or init_from_run's),
+    with the checks of the starting weights; HTTPException 422 as POST /api/runs answers."""
+    graph, _ = await run_in_threadpool(_prepare, starter.db, body, starter.settings.runs_dir, starter.owner)
+    return graph
+
+
 def _requested_graph(db: Database, body: RunRequest, owner: str | None) -> tuple[Graph | None, int | None]:
     if body.graph is not None:
         return body.graph, None
@@ -122,14 +132,35 @@ def _requested_graph(db: Database, body: RunRequest, owner: str | None) -> tuple
         return Graph.model_validate(ver.graph), ver.version
 
 
-@router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
-async def create_run(
-    body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep,
-    user: CurrentUser, http: Request,
-) -> RunPublic:
-    """Check the graph and data set, store the run `queued` and hand it to the executor."""
-    request_replica: str = http.app.state.replica  # this server runs it (store/replicas.py)
-    graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir, user.owner)
+@dataclass
+class RunStarter:
+    """What starting a run needs from the app, for one caller: POST /api/runs and the sweep
+    scheduler (sweeps/scheduler.py) start runs through the same checks and the same insert."""
+
+    db: Database
+    hub: EventHub
+    executor: Executor
+    settings: Settings
+    datasets: DatasetRegistry  # as the caller sees them (api.deps.get_datasets)
+    owner: str | None  # repo's ownership rule
+    replica: str  # this server runs it (store/replicas.py)
+
+
+@dataclass
+class CheckedRun:
+    """A run request that passed every check of POST /api/runs, ready to be stored and submitted."""
+
+    body: RunRequest
+    graph: Graph
+    version: int | None
+    train: TrainSettings
+
+
+async def check_run(starter: RunStarter, body: RunRequest) -> CheckedRun:
+    """Check the graph, data set, settings and budget as POST /api/runs does; HTTPException 422
+    (a ProblemsDetail or a message) when something does not fit."""
+    db, settings, datasets = starter.db, starter.settings, starter.datasets
+    graph, version = await run_in_threadpool(_prepare, db, body, settings.runs_dir, starter.owner)
     report = await run_in_threadpool(validate_graph, graph)
     if not report.ok:
         detail = ProblemsDetail(message="The graph has problems.", problems=report.problems)
@@ -148,34 +179,55 @@ async def create_run(
     if misfit:
         detail = ProblemsDetail(message=f"The graph does not fit data set '{info.id}'.", problems=misfit)
         raise HTTPException(422, detail.model_dump())
-    unfit = request_problems(train, analyze(graph).outputs, info)  # training/request_checks.py
+    analysis = analyze(graph)
+    unfit = request_problems(train, analysis.outputs, info, output_shapes(analysis))  # training/request_checks.py
     if unfit:
         raise HTTPException(422, ProblemsDetail(message=unfit[0], problems=[Problem(message=m) for m in unfit]).model_dump())
     over = await run_in_threadpool(budget_problems_of, graph, train, settings)  # graph/budget.py
     if over:
         detail = ProblemsDetail(message="The model does not fit this server's budget.", problems=over)
         raise HTTPException(422, detail.model_dump())
+    return CheckedRun(body, graph, version, train)
+
+
+async def launch_run(starter: RunStarter, run: CheckedRun, *, sweep_id: str | None = None) -> RunRow:
+    """Store a checked run `queued` (a trial of `sweep_id`, when given) and hand it to the executor.
+    Call on the event loop (the hub is opened here)."""
+    body, graph, version, train = run.body, run.graph, run.version, run.train
     request = RunRequestPublic.model_validate(
         {**train.model_dump(mode="json"), "graph_id": body.graph_id, "graph_version": version, "name": body.name}
     )
     graph_json = graph.model_dump(mode="json")
 
     def insert() -> RunRow:
-        with db.session() as s:
+        with starter.db.session() as s:
             return repo.create_run(
                 s, name=body.name or f"{graph.name} · {body.dataset}", request=request.model_dump(mode="json"), graph=graph_json,
-                dataset=body.dataset, graph_id=body.graph_id, graph_version=version, owner=user.owner,
-                replica=request_replica,
+                dataset=body.dataset, graph_id=body.graph_id, graph_version=version, owner=starter.owner,
+                replica=starter.replica, sweep_id=sweep_id,
             )
 
     row = await run_in_threadpool(insert)
-    hub.open(row.id)
-    hub.publish(row.id, StatusEvent(status="queued"))
-    executor.submit(
+    starter.hub.open(row.id)
+    starter.hub.publish(row.id, StatusEvent(status="queued"))
+    settings = starter.settings
+    starter.executor.submit(
         Job(row.id, graph_json, train.model_dump(mode="json"), settings.runs_dir / row.id, settings.data_dir)
     )
+    return row
+
+
+@router.post("/runs", status_code=201, responses={422: {"model": ProblemsDetail}})
+async def create_run(
+    body: RunRequest, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, datasets: DatasetsDep,
+    user: CurrentUser, http: Request,
+) -> RunPublic:
+    """Check the graph and data set, store the run `queued` and hand it to the executor."""
+    starter = RunStarter(db, hub, executor, settings, datasets, user.owner, http.app.state.replica)
+    checked = await check_run(starter, body)
+    row = await launch_run(starter, checked)
     return RunPublic(
-        **dict(run_summary(row)), graph=graph, epochs=[], confusion_matrix=None, class_names=None
+        **dict(run_summary(row)), graph=checked.graph, epochs=[], confusion_matrix=None, class_names=None
     )
 
 
@@ -225,16 +277,15 @@ async def cancel_run(row: RunDep, session: SessionDep, executor: ExecutorDep) ->
     return run
 
 
-@router.delete("/runs/{run_id}", status_code=204)
-async def delete_run(
-    row: RunDep, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, request: Request
-) -> Response:
-    """Cancel the run if it is active, then remove it, its history and its artifacts."""
-    run_id = row.id  # RunDep: 404 first, for a missing run and for another user's alike
+async def remove_run(
+    run_id: str, db: Database, hub: EventHub, executor: Executor, settings: Settings, bundles: BundleCache
+) -> bool:
+    """Cancel the run if it is active, then remove it, its history and its artifacts; False (nothing
+    removed) while it is still stopping. DELETE /api/runs/{id} and DELETE /api/sweeps/{id} use it."""
     if hub.is_active(run_id):
         executor.cancel(run_id, reason="the run was deleted")
         if not await hub.wait_done(run_id, timeout=getattr(executor, "grace_s", 5.0) + 10):
-            raise HTTPException(409, f"Run '{run_id}' is still stopping; try again in a moment.")
+            return False
 
     def remove() -> None:
         with db.session() as s:
@@ -242,11 +293,22 @@ async def delete_run(
             if row is not None:
                 repo.delete_run(s, row)
         run_dir = settings.runs_dir / run_id
-        request.app.state.bundles.forget(run_dir / FILE_NAME)
+        bundles.forget(run_dir / FILE_NAME)
         if run_dir.resolve().parent == settings.runs_dir.resolve():
             shutil.rmtree(run_dir, ignore_errors=True)
 
     await run_in_threadpool(remove)
+    return True
+
+
+@router.delete("/runs/{run_id}", status_code=204)
+async def delete_run(
+    row: RunDep, db: DbDep, hub: HubDep, executor: ExecutorDep, settings: SettingsDep, request: Request
+) -> Response:
+    """Cancel the run if it is active, then remove it, its history and its artifacts."""
+    run_id = row.id  # RunDep: 404 first, for a missing run and for another user's alike
+    if not await remove_run(run_id, db, hub, executor, settings, request.app.state.bundles):
+        raise HTTPException(409, f"Run '{run_id}' is still stopping; try again in a moment.")
     return Response(status_code=204)
 
 
