@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import itertools
 import time
 from typing import Any
 
@@ -40,30 +39,15 @@ from netcanvas.training.fit import Trainer
 from netcanvas.training.plan import plan_outputs
 from netcanvas.training.precision import Precision
 from netcanvas.training.settings import OptimizerSettings, TrainSettings
+from train_overhead import (  # the same MNIST CNN as the CPU overhead bench (bench/ is on sys.path)
+    _sync,
+    cnn_graph,
+)
 
 BATCH = 128
 SEED = 0
 # --cpu times process CPU time (one thread), so other users' load on a shared machine does not count
 CLOCK = {"now": time.perf_counter}
-
-
-def mnist_cnn() -> Graph:
-    layers = [
-        ("in", "Input", {"shape": [1, 28, 28]}),
-        ("c1", "Conv2D", {"filters": 32, "kernel_size": 3, "activation": "relu"}),
-        ("c2", "Conv2D", {"filters": 64, "kernel_size": 3, "activation": "relu"}),
-        ("p", "MaxPooling2D", {"pool_size": 2}),
-        ("d1", "Dropout", {"rate": 0.25}),
-        ("f", "Flatten", {}),
-        ("h", "Dense", {"units": 128, "activation": "relu"}),
-        ("d2", "Dropout", {"rate": 0.5}),
-        ("out", "Dense", {"units": 10, "activation": "softmax"}),
-    ]
-    return Graph.model_validate({
-        "name": "mnist-cnn",
-        "nodes": [{"id": i, "type": t, "params": p} for i, t, p in layers],
-        "edges": [{"source": a[0], "target": b[0]} for a, b in itertools.pairwise(layers)],
-    })
 
 
 def cifar_resnet() -> Graph:
@@ -93,11 +77,6 @@ def cifar_resnet() -> Graph:
     x = add("GlobalAveragePooling2D", {}, x)
     add("Dense", {"units": 10, "activation": "softmax"}, x)
     return Graph.model_validate({"name": "cifar-resnet", "nodes": nodes, "edges": edges})
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
 
 
 def build(graph: Graph, x: np.ndarray, settings: TrainSettings, device: torch.device):
@@ -228,7 +207,7 @@ def main() -> None:
           f"compile {args.compile}, batch {BATCH}, {samples} samples, {epochs} timed epochs, {rounds} rounds")
     ratios = {}
     if "cnn" in args.models:
-        ratios["cnn"] = bench("MNIST CNN", mnist_cnn(), samples, epochs, rounds, args, device)
+        ratios["cnn"] = bench("MNIST CNN", cnn_graph(), samples, epochs, rounds, args, device)
     if "resnet" in args.models:
         ratios["resnet"] = bench("CIFAR ResNet", cifar_resnet(), samples, epochs, rounds, args, device)
     worst = min(ratios.values())

@@ -3,24 +3,13 @@ Settings panel and Compare; the size guard blocks Train; the shape fix keeps an 
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from canvas_helpers import set_param, settle
 from playwright.sync_api import Page, expect
+from test_browser_runs import wait_done
 
 pytestmark = pytest.mark.browser
-
-
-def wait_done(server: str, run_id: str, timeout: float = 240) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{server}/api/runs/{run_id}", timeout=30).json()
-        if run["status"] in ("succeeded", "failed", "cancelled"):
-            return run
-        time.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish in {timeout}s")
 
 
 def open_template(page: Page, template: str) -> None:
@@ -71,7 +60,7 @@ def test_every_setting_reaches_the_run_settings_and_compare(page: Page, server: 
     page.click('[data-testid="launch"]')
     page.wait_for_url("**/#/runs/*")
     run_id = page.url.rsplit("/", 1)[-1]
-    run = wait_done(server, run_id)
+    run = wait_done(server, run_id, timeout=240)
     assert run["status"] == "succeeded", run.get("error")
     req = run["request"]
     assert req["early_stopping"] == {"monitor": "val_accuracy", "patience": 1, "min_delta": 0.0, "restore_best_weights": True}
@@ -96,7 +85,7 @@ def test_every_setting_reaches_the_run_settings_and_compare(page: Page, server: 
                                                    "graph": run["graph"], "seed": 0}, timeout=30)
     assert plain.status_code == 201, plain.text
     other = plain.json()["id"]
-    assert wait_done(server, other)["status"] == "succeeded"
+    assert wait_done(server, other, timeout=240)["status"] == "succeeded"
     page.goto(f"/#/compare/{run_id},{other}")
     table = page.locator('[data-testid="hparams-table"]')
     expect(table.locator('[data-testid="hp-early_stopping.monitor"]')).to_contain_text("val_accuracy")
