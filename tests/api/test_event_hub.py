@@ -17,11 +17,24 @@ def batch(epoch: int, step: int, steps: int) -> BatchEvent:
 
 def test_keep_batch_stores_at_most_about_200_per_epoch():
     for steps in (1, 7, 200, 201, 1875, 10_000):
-        kept = [s for s in range(1, steps + 1) if keep_batch(batch(1, s, steps))]
+        kept: list[int] = []
+        for s in range(1, steps + 1):
+            if keep_batch(batch(1, s, steps), kept[-1] if kept else 0):
+                kept.append(s)
         assert kept[0] == 1 and kept[-1] == steps
         assert len(kept) <= BATCHES_PER_EPOCH + 2
         if steps <= BATCHES_PER_EPOCH:
             assert len(kept) == steps
+
+
+def test_keep_batch_keeps_batches_the_trainer_sends_off_the_stride():
+    """Batch events arrive when the trainer's clock says (steps 3, 12, 21, … here), not on multiples
+    of the stride (8 for 1437 steps): each one past a new multiple is stored, not dropped."""
+    steps, kept = 1437, [0]
+    for s in range(3, steps, 9):
+        if keep_batch(batch(1, s, steps), kept[-1]):
+            kept.append(s)
+    assert kept[1:] == list(range(3, steps, 9))  # 9 apart: each passes a multiple of 8
 
 
 def test_slow_subscriber_loses_batches_never_epochs_or_status():

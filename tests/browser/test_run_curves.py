@@ -9,7 +9,7 @@ from itertools import pairwise
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_runs import mlp, wait_done
+from test_browser_runs import wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,22 @@ def numbers(labels: list[str]) -> list[float]:
     return [float(v) for v in labels]
 
 
+def conv_net(name: str) -> dict:
+    """Three 3×3 convolutions over digits: ~1 ms a batch of one on a quiet 2-core machine, so each
+    epoch spans several 0.25 s batch-event intervals (a 256-unit MLP finishes an epoch inside one)."""
+    convs = [{"id": f"c{i}", "type": "Conv2D", "params": {"filters": 64, "kernel_size": 3, "padding": "same",
+                                                         "activation": "relu"}} for i in (1, 2, 3)]
+    nodes = [{"id": "in", "type": "Input", "params": {"shape": [1, 8, 8]}}, *convs,
+             {"id": "flat", "type": "Flatten", "params": {}},
+             {"id": "out", "type": "Dense", "params": {"units": 10, "activation": "softmax"}}]
+    return {"format": "netcanvas.graph/1", "name": name, "nodes": nodes,
+            "edges": [{"source": a["id"], "target": b["id"]} for a, b in pairwise(nodes)]}
+
+
 def start_noisy_run(server: str) -> str:
     """Small batches at a brisk learning rate: many batch events (one per 0.25 s at most), and a
     loss that falls over a decade, so a log axis has decades to show."""
-    body = {"graph": mlp("curves-mlp", 256), "dataset": "digits", "epochs": 5, "batch_size": 1, "device": "cpu",
+    body = {"graph": conv_net("curves-cnn"), "dataset": "digits", "epochs": 5, "batch_size": 1, "device": "cpu",
             "seed": 0, "optimizer": {"type": "adam", "learning_rate": 0.001}}
     r = httpx.post(f"{server}/api/runs", json=body, timeout=30)
     assert r.status_code == 201, r.text

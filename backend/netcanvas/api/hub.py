@@ -6,8 +6,8 @@ keeps the database and the wire consistent: once a watcher sees the final status
 shows it too.
 
 Storage rule (docs/api.md, Stream): status, epoch, log and result events are always stored; batch
-events are downsampled to at most ~200 per epoch — step 1, the last step, and every
-ceil(steps / 200)-th step. Watchers connected live get every batch event.
+events are downsampled to at most ~200 per epoch — step 1, the last step, and any step at least
+ceil(steps / 200) past the epoch's last stored one. Watchers connected live get every batch event.
 
 Seam without loss or duplicates: for an active run the hub keeps the stored events in memory, and
 `subscribe` takes that snapshot and registers the watcher in one step on the event loop (no await
@@ -95,6 +95,7 @@ class _RunState:
     history: list[Event] = field(default_factory=list)
     subscribers: set[Subscriber] = field(default_factory=set)
     final: bool = False  # its final status was accepted (later events are dropped)
+    kept_batch: tuple[int, int] = (0, 0)  # (epoch, step) of the last stored batch event
     ended: bool = False  # …and delivered: the history holds it (watchers from now get it all at once)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -114,11 +115,15 @@ def is_final_status(event: Event | None) -> bool:
     return isinstance(event, StatusEvent) and is_final(event.status)
 
 
-def keep_batch(event: BatchEvent, per_epoch: int = BATCHES_PER_EPOCH) -> bool:
-    """Whether a batch event is stored (the downsampling rule above)."""
+def keep_batch(event: BatchEvent, last_kept: int = 0, per_epoch: int = BATCHES_PER_EPOCH) -> bool:
+    """Whether a batch event is stored (the downsampling rule above). `last_kept`: the step of this
+    epoch's last stored batch event (0: none yet). The trainer sends batch events when its clock says
+    (training/fit.py), at steps that seldom fall on a multiple of the stride: keeping the first event
+    past each multiple, rather than only the multiples, keeps them (and, when every step is sent,
+    keeps exactly the multiples)."""
     step, steps = event.step, event.steps
     stride = max(1, math.ceil(steps / per_epoch)) if steps else 1
-    return step <= 1 or step >= steps or step % stride == 0
+    return last_kept <= 0 or step <= 1 or step >= steps or step // stride > last_kept // stride
 
 
 class EventHub:
@@ -257,7 +262,12 @@ class EventHub:
                 log.debug("event hub: dropping %s event of run %s (not live)", event.type, run_id)
                 continue
             st.seq += 1
-            store = not isinstance(event, BatchEvent) or keep_batch(event)
+            store = True
+            if isinstance(event, BatchEvent):
+                last = st.kept_batch[1] if st.kept_batch[0] == event.epoch else 0
+                store = keep_batch(event, last)
+                if store:
+                    st.kept_batch = (event.epoch, event.step)
             if is_final_status(event):
                 st.final = True
             accepted.append((st, repo.StoredEvent(run_id, st.seq, event, store)))
