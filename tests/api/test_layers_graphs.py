@@ -150,7 +150,7 @@ def test_openapi_operation_ids(client):
     ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {"runs-get_run", "runs-create_run", "graphs-validate", "layers-list_layers"} <= ids
     assert all(i.split("-", 1)[0] in {"health", "layers", "graphs", "runs", "artifacts", "datasets", "models",
-                                            "templates", "auth", "users"}
+                                            "templates", "auth", "users", "sweeps"}
                for i in ids), ids
     assert any(i.startswith("datasets-") for i in ids)
 
