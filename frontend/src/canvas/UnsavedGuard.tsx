@@ -2,6 +2,7 @@
 // canvas"): save it first, discard the changes, or cancel. One dialog for the whole app.
 import { useState } from "react";
 import { create } from "zustand";
+import { fromGraphJson, toGraphJson } from "../graph/convert";
 import { isDirty, useGraph } from "../graph/store";
 import { Modal } from "../ui/Modal";
 import { saveGraph } from "./saveGraph";
@@ -11,10 +12,22 @@ interface Pending { what: string; run: () => void }
 const usePending = create<{ pending: Pending | null }>()(() => ({ pending: null }));
 
 /** Runs `run` (which replaces the graph on the canvas) now, or once the person has agreed to.
- * `what` names the action in the question: "Opening a template". */
-export function replaceGraph(what: string, run: () => void): void {
-  if (!isDirty(useGraph.getState())) run();
+ * `what` names the action in the question: "Opening a template". `incoming`: the graph `run` puts
+ * on the canvas, when known — one identical to the canvas's (the graph of the run just launched
+ * from it, say) loses nothing, so nothing is asked. */
+export function replaceGraph(what: string, run: () => void, incoming?: unknown): void {
+  const state = useGraph.getState();
+  if (!isDirty(state) || (incoming !== undefined && sameGraph(incoming))) run();
   else usePending.setState({ pending: { what, run } });
+}
+
+/** Whether `incoming` is the canvas's graph, compared in one canonical form (toGraphJson of each). */
+function sameGraph(incoming: unknown): boolean {
+  try {
+    return JSON.stringify(toGraphJson(fromGraphJson(incoming))) === JSON.stringify(toGraphJson(useGraph.getState()));
+  } catch {
+    return false; // not a graph: let the dialog ask
+  }
 }
 
 export function UnsavedDialog() {

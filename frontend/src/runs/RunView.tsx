@@ -58,7 +58,7 @@ export default function RunView({ id }: { id: string }) {
     navigate({ page: "canvas" });
   };
   // Unsaved work on the canvas is asked about first (canvas/UnsavedGuard.tsx).
-  const openOnCanvas = () => replaceGraph("Opening the run's graph", putOnCanvas);
+  const openOnCanvas = () => replaceGraph("Opening the run's graph", putOnCanvas, run?.graph);
   // The run's graph on the canvas, the Train tab open and starting from this run's weights.
   const trainFurther = () => {
     if (!run) return;
@@ -66,7 +66,7 @@ export default function RunView({ id }: { id: string }) {
       useTrainSettings.getState().set(trainFurtherSettings(run, useCatalog.getState().datasets));
       requestEditorTab("train");
       putOnCanvas();
-    });
+    }, run.graph);
   };
   const imported = status === "imported";
   const evaluation = useEvaluation(run);

@@ -23,7 +23,7 @@ export default function Settings({ run }: { run: RunPublic }) {
           <tr><th>Started</th><td>{fmtDate(run.started_at ?? run.created_at)}</td></tr>
         </tbody>
       </table>
-      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); replaceGraph("Opening the run's graph", () => { useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }); }}>open graph</a></div>
+      <div className="dim small">{run.graph.nodes.length} layers · <a href="#" onClick={(e) => { e.preventDefault(); replaceGraph("Opening the run's graph", () => { useGraph.getState().load(run.graph); navigate({ page: "canvas" }); }, run.graph); }}>open graph</a></div>
     </section>
   );
 }
